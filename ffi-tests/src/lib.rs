@@ -1,0 +1,2 @@
+//! Drives the C test programs.
+#![forbid(unsafe_code)]

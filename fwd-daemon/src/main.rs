@@ -1,0 +1,2 @@
+//! ferrosai forwarder daemon.
+fn main() {}

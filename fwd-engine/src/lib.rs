@@ -1,0 +1,2 @@
+//! The vector packet-processing graph and FIB.
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! Lab control agent.
+fn main() {}

@@ -1,0 +1,1 @@
+//! libsai.so: the SAI C API.

@@ -1,0 +1,2 @@
+//! Generated SAI ABI (filled by the SAI headers issue).
+#![forbid(unsafe_code)]

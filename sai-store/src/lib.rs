@@ -1,0 +1,2 @@
+//! Typed SAI object store and validation.
+#![forbid(unsafe_code)]

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every test of ferrosai. On a fresh Debian 12 machine, as root, it installs what it needs first.
+# Stages: system packages, toolchain components, fmt, clippy, workspace tests (Rust, C programs, network
+# namespace tests), Miri on the ring core, short fuzz runs, the two-router lab check.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+stage() { printf '\n=== %s (t+%ss)\n' "$*" "$(( $(date +%s) - start ))"; }
+
+stage "system packages"
+./scripts/install-deps.sh
+
+stage "rust components"
+./scripts/install-rust-extras.sh
+
+stage "cargo fmt --check"
+cargo fmt --all -- --check
+
+stage "cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+
+stage "cargo test (Rust, C programs, namespace tests)"
+cargo build --workspace --release --bins --lib
+cargo test --workspace
+
+stage "miri (ring core)"
+if [ -x ./ring-proto/miri.sh ]; then ./ring-proto/miri.sh; else echo "no miri stage yet"; fi
+
+stage "fuzz smoke runs"
+if [ -x ./scripts/fuzz-smoke.sh ]; then ./scripts/fuzz-smoke.sh; else echo "no fuzz targets yet"; fi
+
+stage "two-router lab check"
+if [ -x ./lab/lab.sh ]; then
+  ./lab/lab.sh down || true
+  trap './lab/lab.sh down || true' EXIT
+  ./lab/lab.sh up
+  ./lab/lab.sh check
+  ./lab/lab.sh down
+  trap - EXIT
+else
+  echo "no lab yet"
+fi
+
+stage "all tests passed"
