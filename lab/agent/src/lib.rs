@@ -1,0 +1,6 @@
+//! The lab's control agent: stands in for SONiC's swss + syncd. Reads a SONiC-style config_db,
+//! takes routes from zebra over FPM and neighbors from the kernel, and programs them through SAI.
+#![forbid(unsafe_code)]
+
+pub mod fpm;
+pub mod prefix;
