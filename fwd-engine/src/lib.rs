@@ -1,2 +1,5 @@
 //! The vector packet-processing graph and FIB.
 #![forbid(unsafe_code)]
+
+pub mod buffer;
+pub mod wire;
