@@ -4,3 +4,9 @@
 
 pub mod fpm;
 pub mod prefix;
+pub mod config_db;
+pub mod dp_log;
+pub mod state;
+
+#[cfg(test)]
+mod state_tests;

@@ -1,0 +1,387 @@
+#!/usr/bin/env bash
+# The two-router lab of the SONiC-VPP article, on one machine with network namespaces.
+#
+#   lab/lab.sh up [--dev]   build the topology, start forwarders, agents and FRR (re-runnable)
+#   lab/lab.sh check        verify BGP, RIB, FIB, ping, traceroute, counters, withdraw (exit != 0 on failure)
+#   lab/lab.sh down         remove everything the lab created
+#
+# Modes:
+#   full (default): each router = ferrosai-fwd (DPDK net_af_packet ports on the wire veths, in its own
+#     namespace) + router namespace (TAP host interfaces Ethernet0/Ethernet4 created through SAI hostif
+#     by libsai, FRR zebra+bgpd, ip_forward=0) + ferrosai-agent (dlopen libsai.so, config_db, FPM,
+#     neighbors). Transit packets go through the forwarders or nowhere.
+#   dev (--dev, control plane only): the router namespaces are joined by plain veths named like the ports,
+#     the agent runs without libsai (--no-sai: decodes and logs what it would program). BGP, FPM and the
+#     neighbor subscription are real; the kernels still do NOT forward (ip_forward=0), so there is no
+#     PC-to-PC data path in this mode and `check` only verifies the control plane.
+set -euo pipefail
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$LAB_DIR")
+RUN=$LAB_DIR/run
+P=${FSL_PREFIX:-fsl}
+BIN=${FSL_BIN:-$ROOT/target/release}
+AGENT=${FSL_AGENT:-$BIN/ferrosai-agent}
+FWD=${FSL_FWD:-$BIN/ferrosai-fwd}
+FWDCTL=${FSL_FWDCTL:-$BIN/fwdctl}
+LIBSAI=${FSL_LIBSAI:-$BIN/libsai.so}
+FRR_BIN=/usr/lib/frr
+ROUTERS=(r1 r2)
+PCS=(pc1 pc2)
+
+log() { printf '[lab %s] %s\n' "$(date +%H:%M:%S.%3N)" "$*"; }
+die() { log "ERROR: $*"; exit 1; }
+ns() { echo "$P-$1"; }
+nsx() { local n; n=$(ns "$1"); shift; ip netns exec "$n" "$@"; }
+vty() { local r=$1; shift; vtysh -N "$(ns "$r")" "$@"; }
+now_ms() { date +%s%3N; }
+
+# ---------------------------------------------------------------- per-router facts
+rid() { case $1 in r1) echo 10.0.1.1 ;; r2) echo 10.0.1.2 ;; esac; }
+peer() { case $1 in r1) echo 10.0.1.2 ;; r2) echo 10.0.1.1 ;; esac; }
+lan() { case $1 in r1) echo 10.20.1.0/24 ;; r2) echo 10.20.2.0/24 ;; esac; }
+lan_gw() { case $1 in r1) echo 10.20.1.254/24 ;; r2) echo 10.20.2.254/24 ;; esac; }
+link_ip() { case $1 in r1) echo 10.0.1.1/30 ;; r2) echo 10.0.1.2/30 ;; esac; }
+rmac() { case $1 in r1) echo 02:fe:00:00:01:00 ;; r2) echo 02:fe:00:00:02:00 ;; esac; }
+hostname_of() { case $1 in r1) echo router1 ;; r2) echo router2 ;; esac; }
+
+# ---------------------------------------------------------------- down
+kill_pidfile() {
+  local f=$1 pid
+  [ -f "$f" ] || return 0
+  pid=$(cat "$f" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$f"
+}
+
+do_down() {
+  local n f pid
+  # Our own processes: pid files we wrote, FRR's pid files under its per-instance directory.
+  for f in "$RUN"/*.pid /var/run/frr/"$P"-*/*.pid; do
+    [ -e "$f" ] && kill_pidfile "$f"
+  done
+  # Anything still living inside our (uniquely named) namespaces was started by the lab.
+  for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P-" || true); do
+    for pid in $(ip netns pids "$n" 2>/dev/null || true); do kill "$pid" 2>/dev/null || true; done
+  done
+  sleep 0.2
+  for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P-" || true); do
+    for pid in $(ip netns pids "$n" 2>/dev/null || true); do kill -9 "$pid" 2>/dev/null || true; done
+    ip netns del "$n" 2>/dev/null || true
+  done
+  # veths left in the root namespace by a half-finished up.
+  for n in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^$P" || true); do
+    ip link del "$n" 2>/dev/null || true
+  done
+  rm -rf /etc/frr/"$P"-* /var/run/frr/"$P"-* /dev/shm/ferrosai-"$P"-* 2>/dev/null || true
+  rm -rf "$RUN"
+}
+
+# ---------------------------------------------------------------- topology
+mk_ns() {
+  local n; n=$(ns "$1")
+  ip netns add "$n"
+  ip -n "$n" link set lo up
+  ip netns exec "$n" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
+}
+
+veth() { # veth NAME_A NS_A NAME_B NS_B (namespaces are full names, "" = root)
+  local a=$1 na=$2 b=$3 nb=$4 ta tb
+  ta=$P-t$RANDOM$RANDOM; tb=$P-t$RANDOM$RANDOM
+  ta=${ta:0:15}; tb=${tb:0:15}
+  ip link add "$ta" type veth peer name "$tb"
+  ip link set "$ta" netns "$na"; ip -n "$na" link set "$ta" name "$a"
+  ip link set "$tb" netns "$nb"; ip -n "$nb" link set "$tb" name "$b"
+  local x
+  for x in "$na:$a" "$nb:$b"; do
+    ip netns exec "${x%%:*}" ethtool -K "${x#*:}" tx off tso off gso off gro off >/dev/null 2>&1 || true
+    ip -n "${x%%:*}" link set "${x#*:}" up
+  done
+}
+
+setup_pcs() {
+  local i
+  for i in 1 2; do
+    nsx "pc$i" ip addr add "10.20.$i.1/24" dev eth1
+    nsx "pc$i" ip link set eth1 up
+    local other=$((3 - i))
+    nsx "pc$i" ip route add "10.20.$other.0/24" via "10.20.$i.254"
+  done
+}
+
+write_config_db() { # the SONiC-style config_db.json of router $1
+  local r=$1 f="$RUN/$1/config_db.json"
+  cat >"$f" <<EOF
+{
+  "DEVICE_METADATA": {
+    "localhost": { "hostname": "$(hostname_of "$r")", "mac": "$(rmac "$r")", "bgp_asn": "65100", "type": "LeafRouter" }
+  },
+  "PORT": {
+    "Ethernet0": { "lanes": "0", "alias": "eth1", "index": "0", "admin_status": "down", "mtu": "9100", "speed": "10000" },
+    "Ethernet4": { "lanes": "4", "alias": "eth2", "index": "1", "admin_status": "down", "mtu": "9100", "speed": "10000" }
+  },
+  "INTERFACE": {
+    "Ethernet0": {},
+    "Ethernet4": {}
+  }
+}
+EOF
+}
+
+write_frr() { # FRR config of router $1
+  local r=$1 n; n=$(ns "$1")
+  mkdir -p "/etc/frr/$n" "/var/run/frr/$n"
+  cat >"/etc/frr/$n/vtysh.conf" <<EOF
+service integrated-vtysh-config
+EOF
+  cat >"/etc/frr/$n/frr.conf" <<EOF
+frr defaults traditional
+hostname $(hostname_of "$r")
+log file /var/run/frr/$n/frr.log informational
+no ip forwarding
+no ipv6 forwarding
+fpm address 127.0.0.1
+!
+router bgp 65100
+ bgp router-id $(rid "$r")
+ no bgp ebgp-requires-policy
+ timers bgp 1 3
+ neighbor $(peer "$r") remote-as 65100
+ neighbor $(peer "$r") timers connect 1
+ address-family ipv4 unicast
+  network $(lan "$r")
+ exit-address-family
+!
+EOF
+  chown -R frr:frr "/etc/frr/$n" "/var/run/frr/$n"
+  chmod 0640 "/etc/frr/$n/frr.conf" "/etc/frr/$n/vtysh.conf"
+}
+
+start_frr() {
+  local r=$1 n; n=$(ns "$1")
+  # zebra + bgpd in the router namespace with the router's hostname (UTS namespace of their own).
+  ip netns exec "$n" unshare --uts sh -c "hostname $(hostname_of "$r") && \
+    $FRR_BIN/zebra -d -N $n -A 127.0.0.1 -M dplane_fpm_nl && \
+    $FRR_BIN/bgpd -d -N $n -A 127.0.0.1" >"$RUN/$r/frr-start.log" 2>&1 \
+    || { cat "$RUN/$r/frr-start.log"; die "FRR did not start in $n"; }
+}
+
+apply_frr() {
+  local r=$1 i
+  for i in $(seq 50); do
+    [ -S "/var/run/frr/$(ns "$r")/zebra.vty" ] && [ -S "/var/run/frr/$(ns "$r")/bgpd.vty" ] && break
+    sleep 0.05
+  done
+  vty "$r" -b >"$RUN/$r/vtysh-b.log" 2>&1 || { cat "$RUN/$r/vtysh-b.log"; die "vtysh -b failed on $r"; }
+}
+
+start_agent() {
+  local r=$1 mode=$2 extra=()
+  [ "$mode" = dev ] && extra+=(--no-sai)
+  [ "$mode" = full ] && extra+=(--libsai "$LIBSAI" --shm-name "ferrosai-$P-$r" --hostif-netns "$(ns "$r")")
+  ip netns exec "$(ns "$r")" "$AGENT" run \
+    --config "$RUN/$r/config_db.json" \
+    --fpm 127.0.0.1:2620 \
+    --ctl "$RUN/$r/agent.sock" \
+    --state "$RUN/$r/agent.state" \
+    "${extra[@]}" >"$RUN/$r/agent.log" 2>&1 &
+  echo $! >"$RUN/agent-$r.pid"
+  local i
+  for i in $(seq 100); do
+    [ -S "$RUN/$r/agent.sock" ] && return 0
+    kill -0 "$(cat "$RUN/agent-$r.pid")" 2>/dev/null || { tail -20 "$RUN/$r/agent.log"; die "agent $r exited"; }
+    sleep 0.05
+  done
+  tail -20 "$RUN/$r/agent.log"; die "agent $r control socket did not appear"
+}
+
+config_cmd() { # the article's `config` command against router $1
+  local r=$1; shift
+  "$AGENT" config --ctl "$RUN/$r/agent.sock" "$@"
+}
+
+wait_port() { # wait until the host interface $2 exists in router $1's namespace
+  local r=$1 ifn=$2 i
+  for i in $(seq 100); do
+    ip -n "$(ns "$r")" link show "$ifn" >/dev/null 2>&1 && return 0
+    sleep 0.05
+  done
+  die "host interface $ifn did not appear in $(ns "$r")"
+}
+
+start_fwd() { # forwarder of router $1 in namespace $P-fw$N, ports on the wire veths
+  local r=$1 fns; fns=$(ns "fw${r#r}")
+  ip netns exec "$fns" "$FWD" \
+    --name "ferrosai-$P-$r" \
+    --port "Ethernet0=net_af_packet0,iface=e0" \
+    --port "Ethernet4=net_af_packet1,iface=e4" \
+    --hostif-netns "$(ns "$r")" \
+    --cli "$RUN/$r/fwd.sock" >"$RUN/$r/fwd.log" 2>&1 &
+  echo $! >"$RUN/fwd-$r.pid"
+}
+
+do_up() {
+  local mode=full t0
+  [ "${1:-}" = --dev ] && mode=dev
+  t0=$(now_ms)
+  command -v vtysh >/dev/null || die "FRR not installed (run scripts/install-deps.sh)"
+  [ -x "$AGENT" ] || die "$AGENT missing (cargo build --release -p ferrosai-agent)"
+  if [ "$mode" = full ]; then
+    [ -x "$FWD" ] || die "$FWD missing: the forwarder is not built; use --dev for the control-plane-only lab"
+    [ -f "$LIBSAI" ] || die "$LIBSAI missing: libsai is not built; use --dev for the control-plane-only lab"
+  fi
+  do_down
+  mkdir -p "$RUN"/r1 "$RUN"/r2
+  echo "$mode" >"$RUN/mode"
+  echo "$t0" >"$RUN/t0"
+  local r
+  for r in "${ROUTERS[@]}" "${PCS[@]}"; do mk_ns "$r"; done
+  if [ "$mode" = dev ]; then
+    # control-plane-only: the ports are plain veths in the router namespaces
+    veth Ethernet0 "$(ns r1)" Ethernet0 "$(ns r2)"
+    veth Ethernet4 "$(ns r1)" eth1 "$(ns pc1)"
+    veth Ethernet4 "$(ns r2)" eth1 "$(ns pc2)"
+  else
+    mk_ns fw1; mk_ns fw2
+    veth e0 "$(ns fw1)" e0 "$(ns fw2)"
+    veth e4 "$(ns fw1)" eth1 "$(ns pc1)"
+    veth e4 "$(ns fw2)" eth1 "$(ns pc2)"
+    for r in "${ROUTERS[@]}"; do start_fwd "$r"; done
+  fi
+  setup_pcs
+  for r in "${ROUTERS[@]}"; do
+    write_config_db "$r"
+    start_agent "$r" "$mode"
+    wait_port "$r" Ethernet0; wait_port "$r" Ethernet4
+    # the article's commands
+    config_cmd "$r" interface ip add Ethernet0 "$(link_ip "$r")"
+    config_cmd "$r" interface ip add Ethernet4 "$(lan_gw "$r")"
+    config_cmd "$r" interface startup Ethernet0
+    config_cmd "$r" interface startup Ethernet4
+    write_frr "$r"
+    start_frr "$r"
+  done
+  for r in "${ROUTERS[@]}"; do apply_frr "$r"; done
+  # zebra must not have turned forwarding back on
+  for r in "${ROUTERS[@]}"; do nsx "$r" sysctl -qw net.ipv4.ip_forward=0; done
+  log "up ($mode) in $(( $(now_ms) - t0 )) ms; run: lab/lab.sh check"
+}
+
+# ---------------------------------------------------------------- check
+FAILS=0
+pass() { log "PASS $*"; }
+fail() { log "FAIL $*"; FAILS=$((FAILS + 1)); }
+
+poll() { # poll SECONDS CMD... : until CMD succeeds
+  local secs=$1; shift
+  local end=$(( $(now_ms) + secs * 1000 ))
+  while :; do
+    "$@" >/dev/null 2>&1 && return 0
+    [ "$(now_ms)" -ge "$end" ] && return 1
+    sleep 0.1
+  done
+}
+
+bgp_established() { # router
+  vty "$1" -c "show ip bgp neighbors $(peer "$1") json" | python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+sys.exit(0 if all(v.get("bgpState")=="Established" for v in d.values()) and d else 1)'
+}
+
+rib_has() { # router prefix via proto
+  vty "$1" -c "show ip route $2 json" | python3 -c '
+import json,sys
+pfx,via,proto=sys.argv[1:4]
+d=json.load(sys.stdin)
+ok=any(r.get("protocol")==proto and r.get("selected") and any(n.get("ip")==via for n in r.get("nexthops",[])) for r in d.get(pfx,[]))
+sys.exit(0 if ok else 1)' "$2" "$3" "$4"
+}
+
+agent_has_route() { # router prefix via -- the agent's programmed state (dev: what it would program)
+  "$AGENT" config --ctl "$RUN/$1/agent.sock" show routes | grep -E "^$2 .*via $3\b" 
+}
+agent_lacks_route() { ! agent_has_route "$@"; }
+
+fib_has() { # router prefix via port
+  "$FWDCTL" --cli "$RUN/$1/fwd.sock" show ip fib | grep -E "^$2\b.*$3.*$4|^$2\b.*via $3.*$4"
+}
+fib_lacks() { ! "$FWDCTL" --cli "$RUN/$1/fwd.sock" show ip fib | grep -qE "^$2\b"; }
+
+do_check() {
+  [ -f "$RUN/mode" ] || die "lab is not up (lab/lab.sh up)"
+  local mode t0 c0
+  mode=$(cat "$RUN/mode"); t0=$(cat "$RUN/t0"); c0=$(now_ms)
+  log "check ($mode mode)"
+  local r
+  for r in "${ROUTERS[@]}"; do
+    if poll 20 bgp_established "$r"; then pass "$r: BGP neighbor $(peer "$r") Established"; else fail "$r: BGP neighbor $(peer "$r") not Established"; fi
+  done
+  if poll 10 rib_has r1 10.20.2.0/24 10.0.1.2 bgp; then pass "r1 show ip route: 10.20.2.0/24 via 10.0.1.2, bgp"; else fail "r1 RIB lacks 10.20.2.0/24 via 10.0.1.2 bgp"; fi
+  if poll 10 rib_has r2 10.20.1.0/24 10.0.1.1 bgp; then pass "r2 show ip route: 10.20.1.0/24 via 10.0.1.1, bgp"; else fail "r2 RIB lacks 10.20.1.0/24 via 10.0.1.1 bgp"; fi
+  if poll 10 agent_has_route r1 10.20.2.0/24 10.0.1.2; then pass "r1 agent: FPM route 10.20.2.0/24 via 10.0.1.2 programmed"; else fail "r1 agent did not get 10.20.2.0/24 via 10.0.1.2 over FPM"; fi
+  for r in "${ROUTERS[@]}"; do
+    if [ "$(nsx "$r" sysctl -n net.ipv4.ip_forward)" = 0 ]; then pass "$r: kernel ip_forward=0"; else fail "$r: kernel ip_forward is on"; fi
+  done
+  if [ "$mode" = full ]; then
+    check_dataplane
+  else
+    log "dev mode: no forwarder, so no PC-to-PC data path; data-plane checks skipped"
+  fi
+  check_withdraw "$mode"
+  local t1; t1=$(now_ms)
+  if [ "$FAILS" -eq 0 ]; then
+    log "ALL PASSED ($mode): check took $(( t1 - c0 )) ms; up->passing $(( t1 - t0 )) ms"
+  else
+    log "$FAILS FAILED ($mode)"; exit 1
+  fi
+}
+
+ip_fwd_count() { # kernel's forwarded-datagram counter of a router namespace
+  nsx "$1" awk '/^Ip:/ { if (h) { print $7; exit } h=1 }' /proc/net/snmp
+}
+
+check_dataplane() {
+  if poll 10 fib_has r1 10.20.2.0/24 10.0.1.2 Ethernet0; then pass "r1 fwdctl show ip fib: 10.20.2.0/24 via 10.0.1.2 Ethernet0"; else fail "r1 forwarder FIB lacks 10.20.2.0/24 via 10.0.1.2 Ethernet0"; fi
+  local f1 f2
+  f1=$(ip_fwd_count r1); f2=$(ip_fwd_count r2)
+  if nsx pc1 ping -c 5 -i 0.2 -W 1 10.20.2.1 >"$RUN/ping.log" 2>&1; then pass "pc1: ping -c 5 10.20.2.1"; else fail "pc1: ping 10.20.2.1 ($(tail -2 "$RUN/ping.log" | head -1))"; fi
+  if nsx pc1 traceroute -n -w 1 -q 1 -m 4 10.20.2.1 >"$RUN/traceroute.log" 2>&1 \
+     && grep -q ' 10.20.1.254 ' "$RUN/traceroute.log" && grep -q ' 10.0.1.2 ' "$RUN/traceroute.log"; then
+    pass "pc1: traceroute shows router1 (10.20.1.254) and router2 (10.0.1.2)"
+  else
+    fail "pc1: traceroute: $(tr '\n' '|' <"$RUN/traceroute.log")"
+  fi
+  if [ "$(ip_fwd_count r1)" = "$f1" ] && [ "$(ip_fwd_count r2)" = "$f2" ]; then pass "router kernels forwarded nothing (Ip ForwDatagrams unchanged)"; else fail "a router kernel forwarded packets"; fi
+}
+
+check_withdraw() {
+  local mode=$1 t
+  vty r1 -c "configure terminal" -c "router bgp 65100" -c "neighbor 10.0.1.2 shutdown" >/dev/null
+  t=$(now_ms)
+  if [ "$mode" = full ]; then
+    if poll 1 fib_lacks r1 10.20.2.0/24; then pass "withdraw: 10.20.2.0/24 left r1's FIB in $(( $(now_ms) - t )) ms"; else fail "withdraw: route still in r1's FIB after 1 s"; fi
+    if nsx pc1 ping -c 1 -W 1 10.20.2.1 >/dev/null 2>&1; then fail "withdraw: PC2 still reachable"; else pass "withdraw: PC2 unreachable from PC1"; fi
+  else
+    if poll 1 agent_lacks_route r1 10.20.2.0/24 10.0.1.2; then pass "withdraw: agent removed 10.20.2.0/24 in $(( $(now_ms) - t )) ms"; else fail "withdraw: agent still has 10.20.2.0/24 after 1 s"; fi
+  fi
+  vty r1 -c "configure terminal" -c "router bgp 65100" -c "no neighbor 10.0.1.2 shutdown" >/dev/null
+  t=$(now_ms)
+  if [ "$mode" = full ]; then
+    if poll 15 fib_has r1 10.20.2.0/24 10.0.1.2 Ethernet0; then pass "no shutdown: route back in r1's FIB after $(( $(now_ms) - t )) ms"; else fail "no shutdown: route did not come back"; fi
+    if poll 5 nsx pc1 ping -c 1 -W 1 10.20.2.1; then pass "no shutdown: PC2 reachable again"; else fail "no shutdown: PC2 unreachable"; fi
+  else
+    if poll 15 agent_has_route r1 10.20.2.0/24 10.0.1.2; then pass "no shutdown: agent has 10.20.2.0/24 again after $(( $(now_ms) - t )) ms"; else fail "no shutdown: route did not come back to the agent"; fi
+  fi
+}
+
+case "${1:-}" in
+  up) shift; do_up "$@" ;;
+  check) do_check ;;
+  down) do_down; log "down: namespaces, processes, FRR dirs, shm and lab/run removed" ;;
+  *) echo "usage: $0 up [--dev] | check | down" >&2; exit 2 ;;
+esac
