@@ -2,4 +2,5 @@
 #![forbid(unsafe_code)]
 
 pub mod buffer;
+pub mod fib;
 pub mod wire;

@@ -1,0 +1,168 @@
+//! Control-side prefix store: one hash map per prefix length (the writer's source of truth,
+//! used for exact-match queries, covering-prefix search on delete, and dumps).
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, Hasher};
+
+/// Prefix key: u32 for IPv4, u128 for IPv6.
+pub(crate) trait Key: Copy + Eq + Hash + Ord + Into<u128> {
+    const BITS: u32;
+    /// `self` with all bits below the first `len` cleared.
+    fn masked(self, len: u32) -> Self;
+}
+
+impl Key for u32 {
+    const BITS: u32 = 32;
+    fn masked(self, len: u32) -> Self {
+        if len == 0 {
+            0
+        } else {
+            self & (u32::MAX << (32 - len.min(32)))
+        }
+    }
+}
+
+impl Key for u128 {
+    const BITS: u32 = 128;
+    fn masked(self, len: u32) -> Self {
+        if len == 0 {
+            0
+        } else {
+            self & (u128::MAX << (128 - len.min(128)))
+        }
+    }
+}
+
+/// A small, fast hasher for prefix keys (murmur3 finaliser over folded input). Keys are
+/// controlled by the routing protocol, not by packets, so DoS resistance is not needed here.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct PrefixHasher(u64);
+
+impl Hasher for PrefixHasher {
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(u64::from(v));
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(29) ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn write_u128(&mut self, v: u128) {
+        #[allow(clippy::cast_possible_truncation, reason = "folding the two halves")]
+        {
+            self.write_u64(v as u64);
+            self.write_u64((v >> 64) as u64);
+        }
+    }
+}
+
+#[derive(Default, Clone, Copy)]
+pub(crate) struct BuildPrefixHasher;
+
+impl BuildHasher for BuildPrefixHasher {
+    type Hasher = PrefixHasher;
+    fn build_hasher(&self) -> PrefixHasher {
+        PrefixHasher(0)
+    }
+}
+
+pub(crate) struct PrefixStore<K: Key> {
+    /// `maps[len]`: prefix (host bits zero) -> LB index.
+    maps: Vec<HashMap<K, u32, BuildPrefixHasher>>,
+    /// Bit `len` set when `maps[len]` is non-empty (skips empty lengths on covering search).
+    nonempty: [u64; 3],
+    count: usize,
+}
+
+impl<K: Key> PrefixStore<K> {
+    pub(crate) fn new() -> Self {
+        PrefixStore {
+            maps: (0..=K::BITS)
+                .map(|_| HashMap::with_hasher(BuildPrefixHasher))
+                .collect(),
+            nonempty: [0; 3],
+            count: 0,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.count
+    }
+
+    pub(crate) fn get(&self, key: K, len: u32) -> Option<u32> {
+        self.maps.get(len as usize)?.get(&key).copied()
+    }
+
+    /// Insert or replace; returns the replaced LB.
+    pub(crate) fn insert(&mut self, key: K, len: u32, lb: u32) -> Option<u32> {
+        let m = self.maps.get_mut(len as usize)?;
+        let old = m.insert(key, lb);
+        if old.is_none() {
+            self.count += 1;
+            self.nonempty[(len / 64) as usize] |= 1 << (len % 64);
+        }
+        old
+    }
+
+    pub(crate) fn remove(&mut self, key: K, len: u32) -> Option<u32> {
+        let m = self.maps.get_mut(len as usize)?;
+        let old = m.remove(&key)?;
+        self.count -= 1;
+        if m.is_empty() {
+            self.nonempty[(len / 64) as usize] &= !(1 << (len % 64));
+            // Give the memory back after a mass withdrawal.
+            m.shrink_to_fit();
+        }
+        Some(old)
+    }
+
+    fn has_len(&self, len: u32) -> bool {
+        self.nonempty[(len / 64) as usize] & (1 << (len % 64)) != 0
+    }
+
+    /// The longest stored prefix strictly shorter than `len` that covers `key`:
+    /// (its length, its LB).
+    pub(crate) fn covering(&self, key: K, len: u32) -> Option<(u32, u32)> {
+        (0..len)
+            .rev()
+            .filter(|&l| self.has_len(l))
+            .find_map(|l| self.get(key.masked(l), l).map(|lb| (l, lb)))
+    }
+
+    /// All routes sorted by (prefix, length).
+    pub(crate) fn sorted(&self) -> Vec<(K, u8, u32)> {
+        let mut v = Vec::with_capacity(self.count);
+        for (len, m) in self.maps.iter().enumerate() {
+            let l = u8::try_from(len).unwrap_or(u8::MAX);
+            v.extend(m.iter().map(|(k, lb)| (*k, l, *lb)));
+        }
+        v.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        v
+    }
+
+    /// Heap bytes held by the maps (from each map's capacity: the bucket count is the
+    /// capacity * 8/7 rounded up to a power of two; one (key, value) pair and one control byte
+    /// per bucket).
+    pub(crate) fn memory_bytes(&self) -> usize {
+        let per = std::mem::size_of::<(K, u32)>() + 1;
+        self.maps
+            .iter()
+            .map(|m| match m.capacity() {
+                0 => 0,
+                c => (c * 8).div_ceil(7).next_power_of_two() * per + 16,
+            })
+            .sum::<usize>()
+            + self.maps.capacity() * std::mem::size_of::<HashMap<K, u32, BuildPrefixHasher>>()
+    }
+}

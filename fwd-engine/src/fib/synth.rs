@@ -1,0 +1,189 @@
+//! Synthetic route tables and destinations for tests and benchmarks (deterministic).
+//!
+//! The IPv4 model follows the shape of a full BGP table: about 59% /24, 38% /16-/23
+//! (most of them /22-/23), 1.5% shorter than /16 and 1% longer than /24 (infrastructure
+//! /30-/32, clustered a few per /24). Prefixes longer than /16 fall inside a limited set of
+//! /16 blocks (40k of the 65k, like the allocated and routed space), weighted so that some
+//! blocks are dense and others sparse.
+
+/// xorshift64* PRNG: deterministic, no dependencies.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    pub fn next_u32(&mut self) -> u32 {
+        u32::try_from(self.next_u64() >> 32).unwrap_or(0)
+    }
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: u32) -> u32 {
+        u32::try_from((u64::from(self.next_u32()) * u64::from(n)) >> 32).unwrap_or(0)
+    }
+}
+
+/// Cumulative per-mille weights of prefix lengths 8..=32 for the BGP-like mix.
+const LEN_MIX: [(u8, u32); 17] = [
+    (8, 1),
+    (12, 5),
+    (15, 15),
+    (16, 29),
+    (17, 35),
+    (18, 45),
+    (19, 65),
+    (20, 100),
+    (21, 140),
+    (22, 260),
+    (23, 370),
+    (24, 960),
+    (26, 963),
+    (28, 967),
+    (29, 970),
+    (30, 980),
+    (32, 1000),
+];
+
+fn pick_len(rng: &mut Rng) -> u8 {
+    let r = rng.below(1000);
+    LEN_MIX
+        .iter()
+        .find(|&&(_, c)| r < c)
+        .map_or(24, |&(l, _)| l)
+}
+
+fn mask(len: u8) -> u32 {
+    if len == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(len))
+    }
+}
+
+/// `n` distinct IPv4 prefixes (host order, host bits zero) with the BGP-like length mix.
+pub fn bgp_like_v4(n: usize, seed: u64) -> Vec<(u32, u8)> {
+    let mut rng = Rng::new(seed);
+    // 40k distinct /16 blocks in 1.0.0.0-223.255.255.255, sorted so block i is "dense" for
+    // small i (the weight of a block falls with its rank).
+    let mut blocks: Vec<u32> = Vec::with_capacity(40_000);
+    let mut seen = std::collections::HashSet::new();
+    while blocks.len() < 40_000.min(n.max(1)) {
+        let b = 0x0100 + rng.below(0xe000 - 0x0100);
+        let first = b >> 8;
+        if first == 10 || first == 127 || first == 100 && (b & 0xff) >= 64 {
+            continue;
+        }
+        if seen.insert(b) {
+            blocks.push(b);
+        }
+    }
+    let mut out = Vec::with_capacity(n);
+    let mut set = std::collections::HashSet::with_capacity(n);
+    let mut infra_base = 0u32;
+    let mut infra_left = 0u32;
+    while out.len() < n {
+        let len = pick_len(&mut rng);
+        let p = if len > 24 {
+            // Infrastructure prefixes: a few per /24.
+            if infra_left == 0 {
+                infra_left = 4;
+                let b = blocks[rng.below(u32::try_from(blocks.len()).unwrap_or(1)) as usize];
+                infra_base = (b << 16) | (rng.below(256) << 8);
+            }
+            infra_left -= 1;
+            (infra_base | (rng.next_u32() & 0xff)) & mask(len)
+        } else if len > 16 {
+            // Squared uniform: low ranks (dense blocks) are picked more often.
+            let r = rng.below(u32::try_from(blocks.len()).unwrap_or(1));
+            let r = u32::try_from(u64::from(r) * u64::from(r) / blocks.len() as u64).unwrap_or(0);
+            let b = blocks[r as usize];
+            ((b << 16) | (rng.next_u32() & 0xffff)) & mask(len)
+        } else {
+            (0x0100_0000 + rng.below(0xdf00_0000)) & mask(len)
+        };
+        if set.insert((p, len)) {
+            out.push((p, len));
+        }
+    }
+    out
+}
+
+/// `n` destinations, each a random address inside a random prefix of `routes`.
+pub fn dsts_within_v4(routes: &[(u32, u8)], n: usize, seed: u64) -> Vec<u32> {
+    let mut rng = Rng::new(seed);
+    if routes.is_empty() {
+        return (0..n).map(|_| rng.next_u32()).collect();
+    }
+    let m = u32::try_from(routes.len()).unwrap_or(u32::MAX);
+    (0..n)
+        .map(|_| {
+            let (p, l) = routes[rng.below(m) as usize];
+            p | (rng.next_u32() & !mask(l))
+        })
+        .collect()
+}
+
+/// `n` distinct IPv6 prefixes with a table-like mix: mostly /48, then /32-/44, some /64,
+/// /56 and /128, inside 2000::/3.
+pub fn table_like_v6(n: usize, seed: u64) -> Vec<(u128, u8)> {
+    let mut rng = Rng::new(seed);
+    let mut out = Vec::with_capacity(n);
+    let mut set = std::collections::HashSet::with_capacity(n);
+    // A few thousand /32 allocations hold everything longer.
+    let allocs: Vec<u128> = (0..4096)
+        .map(|_| (0x2000_0000u128 | u128::from(rng.next_u32() & 0x1fff_ffff)) << 96)
+        .collect();
+    while out.len() < n {
+        let r = rng.below(100);
+        let len: u8 = match r {
+            0..=49 => 48,
+            50..=69 => 32 + 4 * u8::try_from(rng.below(4)).unwrap_or(0),
+            70..=79 => 44,
+            80..=89 => 56,
+            90..=96 => 64,
+            _ => 128,
+        };
+        let a = allocs[rng.below(4096) as usize];
+        let low = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
+        let m = if len == 0 {
+            0
+        } else {
+            u128::MAX << (128 - u32::from(len))
+        };
+        let p = (a | (low & (u128::MAX >> 32))) & m;
+        if set.insert((p, len)) {
+            out.push((p, len));
+        }
+    }
+    out
+}
+
+/// `n` destinations inside random prefixes of `routes`.
+pub fn dsts_within_v6(routes: &[(u128, u8)], n: usize, seed: u64) -> Vec<u128> {
+    let mut rng = Rng::new(seed);
+    let m = u32::try_from(routes.len().max(1)).unwrap_or(u32::MAX);
+    (0..n)
+        .map(|_| {
+            let low = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
+            match routes.get(rng.below(m) as usize) {
+                Some(&(p, l)) => {
+                    let host = if l == 0 {
+                        u128::MAX
+                    } else {
+                        u128::MAX.checked_shr(u32::from(l)).unwrap_or(0)
+                    };
+                    p | (low & host)
+                }
+                None => low,
+            }
+        })
+        .collect()
+}
