@@ -1,0 +1,72 @@
+//! The change stream handed to the forwarder programmer after every successful mutation.
+
+use crate::value::{Attr, EntryKey};
+
+/// Key of a stored object: an object id or an entry key.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ObjectKey {
+    Oid(u64),
+    Entry(EntryKey),
+}
+
+impl ObjectKey {
+    /// The object id, for OID objects.
+    pub fn oid(&self) -> Option<u64> {
+        match self {
+            ObjectKey::Oid(o) => Some(*o),
+            ObjectKey::Entry(_) => None,
+        }
+    }
+}
+
+/// One committed mutation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// An object was created with these attributes (the stored ones: what the caller gave plus
+    /// what the switch set itself for default objects; unset attributes have their defaults).
+    Create {
+        ot: u32,
+        key: ObjectKey,
+        attrs: Vec<Attr>,
+    },
+    /// One attribute was set.
+    Set { ot: u32, key: ObjectKey, attr: Attr },
+    /// The object was removed.
+    Remove { ot: u32, key: ObjectKey },
+}
+
+impl Change {
+    pub fn ot(&self) -> u32 {
+        match self {
+            Change::Create { ot, .. } | Change::Set { ot, .. } | Change::Remove { ot, .. } => *ot,
+        }
+    }
+    pub fn key(&self) -> &ObjectKey {
+        match self {
+            Change::Create { key, .. } | Change::Set { key, .. } | Change::Remove { key, .. } => {
+                key
+            }
+        }
+    }
+}
+
+/// Receiver of committed changes. Called with the store's lock held, in commit order; a single
+/// call hands a batch of one (switch creation and bulk calls hand one batch for the whole call).
+/// Implementations must not call back into the store.
+pub trait ChangeSink: Send {
+    fn apply(&mut self, batch: &[Change]);
+}
+
+/// A sink that records every batch (tests, debugging).
+#[derive(Debug, Default)]
+pub struct RecordingSink {
+    pub batches: std::sync::Arc<std::sync::Mutex<Vec<Vec<Change>>>>,
+}
+
+impl ChangeSink for RecordingSink {
+    fn apply(&mut self, batch: &[Change]) {
+        if let Ok(mut b) = self.batches.lock() {
+            b.push(batch.to_vec());
+        }
+    }
+}

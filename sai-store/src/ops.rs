@@ -1,0 +1,333 @@
+//! Store operations: validate fully, then commit. Each returns the changes it committed.
+
+use crate::change::{Change, ObjectKey};
+use crate::computed;
+use crate::defaults::Builder;
+use crate::md;
+use crate::oid;
+use crate::store::{Origin, Store, StoredAttr};
+use crate::value::{status, Attr, AttrValue, EntryKey, Status};
+
+fn stored(attrs: Vec<Attr>) -> Vec<StoredAttr> {
+    attrs
+        .into_iter()
+        .map(|a| StoredAttr {
+            id: a.id,
+            value: a.value,
+            counted: true,
+        })
+        .collect()
+}
+
+impl Store {
+    /// Check that `o` is a live object of type `ot`.
+    pub fn check_oid(&self, ot: u32, o: u64) -> Result<(), Status> {
+        let info = md::ot_info(ot).ok_or(status::INVALID_OBJECT_TYPE)?;
+        if info.is_non_object_id {
+            return Err(status::INVALID_OBJECT_TYPE);
+        }
+        if o == 0 || oid::raw_type(o) != ot {
+            return Err(status::INVALID_OBJECT_ID);
+        }
+        if !self.objs.contains_key(&o) {
+            return Err(status::ITEM_NOT_FOUND);
+        }
+        Ok(())
+    }
+
+    fn check_capacity(&self, ot: u32) -> Result<(), Status> {
+        if computed::available(self, ot) == 0 {
+            return Err(status::INSUFFICIENT_RESOURCES);
+        }
+        Ok(())
+    }
+
+    /// Undo creates recorded in `changes` (used only if a builder fails half way).
+    fn rollback(&mut self, changes: &[Change]) {
+        for c in changes.iter().rev() {
+            if let Change::Create {
+                key: ObjectKey::Oid(o),
+                ..
+            } = c
+            {
+                self.erase_obj(*o);
+            }
+        }
+    }
+
+    /// `create_switch`.
+    pub fn create_switch(&mut self, attrs: Vec<Attr>) -> Result<(u64, Vec<Change>), Status> {
+        self.validate_create(oid::OT_SWITCH, &attrs)?;
+        let init = md::attr_id("SAI_SWITCH_ATTR_INIT_SWITCH").ok_or(status::FAILURE)?;
+        let init_value = attrs
+            .iter()
+            .find(|a| a.id == init)
+            .and_then(|a| a.value.as_bool());
+        if init_value != Some(true) {
+            // Connecting to an existing switch (INIT_SWITCH=false) is handled by sairedis, not here.
+            let i = attrs.iter().position(|a| a.id == init).unwrap_or(0);
+            return Err(status::invalid_attr_value(i));
+        }
+        let sw = (0u8..=255)
+            .find(|i| !self.switches.contains(i))
+            .ok_or(status::INSUFFICIENT_RESOURCES)?;
+        let mac = md::attr_id("SAI_SWITCH_ATTR_SRC_MAC_ADDRESS").ok_or(status::FAILURE)?;
+        let user_mac = attrs.iter().any(|a| a.id == mac);
+        let sw_oid = oid::switch_oid(sw);
+        self.switches.insert(sw);
+        let first = self.insert_obj(sw_oid, stored(attrs), Origin::Pinned);
+        let mut b = Builder {
+            s: self,
+            sw,
+            changes: vec![first],
+        };
+        match b.build_switch(sw_oid, user_mac) {
+            Ok(()) => {
+                let changes = b.changes;
+                Ok((sw_oid, changes))
+            }
+            Err(e) => {
+                let changes = b.changes;
+                self.rollback(&changes);
+                self.switches.remove(&sw);
+                Err(e)
+            }
+        }
+    }
+
+    /// Create an OID object (not the switch).
+    pub fn create(
+        &mut self,
+        ot: u32,
+        switch_id: u64,
+        attrs: Vec<Attr>,
+    ) -> Result<(u64, Vec<Change>), Status> {
+        if ot == oid::OT_SWITCH {
+            return self.create_switch(attrs);
+        }
+        let info = md::ot_info(ot).ok_or(status::INVALID_OBJECT_TYPE)?;
+        if info.is_non_object_id {
+            return Err(status::INVALID_OBJECT_TYPE);
+        }
+        if oid::raw_type(switch_id) != oid::OT_SWITCH
+            || !self.switches.contains(&oid::switch_index(switch_id))
+        {
+            return Err(status::INVALID_PARAMETER);
+        }
+        self.validate_create(ot, &attrs)?;
+        self.check_capacity(ot)?;
+        let sw = oid::switch_index(switch_id);
+        let o = self.alloc_oid(sw, ot)?;
+        let first = self.insert_obj(o, stored(attrs), Origin::User);
+        let mut changes = vec![first];
+        if info.name == "SAI_OBJECT_TYPE_PORT" {
+            let mut b = Builder {
+                s: self,
+                sw,
+                changes: Vec::new(),
+            };
+            let r = b.port_children(o);
+            let extra = b.changes;
+            if let Err(e) = r {
+                self.rollback(&extra);
+                self.erase_obj(o);
+                return Err(e);
+            }
+            changes.extend(extra);
+        }
+        Ok((o, changes))
+    }
+
+    /// Remove an OID object.
+    pub fn remove(&mut self, ot: u32, o: u64) -> Result<Vec<Change>, Status> {
+        if ot == oid::OT_SWITCH {
+            return self.remove_switch(o);
+        }
+        self.check_oid(ot, o)?;
+        let obj = self.objs.get(&o).ok_or(status::ITEM_NOT_FOUND)?;
+        if obj.refcount > 0 || matches!(obj.origin, Origin::Pinned | Origin::Owned(_)) {
+            return Err(status::OBJECT_IN_USE);
+        }
+        let owned: Vec<u64> = self
+            .objs
+            .range(oid::make(oid::switch_index(o), 1, 0).unwrap_or(0)..)
+            .filter(|(_, x)| x.origin == Origin::Owned(o))
+            .map(|(k, _)| *k)
+            .collect();
+        if owned
+            .iter()
+            .any(|c| self.objs.get(c).is_some_and(|x| x.refcount > 0))
+        {
+            return Err(status::OBJECT_IN_USE);
+        }
+        let mut changes = Vec::with_capacity(owned.len() + 1);
+        for c in owned.iter().rev() {
+            changes.extend(self.erase_obj(*c));
+        }
+        changes.extend(self.erase_obj(o));
+        Ok(changes)
+    }
+
+    /// Remove a switch and everything on it.
+    pub fn remove_switch(&mut self, sw_oid: u64) -> Result<Vec<Change>, Status> {
+        self.check_oid(oid::OT_SWITCH, sw_oid)?;
+        let sw = oid::switch_index(sw_oid);
+        let mut changes = Vec::new();
+        let keys: Vec<EntryKey> = self
+            .entries
+            .keys()
+            .filter(|k| crate::store::entry_switch(k) == sw)
+            .cloned()
+            .collect();
+        for k in keys {
+            changes.extend(self.erase_entry(&k));
+        }
+        let mut objs: Vec<(u64, u64)> = self
+            .objs
+            .iter()
+            .filter(|(k, _)| oid::switch_index(**k) == sw)
+            .map(|(k, v)| (v.seq, *k))
+            .collect();
+        objs.sort_unstable();
+        for (_, o) in objs.iter().rev() {
+            changes.extend(self.erase_obj(*o));
+        }
+        self.switches.remove(&sw);
+        Ok(changes)
+    }
+
+    /// Set one attribute.
+    pub fn set(&mut self, ot: u32, key: &ObjectKey, attr: Attr) -> Result<Change, Status> {
+        match key {
+            ObjectKey::Oid(o) => self.check_oid(ot, *o)?,
+            ObjectKey::Entry(k) if k.ot != ot => return Err(status::INVALID_PARAMETER),
+            ObjectKey::Entry(_) => {}
+        }
+        let obj = self.obj(key).ok_or(status::ITEM_NOT_FOUND)?;
+        self.validate_set(ot, obj, &attr)?;
+        self.put_attr(key, attr.id, attr.value.clone(), true)?;
+        Ok(Change::Set {
+            ot,
+            key: key.clone(),
+            attr,
+        })
+    }
+
+    /// Get attributes; one result per id (object-level errors are the outer error).
+    pub fn get_each(
+        &self,
+        ot: u32,
+        key: &ObjectKey,
+        ids: &[u32],
+    ) -> Result<Vec<Result<AttrValue, Status>>, Status> {
+        match key {
+            ObjectKey::Oid(o) => self.check_oid(ot, *o)?,
+            ObjectKey::Entry(k) => {
+                if k.ot != ot {
+                    return Err(status::INVALID_PARAMETER);
+                }
+                if !self.entries.contains_key(k) {
+                    return Err(status::ITEM_NOT_FOUND);
+                }
+            }
+        }
+        Ok(ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| match md::attr(ot, *id) {
+                None => Err(status::unknown_attribute(i)),
+                Some(_) => self.read_attr(ot, key, *id, 0),
+            })
+            .collect())
+    }
+
+    /// Get attributes; the first failing attribute's status.
+    pub fn get(&self, ot: u32, key: &ObjectKey, ids: &[u32]) -> Result<Vec<AttrValue>, Status> {
+        self.get_each(ot, key, ids)?.into_iter().collect()
+    }
+
+    /// Create an entry.
+    pub fn create_entry(
+        &mut self,
+        key: EntryKey,
+        attrs: Vec<Attr>,
+        emit: bool,
+    ) -> Result<Option<Change>, Status> {
+        self.validate_key(&key)?;
+        if self.entries.contains_key(&key) {
+            return Err(status::ITEM_ALREADY_EXISTS);
+        }
+        self.validate_create(key.ot, &attrs)?;
+        self.check_capacity(key.ot)?;
+        Ok(self.insert_entry(key, stored(attrs), emit))
+    }
+
+    /// Remove an entry.
+    pub fn remove_entry(&mut self, key: &EntryKey) -> Result<Change, Status> {
+        md::ot_info(key.ot)
+            .filter(|i| i.is_non_object_id)
+            .ok_or(status::INVALID_OBJECT_TYPE)?;
+        let obj = self.entries.get(key).ok_or(status::ITEM_NOT_FOUND)?;
+        if obj.refcount > 0 {
+            return Err(status::OBJECT_IN_USE);
+        }
+        self.erase_entry(key).ok_or(status::ITEM_NOT_FOUND)
+    }
+
+    /// Set an attribute the switch itself owns (read-only state such as a port's oper status),
+    /// without caller validation but with a type check. Not a change for the forwarder.
+    pub fn set_internal(&mut self, ot: u32, key: &ObjectKey, attr: Attr) -> Result<(), Status> {
+        let m = md::attr(ot, attr.id).ok_or_else(|| status::unknown_attribute(0))?;
+        if !attr.value.matches_value_type(md::vt_of(m)) {
+            return Err(status::invalid_attr_value(0));
+        }
+        self.put_attr(key, attr.id, attr.value, false)
+    }
+
+    /// The whole state as creates (creation order, attributes that would refer forward deferred
+    /// to sets after all creates), switches first within their creation order, entries last.
+    pub fn snapshot(&self) -> Vec<Change> {
+        let mut objs: Vec<(&u64, &crate::store::Obj)> = self.objs.iter().collect();
+        objs.sort_unstable_by_key(|(_, o)| o.seq);
+        let mut creates = Vec::with_capacity(objs.len());
+        let mut deferred = Vec::new();
+        for (o, obj) in &objs {
+            let ot = oid::raw_type(**o);
+            let mut now = Vec::new();
+            for a in &obj.attrs {
+                let forward = a.value.oids().any(|r| {
+                    r != 0 && r != **o && self.objs.get(&r).is_some_and(|x| x.seq > obj.seq)
+                });
+                let attr = Attr {
+                    id: a.id,
+                    value: a.value.clone(),
+                };
+                if forward {
+                    deferred.push(Change::Set {
+                        ot,
+                        key: ObjectKey::Oid(**o),
+                        attr,
+                    });
+                } else {
+                    now.push(attr);
+                }
+            }
+            creates.push(Change::Create {
+                ot,
+                key: ObjectKey::Oid(**o),
+                attrs: now,
+            });
+        }
+        let mut entries: Vec<(&EntryKey, &crate::store::Obj)> = self.entries.iter().collect();
+        entries.sort_unstable_by_key(|(_, o)| o.seq);
+        creates.extend(deferred);
+        for (k, obj) in entries {
+            creates.push(Change::Create {
+                ot: k.ot,
+                key: ObjectKey::Entry(k.clone()),
+                attrs: obj.public_attrs(),
+            });
+        }
+        creates
+    }
+}

@@ -1,0 +1,375 @@
+//! The unlocked store: objects, entries, reference counts, attribute reads. [`crate::Sai`] wraps
+//! it in a lock; validation lives in `validate.rs`, default objects in `defaults.rs`.
+
+use crate::change::{Change, ObjectKey};
+use crate::md;
+use crate::oid;
+use crate::profile::Config;
+use crate::value::{status, Attr, AttrValue, EntryKey, Status};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+
+/// One stored attribute. `counted` says whether its object ids hold references (attributes the
+/// switch sets on its own default objects, such as a port's queue list, do not).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct StoredAttr {
+    pub id: u32,
+    pub value: AttrValue,
+    pub counted: bool,
+}
+
+/// Who created an object, which decides whether a caller may remove it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// Created by a caller.
+    User,
+    /// A switch default object the switch itself refers to (CPU port, default VLAN, ...): removal
+    /// is refused with `OBJECT_IN_USE`.
+    Pinned,
+    /// A default object that callers may remove (front ports, default bridge ports, VLAN members).
+    Default,
+    /// Belongs to another object (queues, priority groups, scheduler groups, serdes of a port):
+    /// removed together with its owner, never on its own.
+    Owned(u64),
+}
+
+/// One object (OID or entry).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Obj {
+    pub attrs: Vec<StoredAttr>,
+    pub refcount: u32,
+    pub origin: Origin,
+    /// Creation sequence number (dependency order for snapshots).
+    pub seq: u64,
+}
+
+impl Obj {
+    pub fn get(&self, id: u32) -> Option<&AttrValue> {
+        self.attrs.iter().find(|a| a.id == id).map(|a| &a.value)
+    }
+    /// Replace or add; returns the previous stored attribute.
+    pub fn put(&mut self, id: u32, value: AttrValue, counted: bool) -> Option<StoredAttr> {
+        let new = StoredAttr { id, value, counted };
+        match self.attrs.iter_mut().find(|a| a.id == id) {
+            Some(slot) => Some(std::mem::replace(slot, new)),
+            None => {
+                self.attrs.push(new);
+                None
+            }
+        }
+    }
+    pub fn public_attrs(&self) -> Vec<Attr> {
+        self.attrs
+            .iter()
+            .map(|a| Attr {
+                id: a.id,
+                value: a.value.clone(),
+            })
+            .collect()
+    }
+}
+
+/// Address family of an entry (for CRM counters): 0 none, 4, 6.
+pub(crate) fn entry_family(key: &EntryKey) -> u8 {
+    for m in &key.members {
+        match m {
+            AttrValue::IpPrefix(p) => return if p.addr.is_ipv4() { 4 } else { 6 },
+            AttrValue::IpAddr(IpAddr::V4(_)) => return 4,
+            AttrValue::IpAddr(IpAddr::V6(_)) => return 6,
+            _ => {}
+        }
+    }
+    0
+}
+
+/// Switch index of an entry (from its switch id member).
+pub(crate) fn entry_switch(k: &EntryKey) -> u8 {
+    k.members
+        .iter()
+        .find_map(|m| m.as_oid().filter(|o| oid::raw_type(*o) == oid::OT_SWITCH))
+        .map(oid::switch_index)
+        .unwrap_or(0)
+}
+
+/// The store proper.
+#[derive(Clone, Debug)]
+pub(crate) struct Store {
+    pub cfg: Config,
+    pub objs: BTreeMap<u64, Obj>,
+    pub entries: HashMap<EntryKey, Obj>,
+    /// Entries per (object type, family).
+    pub entry_counts: HashMap<(u32, u8), u64>,
+    /// OID objects per object type.
+    pub type_counts: HashMap<u32, u64>,
+    pub switches: BTreeSet<u8>,
+    pub next_counter: u64,
+    pub next_seq: u64,
+}
+
+impl Store {
+    pub fn new(cfg: Config) -> Self {
+        Store {
+            cfg,
+            objs: BTreeMap::new(),
+            entries: HashMap::new(),
+            entry_counts: HashMap::new(),
+            type_counts: HashMap::new(),
+            switches: BTreeSet::new(),
+            next_counter: 1,
+            next_seq: 1,
+        }
+    }
+
+    pub fn object_count(&self) -> usize {
+        self.objs.len() + self.entries.len()
+    }
+
+    /// Object type of an id if it decodes to a type with metadata and the object exists.
+    pub fn live_type(&self, o: u64) -> Option<u32> {
+        self.objs.contains_key(&o).then(|| oid::raw_type(o))
+    }
+
+    pub fn count_of(&self, ot: u32) -> u64 {
+        if md::ot_info(ot).is_some_and(|i| i.is_non_object_id) {
+            self.entry_counts
+                .iter()
+                .filter(|((t, _), _)| *t == ot)
+                .map(|(_, n)| *n)
+                .sum()
+        } else {
+            self.type_counts.get(&ot).copied().unwrap_or(0)
+        }
+    }
+
+    /// Ids of live objects of type `ot` on switch `sw`, ascending.
+    pub fn oids_of_type(&self, sw: u8, ot: u32) -> impl Iterator<Item = u64> + '_ {
+        let lo = oid::make(sw, ot, 0).unwrap_or(u64::MAX);
+        let hi = oid::make(sw, ot, oid::COUNTER_MASK).unwrap_or(u64::MAX);
+        self.objs.range(lo..=hi).map(|(k, _)| *k)
+    }
+
+    pub fn alloc_oid(&mut self, sw: u8, ot: u32) -> Result<u64, Status> {
+        let c = self.next_counter;
+        let o = oid::make(sw, ot, c).ok_or(status::INVALID_OBJECT_TYPE)?;
+        self.next_counter += 1;
+        Ok(o)
+    }
+
+    fn seq(&mut self) -> u64 {
+        let s = self.next_seq;
+        self.next_seq += 1;
+        s
+    }
+
+    fn add_ref(&mut self, o: u64) {
+        if oid::raw_type(o) == oid::OT_SWITCH {
+            return;
+        }
+        if let Some(obj) = self.objs.get_mut(&o) {
+            obj.refcount = obj.refcount.saturating_add(1);
+        }
+    }
+
+    fn drop_ref(&mut self, o: u64) {
+        if oid::raw_type(o) == oid::OT_SWITCH {
+            return;
+        }
+        if let Some(obj) = self.objs.get_mut(&o) {
+            obj.refcount = obj.refcount.saturating_sub(1);
+        }
+    }
+
+    pub fn add_refs(&mut self, v: &AttrValue) {
+        for o in v.oids().filter(|o| *o != 0) {
+            self.add_ref(o);
+        }
+    }
+
+    pub fn drop_refs(&mut self, v: &AttrValue) {
+        for o in v.oids().filter(|o| *o != 0) {
+            self.drop_ref(o);
+        }
+    }
+
+    /// Insert a validated OID object; counts references of its attributes.
+    pub fn insert_obj(&mut self, o: u64, attrs: Vec<StoredAttr>, origin: Origin) -> Change {
+        for a in &attrs {
+            if a.counted {
+                self.add_refs(&a.value);
+            }
+        }
+        let ot = oid::raw_type(o);
+        let seq = self.seq();
+        let obj = Obj {
+            attrs,
+            refcount: 0,
+            origin,
+            seq,
+        };
+        let change = Change::Create {
+            ot,
+            key: ObjectKey::Oid(o),
+            attrs: obj.public_attrs(),
+        };
+        self.objs.insert(o, obj);
+        *self.type_counts.entry(ot).or_insert(0) += 1;
+        change
+    }
+
+    /// Remove an OID object unconditionally (callers checked), dropping its references.
+    pub fn erase_obj(&mut self, o: u64) -> Option<Change> {
+        let obj = self.objs.remove(&o)?;
+        for a in &obj.attrs {
+            if a.counted {
+                self.drop_refs(&a.value);
+            }
+        }
+        let ot = oid::raw_type(o);
+        if let Some(n) = self.type_counts.get_mut(&ot) {
+            *n = n.saturating_sub(1);
+        }
+        Some(Change::Remove {
+            ot,
+            key: ObjectKey::Oid(o),
+        })
+    }
+
+    /// Insert a validated entry; counts references of its key and attributes.
+    pub fn insert_entry(
+        &mut self,
+        key: EntryKey,
+        attrs: Vec<StoredAttr>,
+        with_change: bool,
+    ) -> Option<Change> {
+        for m in &key.members {
+            self.add_refs(m);
+        }
+        for a in &attrs {
+            self.add_refs(&a.value);
+        }
+        let seq = self.seq();
+        let fam = entry_family(&key);
+        *self.entry_counts.entry((key.ot, fam)).or_insert(0) += 1;
+        let change = with_change.then(|| Change::Create {
+            ot: key.ot,
+            key: ObjectKey::Entry(key.clone()),
+            attrs: attrs
+                .iter()
+                .map(|a| Attr {
+                    id: a.id,
+                    value: a.value.clone(),
+                })
+                .collect(),
+        });
+        self.entries.insert(
+            key,
+            Obj {
+                attrs,
+                refcount: 0,
+                origin: Origin::User,
+                seq,
+            },
+        );
+        change
+    }
+
+    pub fn erase_entry(&mut self, key: &EntryKey) -> Option<Change> {
+        let obj = self.entries.remove(key)?;
+        for m in &key.members {
+            self.drop_refs(m);
+        }
+        for a in &obj.attrs {
+            self.drop_refs(&a.value);
+        }
+        let fam = entry_family(key);
+        if let Some(n) = self.entry_counts.get_mut(&(key.ot, fam)) {
+            *n = n.saturating_sub(1);
+        }
+        Some(Change::Remove {
+            ot: key.ot,
+            key: ObjectKey::Entry(key.clone()),
+        })
+    }
+
+    /// Set one attribute on a stored object (validated), adjusting references.
+    pub fn put_attr(
+        &mut self,
+        key: &ObjectKey,
+        id: u32,
+        value: AttrValue,
+        counted: bool,
+    ) -> Result<(), Status> {
+        let old = {
+            let obj = self.obj_mut(key).ok_or(status::ITEM_NOT_FOUND)?;
+            obj.put(id, value.clone(), counted)
+        };
+        if counted {
+            self.add_refs(&value);
+        }
+        if let Some(old) = old.filter(|o| o.counted) {
+            self.drop_refs(&old.value);
+        }
+        Ok(())
+    }
+
+    pub fn obj(&self, key: &ObjectKey) -> Option<&Obj> {
+        match key {
+            ObjectKey::Oid(o) => self.objs.get(o),
+            ObjectKey::Entry(k) => self.entries.get(k),
+        }
+    }
+
+    pub fn obj_mut(&mut self, key: &ObjectKey) -> Option<&mut Obj> {
+        match key {
+            ObjectKey::Oid(o) => self.objs.get_mut(o),
+            ObjectKey::Entry(k) => self.entries.get_mut(k),
+        }
+    }
+
+    /// Switch index an object belongs to.
+    pub fn switch_of(key: &ObjectKey) -> u8 {
+        match key {
+            ObjectKey::Oid(o) => oid::switch_index(*o),
+            ObjectKey::Entry(k) => entry_switch(k),
+        }
+    }
+
+    /// Value of attribute `id` of an object: computed, stored, or default.
+    pub fn read_attr(
+        &self,
+        ot: u32,
+        key: &ObjectKey,
+        id: u32,
+        depth: u8,
+    ) -> Result<AttrValue, Status> {
+        let m = md::attr(ot, id).ok_or(status::INVALID_PARAMETER)?;
+        if let Some(v) = crate::computed::computed(self, ot, key, m) {
+            return Ok(v);
+        }
+        let obj = self.obj(key).ok_or(status::ITEM_NOT_FOUND)?;
+        if let Some(v) = obj.get(id) {
+            return Ok(v.clone());
+        }
+        use sai_headers::meta::DefaultValue as D;
+        match m.default {
+            D::Const(_) | D::EmptyList => md::static_default(m).ok_or(status::NOT_IMPLEMENTED),
+            D::AttrValue { ot: dot, attr } if dot == oid::OT_SWITCH && depth < 4 => {
+                let sw = ObjectKey::Oid(oid::switch_oid(Self::switch_of(key)));
+                self.read_attr(dot, &sw, attr, depth + 1)
+            }
+            D::AttrRange { ot: dot, attr } if dot == oid::OT_SWITCH && depth < 4 => {
+                let sw = ObjectKey::Oid(oid::switch_oid(Self::switch_of(key)));
+                match self.read_attr(dot, &sw, attr, depth + 1)? {
+                    AttrValue::U32Range(lo, _) if md::vt_of(m) == crate::value::vt::UINT32 => {
+                        Ok(AttrValue::U32(lo))
+                    }
+                    AttrValue::I32Range(lo, _) if md::vt_of(m) == crate::value::vt::INT32 => {
+                        Ok(AttrValue::I32(lo))
+                    }
+                    _ => Err(status::NOT_IMPLEMENTED),
+                }
+            }
+            _ => Err(status::NOT_IMPLEMENTED),
+        }
+    }
+}
