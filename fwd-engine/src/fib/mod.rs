@@ -267,6 +267,7 @@ pub struct Fib;
 
 impl Fib {
     /// A FIB with the default VRF 0 present and empty (every lookup gives its drop LB).
+    #[allow(clippy::new_ret_no_self, reason = "the FIB is its writer/reader pair")]
     pub fn new(cfg: FibConfig) -> (FibWriter, FibReader) {
         let cfg = cfg.normalized();
         let empty_lb = LbData {
@@ -639,7 +640,7 @@ pub fn expand_buckets(nhs: &[(AdjIndex, u32)]) -> Result<Vec<AdjIndex>, FibError
         if err <= 1.0 / 64.0 || size >= MAX_BUCKETS {
             let mut out = Vec::with_capacity(size);
             for (i, &c) in counts.iter().enumerate() {
-                out.extend(std::iter::repeat(nhs[i].0).take(c));
+                out.extend(std::iter::repeat_n(nhs[i].0, c));
             }
             return Ok(out);
         }
@@ -1072,13 +1073,16 @@ impl FibWriter {
         };
         let (root, fb) = K::root(&tables);
         let shared = &*self.shared;
+        let needed = groups_needed(
+            K::pick(&shared.pool4[..], &shared.pool6[..]),
+            root,
+            fb,
+            K::BITS,
+            key.into(),
+            len32,
+        );
         let alloc = K::pick(&mut self.alloc4, &mut self.alloc6);
-        alloc.ensure(
-            groups_needed(fb, len32),
-            &shared.rcu,
-            self.cfg.grace_timeout,
-            K::POOL,
-        )?;
+        alloc.ensure(needed, &shared.rcu, self.cfg.grace_timeout, K::POOL)?;
         TrieWriter {
             pool: K::pick(&shared.pool4, &shared.pool6),
             alloc: &mut *alloc,

@@ -147,7 +147,7 @@ impl<K: Key> PrefixStore<K> {
             let l = u8::try_from(len).unwrap_or(u8::MAX);
             v.extend(m.iter().map(|(k, lb)| (*k, l, *lb)));
         }
-        v.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        v.sort_unstable_by_key(|&(k, l, _)| (k, l));
         v
     }
 

@@ -1,1 +1,552 @@
+//! FIB tests: LPM against a naive reference (proptest), concurrency (reader vs writer),
+//! object life cycle, update rate.
 
+use super::*;
+use proptest::prelude::*;
+use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+fn small_cfg(first_bits: u8) -> FibConfig {
+    FibConfig {
+        max_vrfs: 8,
+        tbl8_groups: 4096,
+        tbl8_groups6: 8192,
+        max_routes4: 100_000,
+        max_routes6: 100_000,
+        max_adjacencies: 1024,
+        max_lbs: 4096,
+        max_readers: 8,
+        v4_first_bits: first_bits,
+        grace_timeout: Duration::from_secs(5),
+    }
+}
+
+fn ip4(a: u8, b: u8, c: u8, d: u8) -> u32 {
+    u32::from_be_bytes([a, b, c, d])
+}
+
+/// Writer with `n` Forward LBs (one adjacency each, sw_if_index = LB number).
+fn with_lbs(cfg: FibConfig, n: u32) -> (FibWriter, FibReader, Vec<LbIndex>) {
+    let (mut w, r) = Fib::new(cfg);
+    let lbs = (0..n)
+        .map(|i| {
+            let a = w
+                .add_adjacency(Adjacency::new(i, 1500, &[0u8; 14]).unwrap())
+                .unwrap();
+            w.add_lb(LbKind::Forward, &[a], i).unwrap()
+        })
+        .collect();
+    (w, r, lbs)
+}
+
+#[test]
+fn fib_basic_lpm_v4() {
+    let (mut w, r, lbs) = with_lbs(small_cfg(16), 4);
+    let drop0 = w.drop_lb(0).unwrap();
+    assert_eq!(r.view().lookup4(0, ip4(10, 1, 2, 3)), drop0);
+    assert_eq!(
+        r.view().lookup4(7, ip4(10, 1, 2, 3)),
+        GLOBAL_DROP_LB,
+        "no such VRF"
+    );
+    assert_eq!(w.route4_add(0, ip4(10, 0, 0, 0), 8, lbs[0]), Ok(None));
+    assert_eq!(w.route4_add(0, ip4(10, 1, 2, 0), 24, lbs[1]), Ok(None));
+    assert_eq!(w.route4_add(0, ip4(10, 1, 2, 128), 25, lbs[2]), Ok(None));
+    assert_eq!(w.route4_add(0, ip4(10, 1, 2, 200), 32, lbs[3]), Ok(None));
+    let v = r.view();
+    assert_eq!(v.lookup4(0, ip4(10, 9, 9, 9)), lbs[0]);
+    assert_eq!(v.lookup4(0, ip4(10, 1, 2, 1)), lbs[1]);
+    assert_eq!(v.lookup4(0, ip4(10, 1, 2, 129)), lbs[2]);
+    assert_eq!(v.lookup4(0, ip4(10, 1, 2, 200)), lbs[3]);
+    assert_eq!(v.lookup4(0, ip4(11, 0, 0, 1)), drop0);
+    let lb = v.lb(lbs[2]);
+    assert_eq!(lb.kind, LbKind::Forward);
+    assert_eq!(lb.buckets.len(), 1);
+    assert_eq!(v.adj(lb.buckets[0]).sw_if_index, 2);
+    drop(v);
+    // Delete the covering /24: the /25 and /32 stay, the rest of the /24 falls back to /8.
+    assert_eq!(w.route4_del(0, ip4(10, 1, 2, 0), 24), Ok(lbs[1]));
+    let v = r.view();
+    assert_eq!(v.lookup4(0, ip4(10, 1, 2, 1)), lbs[0]);
+    assert_eq!(v.lookup4(0, ip4(10, 1, 2, 129)), lbs[2]);
+    assert_eq!(v.lookup4(0, ip4(10, 1, 2, 200)), lbs[3]);
+    drop(v);
+    // Default route and its removal.
+    w.route4_add(0, 0, 0, lbs[3]).unwrap();
+    assert_eq!(r.view().lookup4(0, ip4(11, 0, 0, 1)), lbs[3]);
+    assert_eq!(
+        w.route4_add(0, 0, 0, lbs[2]),
+        Ok(Some(lbs[3])),
+        "replace returns the old LB"
+    );
+    assert_eq!(w.route4_del(0, 0, 0), Ok(lbs[2]));
+    assert_eq!(r.view().lookup4(0, ip4(11, 0, 0, 1)), drop0);
+    // Errors.
+    assert_eq!(
+        w.route4_add(0, ip4(10, 1, 2, 3), 24, lbs[0]),
+        Err(FibError::BadPrefix)
+    );
+    assert_eq!(w.route4_add(0, 0, 33, lbs[0]), Err(FibError::BadPrefix));
+    assert_eq!(w.route4_add(5, 0, 0, lbs[0]), Err(FibError::NoSuchVrf));
+    assert_eq!(w.route4_add(0, 0, 0, 4000), Err(FibError::NoSuchLb));
+    assert_eq!(
+        w.route4_del(0, ip4(10, 1, 2, 0), 24),
+        Err(FibError::NotFound)
+    );
+    assert_eq!(w.remove_lb(lbs[0]), Err(FibError::InUse));
+    assert_eq!(w.remove_lb(drop0), Err(FibError::InUse));
+    let dump: Vec<_> = w.routes4(0).collect();
+    assert_eq!(
+        dump,
+        vec![
+            (ip4(10, 0, 0, 0), 8, lbs[0]),
+            (ip4(10, 1, 2, 128), 25, lbs[2]),
+            (ip4(10, 1, 2, 200), 32, lbs[3])
+        ]
+    );
+    assert_eq!(w.route4_exact(0, ip4(10, 1, 2, 128), 25), Some(lbs[2]));
+    assert_eq!(w.route4_exact(0, ip4(10, 1, 2, 128), 26), None);
+    assert_eq!(w.stats().routes4, 3);
+    for (p, l, _) in dump {
+        w.route4_del(0, p, l).unwrap();
+    }
+    assert_eq!(
+        w.stats().groups4_in_use,
+        0,
+        "empty table collapses to the root"
+    );
+}
+
+#[test]
+fn fib_vrfs_are_isolated() {
+    let (mut w, r, lbs) = with_lbs(small_cfg(16), 2);
+    w.add_vrf(3).unwrap();
+    assert_eq!(w.add_vrf(3), Err(FibError::VrfExists));
+    assert_eq!(w.add_vrf(8), Err(FibError::TableFull("vrf id >= max_vrfs")));
+    w.route4_add(0, ip4(10, 0, 0, 0), 8, lbs[0]).unwrap();
+    w.route4_add(3, ip4(10, 0, 0, 0), 8, lbs[1]).unwrap();
+    w.route6_add(3, 0x2001_0db8 << 96, 32, lbs[1]).unwrap();
+    let v = r.view();
+    assert_eq!(v.lookup4(0, ip4(10, 0, 0, 1)), lbs[0]);
+    assert_eq!(v.lookup4(3, ip4(10, 0, 0, 1)), lbs[1]);
+    assert_eq!(v.lookup6(3, (0x2001_0db8 << 96) | 1), lbs[1]);
+    assert_eq!(v.lookup6(0, (0x2001_0db8 << 96) | 1), w.drop_lb(0).unwrap());
+    let mut out = [0; 3];
+    v.lookup4_batch_vrfs(&[0, 3, 6], &[ip4(10, 0, 0, 1); 3], &mut out);
+    assert_eq!(out, [lbs[0], lbs[1], GLOBAL_DROP_LB]);
+    drop(v);
+    assert_eq!(w.remove_vrf(3), Err(FibError::InUse));
+    w.route4_del(3, ip4(10, 0, 0, 0), 8).unwrap();
+    w.route6_del(3, 0x2001_0db8 << 96, 32).unwrap();
+    w.remove_vrf(3).unwrap();
+    assert_eq!(r.view().lookup4(3, ip4(10, 0, 0, 1)), GLOBAL_DROP_LB);
+    assert_eq!(
+        w.remove_vrf(0),
+        Err(FibError::BadArgument("the default VRF cannot be removed"))
+    );
+}
+
+#[test]
+fn fib_lb_and_adjacency_life_cycle() {
+    let (mut w, r) = Fib::new(small_cfg(16));
+    let a = w
+        .add_adjacency(Adjacency::new(1, 1500, &[1u8; 14]).unwrap())
+        .unwrap();
+    let b = w
+        .add_adjacency(Adjacency::new(2, 9000, &[2u8; 18]).unwrap())
+        .unwrap();
+    assert!(Adjacency::new(1, 1500, &[0u8; 23]).is_err());
+    assert_eq!(
+        w.add_lb(LbKind::Forward, &[], 0),
+        Err(FibError::BadArgument(
+            "a Forward LB needs at least one bucket"
+        ))
+    );
+    assert_eq!(
+        w.add_lb(LbKind::Forward, &[99], 0),
+        Err(FibError::NoSuchAdjacency)
+    );
+    let lb = w.add_lb(LbKind::Forward, &[a, b, a], 0).unwrap();
+    {
+        let v = r.view();
+        let l = v.lb(lb);
+        assert!(l.buckets.len().is_power_of_two());
+        let na = l.buckets.iter().filter(|&&x| x == a).count();
+        // 2:1 within 1/64.
+        assert!((na as f64 / l.buckets.len() as f64 - 2.0 / 3.0).abs() <= 1.0 / 64.0);
+        assert_eq!(v.adj(b).rewrite_bytes(), &[2u8; 18]);
+        assert_eq!(v.adj(4242), Adjacency::INVALID);
+        assert_eq!(v.lb(4242).kind, LbKind::Drop);
+    }
+    assert_eq!(w.remove_adjacency(a), Err(FibError::InUse));
+    w.route4_add(0, ip4(192, 168, 0, 0), 16, lb).unwrap();
+    // Updating the LB: a view taken before keeps its snapshot; a new view sees the update.
+    let old = r.view();
+    let before = old.lb(lb).buckets.len();
+    assert!(before > 1);
+    w.update_lb(lb, LbKind::Forward, &[b], 0).unwrap();
+    assert_eq!(old.lb(lb).buckets.len(), before);
+    drop(old);
+    assert_eq!(r.view().lb(lb).buckets, &[b]);
+    w.remove_adjacency(a).unwrap();
+    w.update_adjacency(b, Adjacency::new(3, 1500, &[3u8; 14]).unwrap())
+        .unwrap();
+    assert_eq!(r.view().adj(b).sw_if_index, 3);
+    assert_eq!(w.remove_lb(lb), Err(FibError::InUse));
+    w.route4_del(0, ip4(192, 168, 0, 0), 16).unwrap();
+    w.remove_lb(lb).unwrap();
+    assert_eq!(w.remove_lb(lb), Err(FibError::NoSuchLb));
+    w.remove_adjacency(b).unwrap();
+    let s = w.stats();
+    assert_eq!((s.adjacencies, s.routes4), (0, 0));
+    // Weighted expansion.
+    let e = expand_buckets(&[(7, 1), (8, 3)]).unwrap();
+    assert_eq!(e.len(), 4);
+    assert_eq!(e.iter().filter(|&&x| x == 8).count(), 3);
+    assert_eq!(expand_buckets(&[(7, 1), (8, 1)]).unwrap(), vec![7, 8]);
+    assert!(expand_buckets(&[(7, 0)]).unwrap().is_empty());
+}
+
+#[test]
+fn fib_tables_full_is_an_error_not_a_panic() {
+    let mut cfg = small_cfg(16);
+    cfg.tbl8_groups = 2;
+    cfg.max_routes4 = 5;
+    let (mut w, r, lbs) = with_lbs(cfg, 1);
+    w.route4_add(0, ip4(1, 1, 1, 0), 24, lbs[0]).unwrap();
+    w.route4_add(0, ip4(1, 1, 1, 128), 25, lbs[0]).unwrap(); // second group
+    assert_eq!(
+        w.route4_add(0, ip4(2, 2, 2, 0), 24, lbs[0]),
+        Err(FibError::TableFull("ipv4 trie groups (tbl8_groups)"))
+    );
+    assert_eq!(
+        r.view().lookup4(0, ip4(2, 2, 2, 1)),
+        w.drop_lb(0).unwrap(),
+        "unchanged"
+    );
+    w.route4_add(0, ip4(3, 0, 0, 0), 8, lbs[0]).unwrap();
+    w.route4_add(0, ip4(4, 0, 0, 0), 8, lbs[0]).unwrap();
+    w.route4_add(0, ip4(5, 0, 0, 0), 8, lbs[0]).unwrap();
+    assert_eq!(
+        w.route4_add(0, ip4(6, 0, 0, 0), 8, lbs[0]),
+        Err(FibError::TableFull("ipv4 routes (max_routes4)"))
+    );
+    // Freed groups are reused once no reader can hold them.
+    w.route4_del(0, ip4(1, 1, 1, 128), 25).unwrap();
+    w.route4_del(0, ip4(1, 1, 1, 0), 24).unwrap();
+    w.route4_del(0, ip4(5, 0, 0, 0), 8).unwrap();
+    let v = r.view(); // an active reader delays reuse but does not break it
+    drop(v);
+    w.route4_add(0, ip4(2, 2, 2, 0), 24, lbs[0]).unwrap();
+    assert_eq!(r.view().lookup4(0, ip4(2, 2, 2, 1)), lbs[0]);
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Add { p: u128, len: u8, lb: usize },
+    Del { which: usize },
+}
+
+/// Prefixes drawn from a few bases so that they overlap a lot.
+fn op_strategy(bits: u8, bases: Vec<u128>) -> impl Strategy<Value = Op> {
+    let n = bases.len();
+    prop_oneof![
+        3 => (0..n, any::<u128>(), 0..=bits, 0usize..6).prop_map(move |(b, noise, len, lb)| {
+            // Mostly near a base (shared high bits), sometimes anywhere.
+            let m = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len)) };
+            let width_mask = if bits == 128 { u128::MAX } else { (1u128 << bits) - 1 };
+            let raw = if noise % 8 == 0 { noise & width_mask } else { bases[b] ^ (noise & (width_mask >> (noise % u128::from(bits)) as u32)) };
+            let aligned = (raw << (128 - u32::from(bits))) & m;
+            Op::Add { p: aligned >> (128 - u32::from(bits)), len, lb }
+        }),
+        2 => any::<usize>().prop_map(|which| Op::Del { which }),
+    ]
+}
+
+/// Run `ops` against the FIB and a naive list; check lookups of `probes` (plus addresses
+/// at both ends of every prefix) after every few operations.
+fn check_family(
+    bits: u8,
+    first_bits: u8,
+    ops: &[Op],
+    probes: &[u128],
+) -> Result<(), TestCaseError> {
+    let (mut w, r, lbs) = with_lbs(small_cfg(first_bits), 6);
+    let drop = w.drop_lb(0).unwrap();
+    let mut reference: HashMap<(u128, u8), LbIndex> = HashMap::new();
+    let lookup_ref = |reference: &HashMap<(u128, u8), LbIndex>, a: u128| -> LbIndex {
+        reference
+            .iter()
+            .filter(|((p, l), _)| {
+                let m = if *l == 0 {
+                    0
+                } else {
+                    (u128::MAX << (128 - u32::from(*l))) >> (128 - u32::from(bits))
+                };
+                a & m == *p
+            })
+            .max_by_key(|((_, l), _)| *l)
+            .map_or(drop, |(_, lb)| *lb)
+    };
+    for (k, op) in ops.iter().enumerate() {
+        match *op {
+            Op::Add { p, len, lb } => {
+                let lbi = lbs[lb];
+                let got = if bits == 32 {
+                    w.route4_add(0, u32::try_from(p).unwrap(), len, lbi)
+                } else {
+                    w.route6_add(0, p, len, lbi)
+                };
+                prop_assert_eq!(got, Ok(reference.insert((p, len), lbi)));
+            }
+            Op::Del { which } => {
+                if reference.is_empty() {
+                    continue;
+                }
+                let mut keys: Vec<_> = reference.keys().copied().collect();
+                keys.sort_unstable();
+                let (p, len) = keys[which % keys.len()];
+                let got = if bits == 32 {
+                    w.route4_del(0, u32::try_from(p).unwrap(), len)
+                } else {
+                    w.route6_del(0, p, len)
+                };
+                prop_assert_eq!(got, Ok(reference.remove(&(p, len)).unwrap()));
+            }
+        }
+        if k % 4 == 3 || k + 1 == ops.len() {
+            let v = r.view();
+            let mut addrs: Vec<u128> = probes.to_vec();
+            for &(p, l) in reference.keys() {
+                let host = 1u128
+                    .checked_shl(u32::from(bits) - u32::from(l))
+                    .map_or(u128::MAX, |x| x - 1);
+                addrs.extend([
+                    p,
+                    p | host,
+                    p.wrapping_sub(1) & if bits == 32 { 0xffff_ffff } else { u128::MAX },
+                    (p | host).wrapping_add(1) & if bits == 32 { 0xffff_ffff } else { u128::MAX },
+                ]);
+            }
+            for a in addrs {
+                let got = if bits == 32 {
+                    v.lookup4(0, u32::try_from(a).unwrap())
+                } else {
+                    v.lookup6(0, a)
+                };
+                prop_assert_eq!(
+                    got,
+                    lookup_ref(&reference, a),
+                    "address {:#x} after op {}",
+                    a,
+                    k
+                );
+            }
+            if bits == 32 {
+                let d: Vec<u32> = probes.iter().map(|&a| u32::try_from(a).unwrap()).collect();
+                let mut out = vec![0; d.len()];
+                v.lookup4_batch(0, &d, &mut out);
+                for (a, o) in d.iter().zip(&out) {
+                    prop_assert_eq!(*o, v.lookup4(0, *a));
+                }
+            }
+        }
+    }
+    // Deleting everything leaves no trie group behind (groups collapse back).
+    let keys: Vec<_> = reference.keys().copied().collect();
+    for (p, l) in keys {
+        if bits == 32 {
+            w.route4_del(0, u32::try_from(p).unwrap(), l).unwrap();
+        } else {
+            w.route6_del(0, p, l).unwrap();
+        }
+    }
+    let s = w.stats();
+    prop_assert_eq!(s.groups4_in_use + s.groups6_in_use, 0);
+    prop_assert_eq!(r.view().lookup4(0, 0x0a00_0001), drop);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn fib_proptest_lpm_v4_matches_reference(
+        first_bits in prop_oneof![Just(8u8), Just(16u8)],
+        ops in proptest::collection::vec(op_strategy(32, vec![0x0a01_0200, 0xc0a8_0000, 0x0a01_0280, 0]), 1..60),
+        probes in proptest::collection::vec(any::<u32>().prop_map(u128::from), 16),
+    ) {
+        check_family(32, first_bits, &ops, &probes)?;
+    }
+
+    #[test]
+    fn fib_proptest_lpm_v6_matches_reference(
+        ops in proptest::collection::vec(op_strategy(128, vec![0x2001_0db8_u128 << 96, (0x2001_0db8_0001_u128 << 80) | 0xff, u128::MAX, 0]), 1..40),
+        probes in proptest::collection::vec(any::<u128>(), 8),
+    ) {
+        check_family(128, 16, &ops, &probes)?;
+    }
+}
+
+#[test]
+fn fib_dir_24_8_mode_matches_16_8_8() {
+    let routes = synth::bgp_like_v4(3000, 7);
+    let dsts = synth::dsts_within_v4(&routes, 3000, 8);
+    let mut results = Vec::new();
+    for fb in [16u8, 24] {
+        let (mut w, r, lbs) = with_lbs(small_cfg(fb), 8);
+        for (i, &(p, l)) in routes.iter().enumerate() {
+            w.route4_add(0, p, l, lbs[i % 8]).unwrap();
+        }
+        let v = r.view();
+        results.push(dsts.iter().map(|&d| v.lookup4(0, d)).collect::<Vec<_>>());
+    }
+    assert_eq!(results[0], results[1]);
+}
+
+/// A reader thread looks up addresses while the writer adds, replaces and deletes routes and
+/// creates and removes LBs (so LB indices and trie groups get reused). Every result must be
+/// an LB that was valid for that address: its sw_if_index tags the route owner.
+#[test]
+fn fib_concurrent_reader_sees_old_or_new_never_garbage() {
+    let (mut w, r) = Fib::new(small_cfg(16));
+    // Covering /16s 10.b.0.0/16 for b in 0..4, tagged 1000 + b.
+    for b in 0u8..4 {
+        let a = w
+            .add_adjacency(Adjacency::new(1000 + u32::from(b), 1500, &[0; 14]).unwrap())
+            .unwrap();
+        let lb = w
+            .add_lb(LbKind::Forward, &[a], 1000 + u32::from(b))
+            .unwrap();
+        w.route4_add(0, ip4(10, b, 0, 0), 16, lb).unwrap();
+    }
+    let owners: Vec<u32> = (0..64).collect(); // owner i: 10.(i%4).(i/4).0/24 (+ a /28 inside)
+    let adjs: Vec<AdjIndex> = owners
+        .iter()
+        .map(|&i| {
+            w.add_adjacency(Adjacency::new(i, 1500, &[0; 14]).unwrap())
+                .unwrap()
+        })
+        .collect();
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let r = r.clone();
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let mut rng = synth::Rng::new(99);
+            let (mut n, mut bad) = (0u64, Vec::new());
+            let mut dst = [0u32; 64];
+            let mut out = [0u32; 64];
+            while !stop.load(Ordering::Relaxed) {
+                let v = r.view();
+                for d in &mut dst {
+                    let i = rng.below(64);
+                    *d = ip4(10, (i % 4) as u8, (i / 4) as u8, 0) | rng.below(256);
+                }
+                v.lookup4_batch(0, &dst, &mut out);
+                for (&d, &lb) in dst.iter().zip(&out) {
+                    let [_, b, c, _] = d.to_be_bytes();
+                    let owner = u32::from(c) * 4 + u32::from(b);
+                    let l = v.lb(lb);
+                    let ok_tag = l.sw_if_index == owner || l.sw_if_index == 1000 + u32::from(b);
+                    let adj_ok = l.kind == LbKind::Forward
+                        && l.buckets.len() == 1
+                        && v.adj(l.buckets[0]).sw_if_index == l.sw_if_index;
+                    if !(ok_tag && adj_ok) && bad.len() < 10 {
+                        bad.push((d, lb, l.sw_if_index, l.kind));
+                    }
+                    n += 1;
+                }
+                drop(v);
+            }
+            (n, bad)
+        })
+    };
+    let mut rng = synth::Rng::new(5);
+    let mut current: HashMap<(u32, u8), LbIndex> = HashMap::new();
+    let ops = if cfg!(debug_assertions) {
+        6_000
+    } else {
+        60_000
+    };
+    let start = Instant::now();
+    for _ in 0..ops {
+        let i = rng.below(64);
+        let base = ip4(10, (i % 4) as u8, (i / 4) as u8, 0);
+        let (p, l) = if rng.below(3) == 0 {
+            (base | 0x10, 28)
+        } else {
+            (base, 24)
+        };
+        if rng.below(3) == 0 {
+            if let Some(lb) = current.remove(&(p, l)) {
+                assert_eq!(w.route4_del(0, p, l), Ok(lb));
+                w.remove_lb(lb).unwrap();
+            }
+        } else {
+            let lb = w.add_lb(LbKind::Forward, &[adjs[i as usize]], i).unwrap();
+            let old = w.route4_add(0, p, l, lb).unwrap();
+            assert_eq!(old, current.insert((p, l), lb));
+            if let Some(o) = old {
+                w.remove_lb(o).unwrap();
+            }
+        }
+    }
+    let elapsed = start.elapsed();
+    std::thread::sleep(Duration::from_millis(20));
+    stop.store(true, Ordering::Relaxed);
+    let (n, bad) = reader.join().unwrap();
+    println!("concurrent: {ops} writer ops in {elapsed:?} while the reader did {n} lookups");
+    assert!(bad.is_empty(), "bad lookups (dst, lb, tag, kind): {bad:?}");
+    assert!(n > 0);
+    // LB indices and groups were recycled during the run.
+    assert!(w.stats().lbs < 200, "LBs leaked: {:?}", w.stats());
+}
+
+/// Route update rate: 1M BGP-like inserts (release: `cargo test --release -p fwd-engine
+/// fib_route_insert_rate -- --nocapture`; debug builds use 200k to keep CI short).
+#[test]
+fn fib_route_insert_rate() {
+    let n = if cfg!(debug_assertions) {
+        200_000
+    } else {
+        1_000_000
+    };
+    let routes = synth::bgp_like_v4(n, 1);
+    let (mut w, r) = Fib::new(FibConfig::default());
+    let lbs: Vec<LbIndex> = (0..16)
+        .map(|i| {
+            let a = w
+                .add_adjacency(Adjacency::new(i, 1500, &[0; 14]).unwrap())
+                .unwrap();
+            w.add_lb(LbKind::Forward, &[a], i).unwrap()
+        })
+        .collect();
+    let t = Instant::now();
+    for (i, &(p, l)) in routes.iter().enumerate() {
+        w.route4_add(0, p, l, lbs[i % 16]).unwrap();
+    }
+    let dt = t.elapsed();
+    let mem = w.memory_bytes();
+    println!(
+        "inserted {n} routes in {dt:?}: {:.0} routes/s; memory {} bytes = {:.1} bytes/route; {:?}",
+        n as f64 / dt.as_secs_f64(),
+        mem,
+        mem as f64 / n as f64,
+        w.stats()
+    );
+    // Spot-check: every route's own first address resolves to an LB of the table.
+    let v = r.view();
+    for &(p, l) in routes.iter().step_by(97) {
+        let got = v.lookup4(0, p);
+        assert!(lbs.contains(&got), "{p:#x}/{l} -> {got}");
+    }
+    drop(v);
+    let t = Instant::now();
+    for &(p, l) in &routes {
+        w.route4_del(0, p, l).unwrap();
+    }
+    println!("deleted {n} routes in {:?}", t.elapsed());
+    assert_eq!(w.stats().groups4_in_use, 0);
+}

@@ -184,13 +184,33 @@ pub(crate) struct TrieWriter<'a> {
     pub(crate) width: u32,
 }
 
-/// Groups an insert of a `len` prefix may need below a root of `first_bits`.
-pub(crate) fn groups_needed(first_bits: u32, len: u32) -> usize {
+/// Groups an insert of `key/len` (`width`-bit keys) would allocate below `root`: the levels
+/// past the first leaf on its path.
+pub(crate) fn groups_needed(
+    pool: &[AtomicU32],
+    root: &[AtomicU32],
+    first_bits: u32,
+    width: u32,
+    key: u128,
+    len: u32,
+) -> usize {
     if len <= first_bits {
-        0
-    } else {
-        (len - first_bits).div_ceil(STRIDE) as usize
+        return 0;
     }
+    let total = (len - first_bits).div_ceil(STRIDE) as usize;
+    let idx = ((key >> (width - first_bits)) & ((1u128 << first_bits) - 1)) as usize;
+    let mut e = root.get(idx).map_or(0, |a| a.load(Ordering::Relaxed));
+    let mut consumed = first_bits;
+    let mut have = 0;
+    while e & EXT != 0 && have < total {
+        have += 1;
+        let byte = ((key >> (width - consumed - STRIDE)) & 0xff) as usize;
+        consumed += STRIDE;
+        e = group(pool, e & IDX_MASK)
+            .get(byte)
+            .map_or(0, |a| a.load(Ordering::Relaxed));
+    }
+    total - have
 }
 
 impl TrieWriter<'_> {
