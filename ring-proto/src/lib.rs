@@ -36,8 +36,9 @@
 //! let mut fwd = seg.forwarder()?;
 //! let mut lib = seg.library()?;
 //!
-//! // Library: learn the forwarder generation (first contact counts as a restart: replay).
-//! lib.recv(64, |m| assert!(matches!(m, FromForwarder::Restarted { .. })));
+//! // The library tags commands with the forwarder generation it saw at attach (or later learnt
+//! // through FromForwarder::Restarted, which calls for a full replay).
+//! assert_eq!(lib.forwarder_generation(), fwd.generation());
 //! let route = Command::RouteAdd {
 //!     vrf: 0,
 //!     prefix: Prefix::new("10.1.0.0".parse()?, 16).unwrap(),

@@ -422,10 +422,8 @@ pub struct RxCounters {
     pub bad_field: u64,
     /// Record from an older generation of the peer, or addressed to an older generation of us.
     pub stale_generation: u64,
-    /// A shared ring index was inconsistent (the ring was resynchronised).
+    /// A shared ring index was inconsistent (nothing was read from that ring in that call).
     pub bad_index: u64,
-    /// Records skipped when resynchronising after a bad index (lower bound).
-    pub resync_skipped: u64,
     /// Records left from a previous generation, skipped at attach.
     pub skipped_on_attach: u64,
 }
@@ -518,10 +516,11 @@ pub struct Library {
     watch: PeerWatch,
 }
 
-fn resync(c: &mut Consumer<Record>, counters: &mut RxCounters) {
+/// A shared index broke the ring invariant: count it and read nothing. The consumer keeps its
+/// own index, so a transient corruption heals once the producer publishes a consistent index
+/// again; a persistent one keeps counting (and the peer's liveness/generation decides).
+fn bad_index(counters: &mut RxCounters) {
     counters.bad_index += 1;
-    counters.resync_skipped += u64::from(c.capacity());
-    c.force_resync();
 }
 
 impl Library {
@@ -683,7 +682,7 @@ impl Library {
             }
         });
         if r.is_err() {
-            resync(&mut self.cpl, c);
+            bad_index(c);
         }
         let limits = self.limits;
         let r = self.evt.read_burst(max, |r| {
@@ -701,7 +700,7 @@ impl Library {
             }
         });
         if r.is_err() {
-            resync(&mut self.evt, c);
+            bad_index(c);
         }
         delivered
     }
@@ -869,7 +868,7 @@ impl Forwarder {
             }
         });
         if r.is_err() {
-            resync(&mut self.cmd, c);
+            bad_index(c);
         }
         delivered
     }

@@ -451,7 +451,7 @@ impl<T: Pod> Consumer<T> {
 
     /// Takes over the consuming end and discards everything published so far: sets the consumer
     /// index to the current producer index. Returns the consumer and the number of records
-    /// skipped (0 if the shared consumer index was corrupt and had to be resynchronised: the
+    /// skipped (`u32::MAX` if the shared consumer index was corrupt and had to be resynchronised: the
     /// count is then unknown and reported as `u32::MAX`).
     pub fn attach_skipping(
         region: Arc<Region>,
@@ -569,16 +569,6 @@ impl<T: Pod> Consumer<T> {
         self.cached_tail = tail;
         self.publish();
         Some(skipped)
-    }
-
-    /// Forced resynchronisation when the producer index is corrupt: adopt it as is (the records
-    /// in between are lost, which the caller must count and treat like a peer restart).
-    pub fn force_resync(&mut self) {
-        // Acquire: pairs with the producer's Release store (Producer::publish).
-        let tail = self.mem.prod().load(Ordering::Acquire);
-        self.head = tail;
-        self.cached_tail = tail;
-        self.publish();
     }
 }
 
