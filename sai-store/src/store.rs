@@ -353,9 +353,20 @@ impl Store {
         use sai_headers::meta::DefaultValue as D;
         match m.default {
             D::Const(_) | D::EmptyList => md::static_default(m).ok_or(status::NOT_IMPLEMENTED),
-            D::AttrValue { ot: dot, attr } if dot == oid::OT_SWITCH && depth < 4 => {
-                let sw = ObjectKey::Oid(oid::switch_oid(Self::switch_of(key)));
-                self.read_attr(dot, &sw, attr, depth + 1)
+            D::AttrValue { ot: dot, attr } if depth < 4 => {
+                // The value of `attr` on the related object of type `dot`: the switch, or the
+                // object this one refers to (e.g. a RIF's virtual router).
+                let target = if dot == oid::OT_SWITCH {
+                    Some(oid::switch_oid(Self::switch_of(key)))
+                } else {
+                    obj.attrs.iter().find_map(|a| {
+                        a.value
+                            .as_oid()
+                            .filter(|o| *o != 0 && oid::raw_type(*o) == dot)
+                    })
+                };
+                let target = target.ok_or(status::NOT_IMPLEMENTED)?;
+                self.read_attr(dot, &ObjectKey::Oid(target), attr, depth + 1)
             }
             D::AttrRange { ot: dot, attr } if dot == oid::OT_SWITCH && depth < 4 => {
                 let sw = ObjectKey::Oid(oid::switch_oid(Self::switch_of(key)));
