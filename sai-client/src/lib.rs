@@ -75,7 +75,10 @@ fn check(op: impl FnOnce() -> String, st: i32) -> Result<(), SaiError> {
     if st == s::SAI_STATUS_SUCCESS {
         Ok(())
     } else {
-        Err(SaiError { op: op(), status: st })
+        Err(SaiError {
+            op: op(),
+            status: st,
+        })
     }
 }
 
@@ -187,7 +190,11 @@ pub fn prefix_to_c(addr: IpAddr, len: u8) -> Result<s::sai_ip_prefix_t, SaiError
             if len > 32 {
                 return Err(bad());
             }
-            let m: u32 = if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len)) };
+            let m: u32 = if len == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(len))
+            };
             let net = u32::from(a) & m;
             s::sai_ip_prefix_t {
                 addr_family: s::SAI_IP_ADDR_FAMILY_IPV4,
@@ -203,7 +210,11 @@ pub fn prefix_to_c(addr: IpAddr, len: u8) -> Result<s::sai_ip_prefix_t, SaiError
             if len > 128 {
                 return Err(bad());
             }
-            let m: u128 = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len)) };
+            let m: u128 = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(len))
+            };
             let net = u128::from(a) & m;
             s::sai_ip_prefix_t {
                 addr_family: s::SAI_IP_ADDR_FAMILY_IPV6,
@@ -398,8 +409,11 @@ impl Sai {
             op: format!("sai_api_query({name})"),
             status: -1,
         };
-        let sw: s::sai_switch_api_t = raw::query_api(&self.core, s::SAI_API_SWITCH)
-            .map_err(|st| SaiError { status: st, ..q("SWITCH") })?;
+        let sw: s::sai_switch_api_t =
+            raw::query_api(&self.core, s::SAI_API_SWITCH).map_err(|st| SaiError {
+                status: st,
+                ..q("SWITCH")
+            })?;
         self.apis.create_switch = sw.create_switch;
         self.apis.remove_switch = sw.remove_switch;
         self.apis.set_switch = sw.set_switch_attribute;
@@ -408,13 +422,25 @@ impl Sai {
         if let Ok(t) = raw::query_api::<s::sai_port_api_t>(&self.core, s::SAI_API_PORT) {
             objs.push((
                 ObjectType::Port,
-                obj_fns!(t, create_port, remove_port, set_port_attribute, get_port_attribute),
+                obj_fns!(
+                    t,
+                    create_port,
+                    remove_port,
+                    set_port_attribute,
+                    get_port_attribute
+                ),
             ));
         }
         if let Ok(t) = raw::query_api::<s::sai_hostif_api_t>(&self.core, s::SAI_API_HOSTIF) {
             objs.push((
                 ObjectType::Hostif,
-                obj_fns!(t, create_hostif, remove_hostif, set_hostif_attribute, get_hostif_attribute),
+                obj_fns!(
+                    t,
+                    create_hostif,
+                    remove_hostif,
+                    set_hostif_attribute,
+                    get_hostif_attribute
+                ),
             ));
             objs.push((
                 ObjectType::HostifTrapGroup,
@@ -586,7 +612,10 @@ impl Sai {
             .set_switch
             .ok_or_else(|| Self::missing("set_switch_attribute".into()))?;
         let c = to_c(std::slice::from_ref(attr))?;
-        check(|| format!("set_switch_attribute({})", attr.id), raw::set(f, self.switch, &c.raw[0]))
+        check(
+            || format!("set_switch_attribute({})", attr.id),
+            raw::set(f, self.switch, &c.raw[0]),
+        )
     }
 
     /// get_switch_attribute.
@@ -638,7 +667,12 @@ impl Sai {
             .fns(ot)
             .get
             .ok_or_else(|| Self::missing(format!("get {ot:?}")))?;
-        self.get_with(|attrs| raw::get(f, oid, attrs), &format!("{ot:?}"), id, kind)
+        self.get_with(
+            |attrs| raw::get(f, oid, attrs),
+            &format!("{ot:?}"),
+            id,
+            kind,
+        )
     }
 
     fn get_with(
@@ -735,7 +769,12 @@ impl Sai {
         let k = self.route_c(e)?;
         let c = to_c(std::slice::from_ref(attr))?;
         check(
-            || format!("set_route_entry_attribute {}/{} attr {}", e.addr, e.len, attr.id),
+            || {
+                format!(
+                    "set_route_entry_attribute {}/{} attr {}",
+                    e.addr, e.len, attr.id
+                )
+            },
             raw::entry_set(f, &k, &c.raw[0]),
         )
     }
@@ -755,7 +794,10 @@ impl Sai {
     pub fn create_routes(&self, routes: &[(RouteEntry, Vec<Attr>)]) -> Vec<Result<(), SaiError>> {
         let bulk = self.route_api().ok().and_then(|t| t.create_route_entries);
         let Some(f) = bulk else {
-            return routes.iter().map(|(e, a)| self.create_route(e, a)).collect();
+            return routes
+                .iter()
+                .map(|(e, a)| self.create_route(e, a))
+                .collect();
         };
         let mut keys = Vec::with_capacity(routes.len());
         let mut cs = Vec::with_capacity(routes.len());
@@ -768,7 +810,10 @@ impl Sai {
                 (Err(err), _) | (_, Err(err)) => {
                     // one bad key: do them singly so each gets its own answer
                     let _ = err;
-                    return routes.iter().map(|(e, a)| self.create_route(e, a)).collect();
+                    return routes
+                        .iter()
+                        .map(|(e, a)| self.create_route(e, a))
+                        .collect();
                 }
             }
         }
@@ -787,7 +832,10 @@ impl Sai {
             s::SAI_BULK_OP_ERROR_MODE_IGNORE_ERROR,
         );
         if overall == s::SAI_STATUS_NOT_IMPLEMENTED || overall == s::SAI_STATUS_NOT_SUPPORTED {
-            return routes.iter().map(|(e, a)| self.create_route(e, a)).collect();
+            return routes
+                .iter()
+                .map(|(e, a)| self.create_route(e, a))
+                .collect();
         }
         routes
             .iter()
@@ -922,7 +970,11 @@ mod tests {
     fn prefix_conversion_is_network_order() {
         let p = prefix_to_c("10.20.2.9".parse().unwrap(), 24).unwrap();
         assert_eq!(p.addr_family, s::SAI_IP_ADDR_FAMILY_IPV4);
-        let c = to_c(&[Attr::new(1, Value::Prefix("10.20.2.9".parse().unwrap(), 24))]).unwrap();
+        let c = to_c(&[Attr::new(
+            1,
+            Value::Prefix("10.20.2.9".parse().unwrap(), 24),
+        )])
+        .unwrap();
         let back = raw::read_value(&c.raw[0].value, Kind::U64, vec![], vec![]);
         // the first 8 bytes of ipprefix are {family u32, ip4 u32}
         let Value::U64(x) = back else { panic!() };

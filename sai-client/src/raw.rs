@@ -25,9 +25,11 @@ pub(crate) type CreateFn = unsafe extern "C" fn(
 /// `remove_<ot>(oid)`.
 pub(crate) type RemoveFn = unsafe extern "C" fn(sai_object_id_t) -> sai_status_t;
 /// `set_<ot>_attribute(oid, attr)`.
-pub(crate) type SetFn = unsafe extern "C" fn(sai_object_id_t, *const sai_attribute_t) -> sai_status_t;
+pub(crate) type SetFn =
+    unsafe extern "C" fn(sai_object_id_t, *const sai_attribute_t) -> sai_status_t;
 /// `get_<ot>_attribute(oid, count, attrs)`.
-pub(crate) type GetFn = unsafe extern "C" fn(sai_object_id_t, u32, *mut sai_attribute_t) -> sai_status_t;
+pub(crate) type GetFn =
+    unsafe extern "C" fn(sai_object_id_t, u32, *mut sai_attribute_t) -> sai_status_t;
 /// `create_switch(oid*, count, attrs)`.
 pub(crate) type CreateSwitchFn =
     unsafe extern "C" fn(*mut sai_object_id_t, u32, *const sai_attribute_t) -> sai_status_t;
@@ -37,9 +39,11 @@ pub(crate) type EntryCreateFn<E> =
 /// Entry remove.
 pub(crate) type EntryRemoveFn<E> = unsafe extern "C" fn(*const E) -> sai_status_t;
 /// Entry set.
-pub(crate) type EntrySetFn<E> = unsafe extern "C" fn(*const E, *const sai_attribute_t) -> sai_status_t;
+pub(crate) type EntrySetFn<E> =
+    unsafe extern "C" fn(*const E, *const sai_attribute_t) -> sai_status_t;
 /// Entry get.
-pub(crate) type EntryGetFn<E> = unsafe extern "C" fn(*const E, u32, *mut sai_attribute_t) -> sai_status_t;
+pub(crate) type EntryGetFn<E> =
+    unsafe extern "C" fn(*const E, u32, *mut sai_attribute_t) -> sai_status_t;
 /// Bulk route create.
 pub(crate) type BulkRouteCreateFn = unsafe extern "C" fn(
     u32,
@@ -280,7 +284,11 @@ pub(crate) fn get(f: GetFn, oid: u64, attrs: &mut [sai_attribute_t]) -> sai_stat
     unsafe { f(oid, n, attrs.as_mut_ptr()) }
 }
 
-pub(crate) fn entry_create<E>(f: EntryCreateFn<E>, e: &E, attrs: &[sai_attribute_t]) -> sai_status_t {
+pub(crate) fn entry_create<E>(
+    f: EntryCreateFn<E>,
+    e: &E,
+    attrs: &[sai_attribute_t],
+) -> sai_status_t {
     let n = u32::try_from(attrs.len()).unwrap_or(u32::MAX);
     // SAFETY: entry create of the loaded library; `e` and `attrs` are valid for the call.
     unsafe { f(e, n, attrs.as_ptr()) }

@@ -140,7 +140,9 @@ impl ConfigDb {
                     None => (key.as_str(), None),
                 };
                 if !ports.contains_key(port) {
-                    return Err(ConfigError::Value(format!("INTERFACE|{key}: no PORT {port}")));
+                    return Err(ConfigError::Value(format!(
+                        "INTERFACE|{key}: no PORT {port}"
+                    )));
                 }
                 let set = interfaces.entry(port.to_string()).or_default();
                 if let Some(a) = addr {
@@ -179,7 +181,10 @@ mod tests {
         assert!(!c.ports["Ethernet4"].admin_up);
         assert_eq!(c.ports["Ethernet0"].mtu, 1500);
         assert_eq!(c.ports["Ethernet4"].mtu, 9100);
-        let a: Vec<String> = c.interfaces["Ethernet0"].iter().map(|a| a.to_string()).collect();
+        let a: Vec<String> = c.interfaces["Ethernet0"]
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
         assert_eq!(a, vec!["10.0.1.1/30"]);
         assert_eq!(c.interfaces["Ethernet4"].len(), 1);
     }
@@ -190,7 +195,10 @@ mod tests {
         assert!(ConfigDb::parse(r#"{"PORT":{}}"#).is_err());
         let bad_lane = r#"{"DEVICE_METADATA":{"localhost":{"mac":"02:00:00:00:00:01"}},
             "PORT":{"Ethernet0":{"lanes":"x"}}}"#;
-        assert!(matches!(ConfigDb::parse(bad_lane), Err(ConfigError::Value(_))));
+        assert!(matches!(
+            ConfigDb::parse(bad_lane),
+            Err(ConfigError::Value(_))
+        ));
         let no_port = r#"{"DEVICE_METADATA":{"localhost":{"mac":"02:00:00:00:00:01"}},
             "INTERFACE":{"Ethernet8|10.0.0.1/24":{}}}"#;
         assert!(ConfigDb::parse(no_port).is_err());

@@ -41,14 +41,20 @@ impl LogDataplane {
 impl Dataplane for LogDataplane {
     fn create_rif(&mut self, port: &str, mac: Mac, mtu: u32) -> Result<Oid, DpError> {
         let id = self.id();
-        self.rec("create rif", format!("create rif {id} {port} {mac} mtu {mtu}"))?;
+        self.rec(
+            "create rif",
+            format!("create rif {id} {port} {mac} mtu {mtu}"),
+        )?;
         Ok(id)
     }
     fn remove_rif(&mut self, rif: Oid) -> Result<(), DpError> {
         self.rec("remove rif", format!("remove rif {rif}"))
     }
     fn set_port_admin(&mut self, port: &str, up: bool) -> Result<(), DpError> {
-        self.rec("port admin", format!("set port {port} admin {}", if up { "up" } else { "down" }))
+        self.rec(
+            "port admin",
+            format!("set port {port} admin {}", if up { "up" } else { "down" }),
+        )
     }
     fn create_next_hop(&mut self, ip: IpAddr, rif: Oid) -> Result<Oid, DpError> {
         let id = self.id();
@@ -65,7 +71,10 @@ impl Dataplane for LogDataplane {
         Ok((g, m))
     }
     fn remove_group(&mut self, group: Oid, members: &[Oid]) -> Result<(), DpError> {
-        self.rec("remove nhg", format!("remove nhg {group} members {members:?}"))
+        self.rec(
+            "remove nhg",
+            format!("remove nhg {group} members {members:?}"),
+        )
     }
     fn create_routes(&mut self, routes: &[(IpPrefix, RouteAction)]) -> Vec<Result<(), DpError>> {
         routes
@@ -82,7 +91,13 @@ impl Dataplane for LogDataplane {
             .map(|p| self.rec("remove route", format!("remove route {p}")))
             .collect()
     }
-    fn set_neighbor(&mut self, ip: IpAddr, rif: Oid, mac: Mac, create: bool) -> Result<(), DpError> {
+    fn set_neighbor(
+        &mut self,
+        ip: IpAddr,
+        rif: Oid,
+        mac: Mac,
+        create: bool,
+    ) -> Result<(), DpError> {
         let verb = if create { "create" } else { "set" };
         self.rec("neighbor", format!("{verb} neighbor {ip} rif {rif} {mac}"))
     }

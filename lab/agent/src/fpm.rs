@@ -56,7 +56,9 @@ pub enum FpmError {
     #[error("FPM frame length {0} shorter than its header")]
     BadLength(usize),
     /// A netlink message header is truncated or its length does not fit the frame.
-    #[error("netlink message at offset {offset}: length {len} does not fit the {avail} bytes left")]
+    #[error(
+        "netlink message at offset {offset}: length {len} does not fit the {avail} bytes left"
+    )]
     BadNetlinkLength {
         /// Offset of the message inside the frame payload.
         offset: usize,
@@ -231,7 +233,11 @@ fn decode_route(msg_type: u16, body: &[u8]) -> Result<FpmMsg, FpmError> {
     let family = match h.address_family {
         AddressFamily::Inet => AF_INET,
         AddressFamily::Inet6 => AF_INET6,
-        other => return Err(FpmError::Route(format!("address family {other:?} unsupported"))),
+        other => {
+            return Err(FpmError::Route(format!(
+                "address family {other:?} unsupported"
+            )))
+        }
     };
     let mut dst: Option<IpAddr> = None;
     let mut table = u32::from(h.table);
@@ -361,8 +367,11 @@ fn decode_nexthop(msg_type: u16, body: &[u8]) -> Result<FpmMsg, FpmError> {
             }
             NHA_GROUP => {
                 // struct nexthop_grp { u32 id; u8 weight; u8 resvd1; u16 resvd2; }
-                if val.is_empty() || val.len() % 8 != 0 {
-                    return Err(FpmError::Nexthop(format!("NHA_GROUP of {} bytes", val.len())));
+                if val.is_empty() || !val.len().is_multiple_of(8) {
+                    return Err(FpmError::Nexthop(format!(
+                        "NHA_GROUP of {} bytes",
+                        val.len()
+                    )));
                 }
                 group = Some(
                     val.chunks_exact(8)
@@ -413,9 +422,7 @@ fn decode_nexthop(msg_type: u16, body: &[u8]) -> Result<FpmMsg, FpmError> {
 /// kernel-made (connected / local) route: connected subnets and IP2ME come from config_db.
 pub fn route_is_relevant(r: &RouteAdd) -> bool {
     const RTPROT_KERNEL: u8 = 2;
-    r.table == 254
-        && r.protocol != RTPROT_KERNEL
-        && !r.prefix.is_link_local_or_multicast()
+    r.table == 254 && r.protocol != RTPROT_KERNEL && !r.prefix.is_link_local_or_multicast()
 }
 
 #[cfg(test)]

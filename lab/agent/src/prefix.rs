@@ -46,12 +46,25 @@ impl IpPrefix {
         Self { addr, len }
     }
 
+    /// The default route (length 0) of `addr`'s family.
+    pub fn default_route(addr: IpAddr) -> Self {
+        let addr = match addr {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        };
+        Self { addr, len: 0 }
+    }
+
     /// Network address.
     pub fn addr(&self) -> IpAddr {
         self.addr
     }
 
     /// Prefix length.
+    #[allow(
+        clippy::len_without_is_empty,
+        reason = "a prefix length, not a container size"
+    )]
     pub fn len(&self) -> u8 {
         self.len
     }
@@ -179,6 +192,9 @@ mod tests {
         assert_eq!(a.subnet().to_string(), "10.0.1.0/30");
         let v6: IpPrefix = "2001:db8:1::5/64".parse().unwrap();
         assert_eq!(v6.to_string(), "2001:db8:1::/64");
-        assert_eq!("0.0.0.0/0".parse::<IpPrefix>().unwrap().mask().to_string(), "0.0.0.0");
+        assert_eq!(
+            "0.0.0.0/0".parse::<IpPrefix>().unwrap().mask().to_string(),
+            "0.0.0.0"
+        );
     }
 }

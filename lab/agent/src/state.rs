@@ -15,6 +15,9 @@ use crate::prefix::{IfAddr, IpPrefix};
 /// A SAI object id.
 pub type Oid = u64;
 
+/// A group's identity: its (gateway, RIF) members with weights, sorted.
+type GroupKey = Vec<((IpAddr, Oid), u16)>;
+
 /// What a route does, in SAI terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RouteAction {
@@ -63,7 +66,8 @@ pub trait Dataplane {
     /// Removes routes (bulk).
     fn remove_routes(&mut self, prefixes: &[IpPrefix]) -> Vec<Result<(), DpError>>;
     /// Creates or updates a neighbor entry.
-    fn set_neighbor(&mut self, ip: IpAddr, rif: Oid, mac: Mac, create: bool) -> Result<(), DpError>;
+    fn set_neighbor(&mut self, ip: IpAddr, rif: Oid, mac: Mac, create: bool)
+        -> Result<(), DpError>;
     /// Removes a neighbor entry.
     fn remove_neighbor(&mut self, ip: IpAddr, rif: Oid) -> Result<(), DpError>;
 }
@@ -130,7 +134,7 @@ pub struct Agent<D: Dataplane> {
     zebra_nh: HashMap<u32, NexthopKind>,
     routes: BTreeMap<IpPrefix, Route>,
     nhs: HashMap<(IpAddr, Oid), (Oid, u32)>,
-    groups: BTreeMap<Vec<((IpAddr, Oid), u16)>, (Oid, Vec<Oid>, u32)>,
+    groups: BTreeMap<GroupKey, (Oid, Vec<Oid>, u32)>,
     neighbors: BTreeMap<(IpAddr, String), Mac>,
     /// Counters.
     pub stats: Stats,
@@ -678,12 +682,7 @@ impl<D: Dataplane> Agent<D> {
     pub fn show_routes(&self) -> String {
         let mut s = String::new();
         for (p, r) in &self.routes {
-            let _ = writeln!(
-                s,
-                "{p} {}{}",
-                if r.from_config { &r.desc } else { &r.desc },
-                if r.stale { " (stale)" } else { "" }
-            );
+            let _ = writeln!(s, "{p} {}{}", r.desc, if r.stale { " (stale)" } else { "" });
         }
         s
     }

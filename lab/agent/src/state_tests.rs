@@ -43,7 +43,10 @@ fn config_creates_rifs_ip2me_and_connected() {
     let mut a = Agent::new(LogDataplane::default(), &cfg);
     a.apply_config(&cfg).unwrap();
     let ops = a.dp.ops.join("\n");
-    assert!(ops.contains("create rif 1 Ethernet0 02:fe:00:00:01:00"), "{ops}");
+    assert!(
+        ops.contains("create rif 1 Ethernet0 02:fe:00:00:01:00"),
+        "{ops}"
+    );
     assert!(ops.contains("create route 10.0.1.1/32 Trap"), "{ops}");
     assert!(ops.contains("create route 10.0.1.0/30 Rif(1)"), "{ops}");
     assert!(ops.contains("create route 10.20.1.0/24 Rif("), "{ops}");
@@ -54,7 +57,9 @@ fn config_creates_rifs_ip2me_and_connected() {
 fn bgp_route_from_golden_frame_then_withdraw() {
     let mut a = agent();
     let f: Vec<u8> = [
-        "01010040", "3c000000180001050000000000000000", "021800 00febaa0001 00000000",
+        "01010040",
+        "3c000000180001050000000000000000",
+        "021800 00febaa0001 00000000",
     ]
     .concat()
     .replace(' ', "")
@@ -64,11 +69,22 @@ fn bgp_route_from_golden_frame_then_withdraw() {
     .collect();
     // (the frame above is deliberately truncated: it must be rejected, not panic)
     assert!(decode_frame(&f).is_err());
-    a.apply_fpm(vec![route("10.20.2.0/24", RouteTarget::Paths(vec![via("10.0.1.2", 2)]))]);
-    assert!(a.show_routes().contains("10.20.2.0/24 via 10.0.1.2 Ethernet0"), "{}", a.show_routes());
+    a.apply_fpm(vec![route(
+        "10.20.2.0/24",
+        RouteTarget::Paths(vec![via("10.0.1.2", 2)]),
+    )]);
+    assert!(
+        a.show_routes()
+            .contains("10.20.2.0/24 via 10.0.1.2 Ethernet0"),
+        "{}",
+        a.show_routes()
+    );
     let ops = a.dp.ops.join("\n");
     assert!(ops.contains("create nh 4 10.0.1.2 rif 1"), "{ops}");
-    assert!(ops.contains("create route 10.20.2.0/24 NextHop(4)"), "{ops}");
+    assert!(
+        ops.contains("create route 10.20.2.0/24 NextHop(4)"),
+        "{ops}"
+    );
     a.dp.ops.clear();
     a.apply_fpm(vec![FpmMsg::RouteDel {
         prefix: "10.20.2.0/24".parse().unwrap(),
@@ -82,19 +98,33 @@ fn bgp_route_from_golden_frame_then_withdraw() {
 fn nexthop_group_route_and_group_change() {
     let mut a = agent();
     a.apply_fpm(vec![
-        FpmMsg::NexthopAdd { id: 17, kind: NexthopKind::Single(via("10.0.1.2", 2)) },
-        FpmMsg::NexthopAdd { id: 19, kind: NexthopKind::Single(via("10.0.2.2", 4)) },
-        FpmMsg::NexthopAdd { id: 18, kind: NexthopKind::Group(vec![(17, 1), (19, 1)]) },
+        FpmMsg::NexthopAdd {
+            id: 17,
+            kind: NexthopKind::Single(via("10.0.1.2", 2)),
+        },
+        FpmMsg::NexthopAdd {
+            id: 19,
+            kind: NexthopKind::Single(via("10.0.2.2", 4)),
+        },
+        FpmMsg::NexthopAdd {
+            id: 18,
+            kind: NexthopKind::Group(vec![(17, 1), (19, 1)]),
+        },
         route("10.20.2.0/24", RouteTarget::NexthopId(18)),
         route("10.20.3.0/24", RouteTarget::NexthopId(18)),
     ]);
     let ops = a.dp.ops.join("\n");
     assert_eq!(ops.matches("create nhg").count(), 1, "{ops}");
     assert_eq!(ops.matches("create nh ").count(), 2, "{ops}");
-    assert!(a.show_routes().contains("10.20.2.0/24 via 10.0.1.2 Ethernet0, via 10.0.2.2 Ethernet8"));
+    assert!(a
+        .show_routes()
+        .contains("10.20.2.0/24 via 10.0.1.2 Ethernet0, via 10.0.2.2 Ethernet8"));
     // group shrinks to one member: both routes move to a plain next hop; the group goes away
     a.dp.ops.clear();
-    a.apply_fpm(vec![FpmMsg::NexthopAdd { id: 18, kind: NexthopKind::Group(vec![(17, 1)]) }]);
+    a.apply_fpm(vec![FpmMsg::NexthopAdd {
+        id: 18,
+        kind: NexthopKind::Group(vec![(17, 1)]),
+    }]);
     let ops = a.dp.ops.join("\n");
     assert!(ops.contains("set route 10.20.2.0/24 NextHop("), "{ops}");
     assert!(ops.contains("set route 10.20.3.0/24 NextHop("), "{ops}");
@@ -102,7 +132,10 @@ fn nexthop_group_route_and_group_change() {
     // the group is removed only after the second route moved
     let set2 = ops.find("set route 10.20.3.0/24").unwrap();
     assert!(ops.find("remove nhg").unwrap() > set2, "{ops}");
-    assert!(ops.contains("remove nh "), "the 10.0.2.2 next hop is unused now: {ops}");
+    assert!(
+        ops.contains("remove nh "),
+        "the 10.0.2.2 next hop is unused now: {ops}"
+    );
     let (_, nhs, groups, _) = a.sizes();
     assert_eq!((nhs, groups), (1, 0));
 }
@@ -111,12 +144,18 @@ fn nexthop_group_route_and_group_change() {
 fn multipath_and_filters() {
     let mut a = agent();
     a.apply_fpm(vec![
-        route("10.30.0.0/16", RouteTarget::Paths(vec![via("10.0.1.2", 2), via("10.0.2.2", 4)])),
+        route(
+            "10.30.0.0/16",
+            RouteTarget::Paths(vec![via("10.0.1.2", 2), via("10.0.2.2", 4)]),
+        ),
         route("fe80::/64", RouteTarget::Paths(vec![via("fe80::1", 2)])),
         // owned by config: zebra's view of the connected route is not programmed over it
         route("10.0.1.0/30", RouteTarget::Paths(vec![via("10.0.1.2", 2)])),
         // unknown interface: unresolved, counted
-        route("10.40.0.0/16", RouteTarget::Paths(vec![via("10.9.9.9", 99)])),
+        route(
+            "10.40.0.0/16",
+            RouteTarget::Paths(vec![via("10.9.9.9", 99)]),
+        ),
         route("10.50.0.0/16", RouteTarget::Drop),
     ]);
     assert_eq!(a.stats.routes_filtered, 2);
@@ -140,12 +179,17 @@ fn reconnect_replay_keeps_routes_and_sweeps_the_rest() {
     a.dp.ops.clear();
     a.begin_resync();
     assert!(a.show_routes().contains("(stale)"));
-    a.apply_fpm(vec![route("10.20.2.0/24", RouteTarget::Paths(vec![via("10.0.1.2", 2)]))]);
+    a.apply_fpm(vec![route(
+        "10.20.2.0/24",
+        RouteTarget::Paths(vec![via("10.0.1.2", 2)]),
+    )]);
     // nothing was touched for the replayed route: no blackhole window
     assert!(a.dp.ops.is_empty(), "{:?}", a.dp.ops);
     assert_eq!(a.end_resync(), 1);
     assert_eq!(a.dp.ops, vec!["remove route 10.20.3.0/24"]);
-    assert!(a.show_routes().contains("10.20.2.0/24 via 10.0.1.2 Ethernet0\n"));
+    assert!(a
+        .show_routes()
+        .contains("10.20.2.0/24 via 10.0.1.2 Ethernet0\n"));
     assert_eq!(a.stats.routes_swept, 1);
 }
 
@@ -155,23 +199,34 @@ fn neighbors_program_entries_and_next_hops() {
     let mac = "02:fe:00:00:02:00".parse().unwrap();
     a.neighbor_set("10.0.1.2".parse().unwrap(), 2, mac).unwrap();
     a.neighbor_set("10.0.1.2".parse().unwrap(), 2, mac).unwrap(); // duplicate: no-op
-    a.neighbor_set("10.9.9.9".parse().unwrap(), 77, mac).unwrap(); // not ours
+    a.neighbor_set("10.9.9.9".parse().unwrap(), 77, mac)
+        .unwrap(); // not ours
     assert_eq!(a.dp.ops.len(), 2, "{:?}", a.dp.ops);
     assert!(a.dp.ops[0].starts_with("create neighbor 10.0.1.2 rif 1"));
     // a route shares the neighbor's next hop
-    a.apply_fpm(vec![route("10.20.2.0/24", RouteTarget::Paths(vec![via("10.0.1.2", 2)]))]);
+    a.apply_fpm(vec![route(
+        "10.20.2.0/24",
+        RouteTarget::Paths(vec![via("10.0.1.2", 2)]),
+    )]);
     assert_eq!(a.sizes().1, 1);
     a.neighbor_del("10.0.1.2".parse().unwrap(), 2);
     // the next hop stays while the route uses it
     assert_eq!(a.sizes().1, 1);
-    assert!(a.dp.ops.iter().any(|o| o.starts_with("remove neighbor 10.0.1.2")));
+    assert!(a
+        .dp
+        .ops
+        .iter()
+        .any(|o| o.starts_with("remove neighbor 10.0.1.2")));
 }
 
 #[test]
 fn data_plane_failure_is_counted_and_state_stays_consistent() {
     let mut a = agent();
     a.dp.fail_prefix = Some("create route 10.20.2.0/24".into());
-    a.apply_fpm(vec![route("10.20.2.0/24", RouteTarget::Paths(vec![via("10.0.1.2", 2)]))]);
+    a.apply_fpm(vec![route(
+        "10.20.2.0/24",
+        RouteTarget::Paths(vec![via("10.0.1.2", 2)]),
+    )]);
     assert_eq!(a.stats.dp_errors, 1);
     // the next hop created for the failed route was released again
     assert_eq!(a.sizes().1, 0);
