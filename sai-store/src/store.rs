@@ -7,6 +7,7 @@ use crate::oid;
 use crate::profile::Config;
 use crate::value::{status, Attr, AttrValue, EntryKey, Status};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 
 /// One stored attribute. `counted` says whether its object ids hold references (attributes the
@@ -82,6 +83,45 @@ pub(crate) fn entry_family(key: &EntryKey) -> u8 {
     0
 }
 
+/// A small multiplicative hasher for entry keys (FxHash-style): entry keys are not attacker-chosen
+/// beyond what the caller may create anyway, and SipHash dominated route insertion time.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+        for x in chunks.remainder() {
+            self.write_u64(u64::from(*x));
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u8(&mut self, x: u8) {
+        self.write_u64(u64::from(x));
+    }
+    fn write_u16(&mut self, x: u16) {
+        self.write_u64(u64::from(x));
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.write_u64(u64::from(x));
+    }
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+}
+
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
 /// Switch index of an entry (from its switch id member).
 pub(crate) fn entry_switch(k: &EntryKey) -> u8 {
     k.members
@@ -96,7 +136,7 @@ pub(crate) fn entry_switch(k: &EntryKey) -> u8 {
 pub(crate) struct Store {
     pub cfg: Config,
     pub objs: BTreeMap<u64, Obj>,
-    pub entries: HashMap<EntryKey, Obj>,
+    pub entries: FastMap<EntryKey, Obj>,
     /// Entries per (object type, family).
     pub entry_counts: HashMap<(u32, u8), u64>,
     /// OID objects per object type.
@@ -111,7 +151,7 @@ impl Store {
         Store {
             cfg,
             objs: BTreeMap::new(),
-            entries: HashMap::new(),
+            entries: FastMap::default(),
             entry_counts: HashMap::new(),
             type_counts: HashMap::new(),
             switches: BTreeSet::new(),
