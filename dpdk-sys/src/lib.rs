@@ -23,3 +23,40 @@ mod bindings {
 }
 
 pub use bindings::*;
+
+/// RSS hash-function bits (`RTE_ETH_RSS_*`): `RTE_BIT64()` macros that bindgen cannot evaluate,
+/// written out from `rte_ethdev.h` (22.11).
+pub mod rss {
+    /// IPv4 (any).
+    pub const IPV4: u64 = 1 << 2;
+    /// Fragmented IPv4.
+    pub const FRAG_IPV4: u64 = 1 << 3;
+    /// IPv4 TCP.
+    pub const NONFRAG_IPV4_TCP: u64 = 1 << 4;
+    /// IPv4 UDP.
+    pub const NONFRAG_IPV4_UDP: u64 = 1 << 5;
+    /// IPv4 other.
+    pub const NONFRAG_IPV4_OTHER: u64 = 1 << 7;
+    /// IPv6 (any).
+    pub const IPV6: u64 = 1 << 8;
+    /// Fragmented IPv6.
+    pub const FRAG_IPV6: u64 = 1 << 9;
+    /// IPv6 TCP.
+    pub const NONFRAG_IPV6_TCP: u64 = 1 << 10;
+    /// IPv6 UDP.
+    pub const NONFRAG_IPV6_UDP: u64 = 1 << 11;
+    /// IPv6 other.
+    pub const NONFRAG_IPV6_OTHER: u64 = 1 << 13;
+    /// IPv6 with extension headers.
+    pub const IPV6_EX: u64 = 1 << 15;
+    /// IPv6 TCP with extension headers.
+    pub const IPV6_TCP_EX: u64 = 1 << 16;
+    /// IPv6 UDP with extension headers.
+    pub const IPV6_UDP_EX: u64 = 1 << 17;
+    /// `RTE_ETH_RSS_IP`.
+    pub const IP: u64 = IPV4 | FRAG_IPV4 | NONFRAG_IPV4_OTHER | IPV6 | FRAG_IPV6 | NONFRAG_IPV6_OTHER | IPV6_EX;
+    /// `RTE_ETH_RSS_UDP`.
+    pub const UDP: u64 = NONFRAG_IPV4_UDP | NONFRAG_IPV6_UDP | IPV6_UDP_EX;
+    /// `RTE_ETH_RSS_TCP`.
+    pub const TCP: u64 = NONFRAG_IPV4_TCP | NONFRAG_IPV6_TCP | IPV6_TCP_EX;
+}

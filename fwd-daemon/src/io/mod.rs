@@ -1,0 +1,684 @@
+//! DPDK packet I/O: EAL, mempools, ports, rx/tx queues and the mbuf [`PacketBuf`] implementation.
+//!
+//! This module and `tap` are the only places of the daemon with `unsafe`. Ownership rules that
+//! make the safe wrappers sound:
+//! - [`Eal`] is created once per process (a second `init` fails) and torn down last.
+//! - An [`RxQueue`] / [`TxQueue`] is a unique handle on one (port, queue) pair: not `Clone`, moved to
+//!   the one worker that polls it (DPDK queues are not thread-safe).
+//! - [`Mbuf`] owns one mbuf (see `mbuf.rs`).
+//!
+//! [`PacketBuf`]: fwd_engine::buffer::PacketBuf
+
+mod mbuf;
+
+use std::ffi::{CStr, CString};
+use std::fmt;
+use std::os::raw::c_char;
+use std::ptr::{self, NonNull};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use dpdk_sys as sys;
+
+pub use mbuf::{Mbuf, META_PRIV_SIZE};
+
+use crate::config::{Config, PortConfig};
+
+/// A DPDK error with the call that failed and rte_strerror's text.
+#[derive(Debug, Clone)]
+pub struct DpdkError {
+    /// What failed, e.g. `rte_eth_dev_configure(Ethernet0)`.
+    pub what: String,
+    /// The error code (negative errno or rte_errno).
+    pub code: i32,
+}
+
+impl fmt::Display for DpdkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed: {} ({})", self.what, strerror(self.code), self.code)
+    }
+}
+
+impl std::error::Error for DpdkError {}
+
+fn strerror(code: i32) -> String {
+    // SAFETY: rte_strerror accepts any int and returns a pointer to a NUL-terminated string that
+    // stays valid at least until the next call on this thread; we copy it at once.
+    unsafe { CStr::from_ptr(sys::rte_strerror(code.abs())) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn rte_errno() -> i32 {
+    // SAFETY: reads the calling thread's rte_errno; no arguments.
+    unsafe { sys::ferro_errno() }
+}
+
+fn check(rc: i32, what: impl FnOnce() -> String) -> Result<(), DpdkError> {
+    if rc < 0 {
+        Err(DpdkError { what: what(), code: rc })
+    } else {
+        Ok(())
+    }
+}
+
+static EAL_INITIALISED: AtomicBool = AtomicBool::new(false);
+
+/// Whether hugepages can be used: a hugetlbfs mount and free pages.
+pub fn hugepages_available() -> bool {
+    let free = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find(|l| l.starts_with("HugePages_Free:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+        })
+        .unwrap_or(0);
+    let mounted = std::fs::read_to_string("/proc/mounts")
+        .map(|m| m.lines().any(|l| l.split_whitespace().nth(2) == Some("hugetlbfs")))
+        .unwrap_or(false);
+    free > 0 && mounted
+}
+
+/// The EAL arguments for a configuration (pure function; unit-tested).
+pub fn eal_args(cfg: &Config, use_huge: bool, pid: u32) -> Vec<String> {
+    let mut a = vec![
+        "ferrosai-fwd".to_string(),
+        // The main lcore only: workers are our own threads (their affinity is set separately).
+        "-l".into(),
+        "0".into(),
+        // A unique prefix so several forwarders (and tests) run side by side.
+        "--file-prefix".into(),
+        format!("ferrosai-{}-{pid}", cfg.name),
+        // No multi-process shared config: nothing else attaches to our memory.
+        "--no-shconf".into(),
+        "--log-level".into(),
+        match cfg.log_level.as_str() {
+            "error" => "error",
+            "warn" => "warning",
+            "info" => "notice",
+            _ => "debug",
+        }
+        .into(),
+    ];
+    if !use_huge {
+        a.extend(["--no-huge".into(), "-m".into(), cfg.memory_mb.to_string()]);
+    }
+    if cfg.ports.iter().any(PortConfig::is_pci) {
+        for p in cfg.ports.iter().filter(|p| p.is_pci()) {
+            a.extend(["-a".into(), p.devargs.clone()]);
+        }
+    } else {
+        a.push("--no-pci".into());
+    }
+    for p in cfg.ports.iter().filter(|p| !p.is_pci()) {
+        a.extend(["--vdev".into(), p.devargs.clone()]);
+    }
+    a.extend(cfg.eal_args.iter().cloned());
+    a
+}
+
+/// The initialised Environment Abstraction Layer. Dropping it calls `rte_eal_cleanup`.
+pub struct Eal {
+    _priv: (),
+}
+
+impl Eal {
+    /// Initialise EAL with `args` (argv[0] included). Fails if EAL was already initialised.
+    pub fn init(args: &[String]) -> Result<Eal, DpdkError> {
+        if EAL_INITIALISED.swap(true, Ordering::SeqCst) {
+            return Err(DpdkError {
+                what: "rte_eal_init (already initialised in this process)".into(),
+                code: -libc::EALREADY,
+            });
+        }
+        let saved = current_affinity();
+        let owned: Vec<CString> = args
+            .iter()
+            .map(|a| CString::new(a.as_str()).unwrap_or_default())
+            .collect();
+        let mut argv: Vec<*mut c_char> = owned.iter().map(|c| c.as_ptr().cast_mut()).collect();
+        argv.push(ptr::null_mut());
+        let argc = i32::try_from(owned.len()).unwrap_or(i32::MAX);
+        // SAFETY: argv holds argc NUL-terminated strings and a final null; both vectors are leaked
+        // below because EAL may keep pointers into argv for the life of the process.
+        let rc = unsafe { sys::rte_eal_init(argc, argv.as_mut_ptr()) };
+        std::mem::forget(owned);
+        std::mem::forget(argv);
+        if rc < 0 {
+            let code = rte_errno();
+            return Err(DpdkError {
+                what: format!("rte_eal_init({})", args.join(" ")),
+                code: if code == 0 { rc } else { -code },
+            });
+        }
+        // EAL pinned this (main) thread to lcore 0's CPU; threads we spawn inherit the mask, so
+        // give the process its original CPU set back (workers pin themselves if configured).
+        if let Some(set) = saved {
+            set_affinity(&set);
+        }
+        Ok(Eal { _priv: () })
+    }
+
+    /// TSC ticks per second.
+    pub fn tsc_hz(&self) -> u64 {
+        // SAFETY: EAL is initialised (self exists).
+        unsafe { sys::rte_get_tsc_hz() }
+    }
+}
+
+impl Drop for Eal {
+    fn drop(&mut self) {
+        // SAFETY: EAL was initialised by this value; all ports and pools are released by their own
+        // owners before (the daemon drops Eal last).
+        unsafe {
+            sys::rte_eal_cleanup();
+        }
+    }
+}
+
+fn current_affinity() -> Option<libc::cpu_set_t> {
+    // SAFETY: cpu_set_t is plain data (all-zero is an empty set); sched_getaffinity writes at most
+    // size_of::<cpu_set_t>() bytes into it.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        (libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) == 0)
+            .then_some(set)
+    }
+}
+
+fn set_affinity(set: &libc::cpu_set_t) -> bool {
+    // SAFETY: set points to a valid cpu_set_t of the size passed.
+    unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), set) == 0 }
+}
+
+/// Pin the calling thread to one CPU; false if the CPU does not exist or is not allowed.
+pub fn pin_current_thread(cpu: usize) -> bool {
+    if cpu >= 1024 {
+        return false;
+    }
+    // SAFETY: cpu_set_t is plain data; CPU_SET writes inside it for cpu < CPU_SETSIZE (1024).
+    let set = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        set
+    };
+    set_affinity(&set)
+}
+
+/// A packet mempool whose mbufs carry [`META_PRIV_SIZE`] bytes of private area.
+pub struct Mempool {
+    p: NonNull<sys::rte_mempool>,
+    data_room: u16,
+}
+
+// SAFETY: mempool operations are thread-safe (multi-producer/multi-consumer ring ops); the pointer
+// stays valid for the pool's lifetime.
+unsafe impl Send for Mempool {}
+// SAFETY: as above: all operations we expose take &self and are MP/MC-safe in DPDK.
+unsafe impl Sync for Mempool {}
+
+impl Mempool {
+    /// Create a pool of `n` mbufs with `data_room` bytes each (headroom included).
+    pub fn new(_eal: &Eal, name: &str, n: u32, data_room: u16) -> Result<Mempool, DpdkError> {
+        let cname = CString::new(name).map_err(|_| DpdkError {
+            what: format!("mempool name {name:?}"),
+            code: -libc::EINVAL,
+        })?;
+        // SAFETY: EAL is initialised (_eal borrowed); cname is NUL-terminated; socket id from EAL.
+        let p = unsafe {
+            sys::rte_pktmbuf_pool_create(
+                cname.as_ptr(),
+                n,
+                256,
+                META_PRIV_SIZE,
+                data_room,
+                i32::try_from(sys::rte_socket_id()).unwrap_or(-1),
+            )
+        };
+        let p = NonNull::new(p).ok_or_else(|| DpdkError {
+            what: format!("rte_pktmbuf_pool_create({name}, {n} mbufs, {data_room} B)"),
+            code: -rte_errno(),
+        })?;
+        Ok(Mempool { p, data_room })
+    }
+
+    /// Raw pointer for DPDK calls.
+    pub fn as_ptr(&self) -> *mut sys::rte_mempool {
+        self.p.as_ptr()
+    }
+
+    /// Data room per mbuf.
+    pub fn data_room(&self) -> u16 {
+        self.data_room
+    }
+
+    /// (available, in use) mbufs.
+    pub fn usage(&self) -> (u32, u32) {
+        // SAFETY: the pool pointer is valid for self's lifetime.
+        unsafe {
+            (
+                sys::rte_mempool_avail_count(self.p.as_ptr()),
+                sys::rte_mempool_in_use_count(self.p.as_ptr()),
+            )
+        }
+    }
+}
+
+impl Drop for Mempool {
+    fn drop(&mut self) {
+        // SAFETY: the pool is ours; ports using it are stopped and closed before the daemon drops
+        // pools (Ports are dropped first), and outstanding Mbufs are freed by then.
+        unsafe { sys::rte_mempool_free(self.p.as_ptr()) }
+    }
+}
+
+/// Link state from `rte_eth_link_get_nowait`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LinkState {
+    /// Link up.
+    pub up: bool,
+    /// Speed in Mb/s (0 when unknown).
+    pub speed_mbps: u32,
+    /// Full duplex.
+    pub full_duplex: bool,
+}
+
+/// Port counters from `rte_eth_stats_get`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PortStats {
+    /// Received packets.
+    pub ipackets: u64,
+    /// Sent packets.
+    pub opackets: u64,
+    /// Received bytes.
+    pub ibytes: u64,
+    /// Sent bytes.
+    pub obytes: u64,
+    /// Rx drops by the NIC (no descriptor).
+    pub imissed: u64,
+    /// Rx errors.
+    pub ierrors: u64,
+    /// Tx errors.
+    pub oerrors: u64,
+    /// Rx mbuf allocation failures.
+    pub rx_nombuf: u64,
+}
+
+/// Static device information for `show hardware`.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct PortInfo {
+    /// PMD name, e.g. `net_af_packet`.
+    pub driver: String,
+    /// Device name.
+    pub device: String,
+    /// Max rx / tx queues.
+    pub max_rx_queues: u16,
+    /// Max tx queues.
+    pub max_tx_queues: u16,
+    /// Configured rx queues.
+    pub rx_queues: u16,
+    /// Configured tx queues.
+    pub tx_queues: u16,
+    /// MTU.
+    pub mtu: u16,
+    /// Max rx packet length.
+    pub max_rx_pktlen: u32,
+    /// Socket (NUMA node).
+    pub socket: i32,
+}
+
+/// A started DPDK port. Dropping it stops and closes the device.
+pub struct Port {
+    /// DPDK port id.
+    pub id: u16,
+    /// Our port index (position in the configuration).
+    pub index: u32,
+    /// SONiC name.
+    pub name: String,
+    /// MAC address.
+    pub mac: [u8; 6],
+    /// Device information.
+    pub info: PortInfo,
+}
+
+impl Port {
+    /// Configure and start the device of `pc` with `rx_queues` rx queues (RSS when > 1) and
+    /// `tx_queues` tx queues.
+    pub fn open(
+        _eal: &Eal,
+        index: u32,
+        pc: &PortConfig,
+        pool: &Mempool,
+        tx_queues: u16,
+    ) -> Result<Port, DpdkError> {
+        let dev = CString::new(pc.dev_name()).map_err(|_| DpdkError {
+            what: format!("device name {:?}", pc.dev_name()),
+            code: -libc::EINVAL,
+        })?;
+        let mut id = 0u16;
+        // SAFETY: dev is NUL-terminated; id is a valid out pointer.
+        let rc = unsafe { sys::rte_eth_dev_get_port_by_name(dev.as_ptr(), &mut id) };
+        check(rc, || {
+            format!(
+                "port {}: device {} not found (was it probed? check devargs {:?})",
+                pc.name,
+                pc.dev_name(),
+                pc.devargs
+            )
+        })?;
+        let mut di = sys::rte_eth_dev_info::default();
+        // SAFETY: id is a valid port id; di is a valid out pointer.
+        let rc = unsafe { sys::rte_eth_dev_info_get(id, &mut di) };
+        check(rc, || format!("rte_eth_dev_info_get({})", pc.name))?;
+        if pc.rx_queues > di.max_rx_queues {
+            return Err(DpdkError {
+                what: format!(
+                    "port {}: rx_queues = {} but {} supports at most {} (net_af_packet: add qpairs=N)",
+                    pc.name,
+                    pc.rx_queues,
+                    pc.dev_name(),
+                    di.max_rx_queues
+                ),
+                code: -libc::EINVAL,
+            });
+        }
+        if tx_queues > di.max_tx_queues {
+            return Err(DpdkError {
+                what: format!(
+                    "port {}: {} workers need {} tx queues but {} supports {} (net_af_packet: qpairs=N)",
+                    pc.name,
+                    tx_queues,
+                    tx_queues,
+                    pc.dev_name(),
+                    di.max_tx_queues
+                ),
+                code: -libc::EINVAL,
+            });
+        }
+        let mut conf = sys::rte_eth_conf::default();
+        if pc.rx_queues > 1 {
+            conf.rxmode.mq_mode = sys::rte_eth_rx_mq_mode_RTE_ETH_MQ_RX_RSS;
+            conf.rx_adv_conf.rss_conf.rss_hf = (sys::rss::IP | sys::rss::UDP | sys::rss::TCP) & di.flow_type_rss_offloads;
+        }
+        let mut nb_rxd = pc.rx_desc;
+        let mut nb_txd = pc.tx_desc;
+        // SAFETY: id is valid; conf, nb_rxd and nb_txd are valid for the calls.
+        unsafe {
+            let rc = sys::rte_eth_dev_configure(id, pc.rx_queues, tx_queues, &conf);
+            check(rc, || format!("rte_eth_dev_configure({})", pc.name))?;
+            let rc = sys::rte_eth_dev_adjust_nb_rx_tx_desc(id, &mut nb_rxd, &mut nb_txd);
+            check(rc, || format!("rte_eth_dev_adjust_nb_rx_tx_desc({})", pc.name))?;
+        }
+        // SAFETY: id is a valid port id.
+        let socket = unsafe { sys::rte_eth_dev_socket_id(id) };
+        let sock = u32::try_from(socket).unwrap_or(0);
+        for q in 0..pc.rx_queues {
+            // SAFETY: port configured with rx_queues queues; pool outlives the port (the daemon
+            // drops ports before pools); null rxconf selects the driver defaults.
+            let rc = unsafe { sys::rte_eth_rx_queue_setup(id, q, nb_rxd, sock, ptr::null(), pool.as_ptr()) };
+            check(rc, || format!("rte_eth_rx_queue_setup({}, {q})", pc.name))?;
+        }
+        for q in 0..tx_queues {
+            // SAFETY: port configured with tx_queues queues; null txconf selects the defaults.
+            let rc = unsafe { sys::rte_eth_tx_queue_setup(id, q, nb_txd, sock, ptr::null()) };
+            check(rc, || format!("rte_eth_tx_queue_setup({}, {q})", pc.name))?;
+        }
+        if let Some(mtu) = pc.mtu {
+            // SAFETY: id is a valid configured port.
+            let rc = unsafe { sys::rte_eth_dev_set_mtu(id, mtu) };
+            check(rc, || format!("rte_eth_dev_set_mtu({}, {mtu})", pc.name))?;
+        }
+        // SAFETY: id is a valid configured port with all queues set up.
+        let rc = unsafe { sys::rte_eth_dev_start(id) };
+        check(rc, || format!("rte_eth_dev_start({})", pc.name))?;
+        // Promiscuous: the router receives frames for the MACs SAI assigns (RIF MACs), which can
+        // differ from the device's own address. Not every PMD supports it; failure is harmless.
+        // SAFETY: id is a started port.
+        unsafe {
+            sys::rte_eth_promiscuous_enable(id);
+            sys::rte_eth_allmulticast_enable(id);
+        }
+        let mut mac = sys::rte_ether_addr::default();
+        // SAFETY: id valid; mac is a valid out pointer.
+        let rc = unsafe { sys::rte_eth_macaddr_get(id, &mut mac) };
+        check(rc, || format!("rte_eth_macaddr_get({})", pc.name))?;
+        let mut mtu = 0u16;
+        // SAFETY: id valid; mtu is a valid out pointer.
+        unsafe { sys::rte_eth_dev_get_mtu(id, &mut mtu) };
+        let driver = if di.driver_name.is_null() {
+            String::new()
+        } else {
+            // SAFETY: driver_name is a NUL-terminated static string of the PMD.
+            unsafe { CStr::from_ptr(di.driver_name) }.to_string_lossy().into_owned()
+        };
+        Ok(Port {
+            id,
+            index,
+            name: pc.name.clone(),
+            mac: mac.addr_bytes,
+            info: PortInfo {
+                driver,
+                device: pc.devargs.clone(),
+                max_rx_queues: di.max_rx_queues,
+                max_tx_queues: di.max_tx_queues,
+                rx_queues: pc.rx_queues,
+                tx_queues,
+                mtu,
+                max_rx_pktlen: di.max_rx_pktlen,
+                socket,
+            },
+        })
+    }
+
+    /// Link state without waiting.
+    pub fn link(&self) -> LinkState {
+        let mut l = sys::rte_eth_link::default();
+        // SAFETY: self.id is a started port; l is a valid out pointer.
+        let rc = unsafe { sys::rte_eth_link_get_nowait(self.id, &mut l) };
+        if rc < 0 {
+            return LinkState::default();
+        }
+        LinkState {
+            up: l.link_status() != 0,
+            speed_mbps: l.link_speed,
+            full_duplex: l.link_duplex() != 0,
+        }
+    }
+
+    /// Set the administrative state (not every PMD supports it; errors are returned).
+    pub fn set_admin(&self, up: bool) -> Result<(), DpdkError> {
+        // SAFETY: self.id is a valid port.
+        let rc = unsafe {
+            if up {
+                sys::rte_eth_dev_set_link_up(self.id)
+            } else {
+                sys::rte_eth_dev_set_link_down(self.id)
+            }
+        };
+        check(rc, || format!("set link {} ({})", if up { "up" } else { "down" }, self.name))
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> PortStats {
+        let mut s = sys::rte_eth_stats::default();
+        // SAFETY: self.id is valid; s is a valid out pointer.
+        unsafe { sys::rte_eth_stats_get(self.id, &mut s) };
+        PortStats {
+            ipackets: s.ipackets,
+            opackets: s.opackets,
+            ibytes: s.ibytes,
+            obytes: s.obytes,
+            imissed: s.imissed,
+            ierrors: s.ierrors,
+            oerrors: s.oerrors,
+            rx_nombuf: s.rx_nombuf,
+        }
+    }
+
+    /// Reset the device counters.
+    pub fn clear_stats(&self) {
+        // SAFETY: self.id is valid.
+        unsafe { sys::rte_eth_stats_reset(self.id) };
+    }
+
+    /// The unique rx handle for queue `q` (call once per queue).
+    pub fn rx_queue(&self, q: u16) -> RxQueue {
+        RxQueue {
+            port_id: self.id,
+            port_index: self.index,
+            queue: q,
+        }
+    }
+
+    /// The unique tx handle for queue `q` (call once per queue).
+    pub fn tx_queue(&self, q: u16) -> TxQueue {
+        TxQueue {
+            port_id: self.id,
+            queue: q,
+            buf: Vec::with_capacity(TX_BUFFER),
+            dropped: 0,
+        }
+    }
+}
+
+impl Drop for Port {
+    fn drop(&mut self) {
+        // SAFETY: the port was started by Port::open; workers holding its queues have been joined
+        // before ports are dropped (daemon shutdown order).
+        unsafe {
+            sys::rte_eth_dev_stop(self.id);
+            sys::rte_eth_dev_close(self.id);
+        }
+    }
+}
+
+/// Rx burst size (a graph frame holds up to 256 packets).
+pub const RX_BURST: usize = 256;
+/// Packets buffered per tx queue before a burst is sent.
+pub const TX_BUFFER: usize = 64;
+
+/// Unique handle on one rx queue.
+pub struct RxQueue {
+    port_id: u16,
+    /// Our port index.
+    pub port_index: u32,
+    /// Queue number.
+    pub queue: u16,
+}
+
+impl RxQueue {
+    /// Receive up to `RX_BURST - out.len()` packets, appended to `out`. Returns how many arrived.
+    pub fn rx(&mut self, out: &mut Vec<Mbuf>) -> usize {
+        let mut raw = [ptr::null_mut::<sys::rte_mbuf>(); RX_BURST];
+        let room = RX_BURST.saturating_sub(out.len());
+        let want = u16::try_from(room).unwrap_or(0);
+        if want == 0 {
+            return 0;
+        }
+        // SAFETY: this handle is the only user of (port_id, queue) (RxQueue is unique and not
+        // Clone); raw has room for `want` pointers.
+        let n = unsafe { sys::ferro_eth_rx_burst(self.port_id, self.queue, raw.as_mut_ptr(), want) };
+        for &m in &raw[..usize::from(n)] {
+            // SAFETY: the PMD handed us n valid mbufs that we now own, each used once here.
+            if let Some(mb) = unsafe { Mbuf::from_raw(m, self.port_index) } {
+                out.push(mb);
+            }
+        }
+        usize::from(n)
+    }
+}
+
+// SAFETY: the handle holds only ids; the queue it names is used by one thread at a time because the
+// handle is unique and moved, not shared.
+unsafe impl Send for RxQueue {}
+
+/// Unique handle on one tx queue, with a small buffer drained by [`TxQueue::flush`].
+pub struct TxQueue {
+    port_id: u16,
+    queue: u16,
+    buf: Vec<*mut sys::rte_mbuf>,
+    /// Packets the PMD refused (freed and counted).
+    pub dropped: u64,
+}
+
+// SAFETY: the buffered raw mbufs are owned by this handle; the handle is unique and moved to the one
+// worker that uses it.
+unsafe impl Send for TxQueue {}
+
+impl TxQueue {
+    /// Buffer one packet; sends a burst when the buffer is full. Returns packets sent now.
+    pub fn push(&mut self, m: Mbuf) -> usize {
+        self.buf.push(m.into_raw());
+        if self.buf.len() >= TX_BUFFER {
+            self.flush()
+        } else {
+            0
+        }
+    }
+
+    /// Send everything buffered; what the PMD does not take is freed and counted in `dropped`.
+    pub fn flush(&mut self) -> usize {
+        if self.buf.is_empty() {
+            return 0;
+        }
+        let n = u16::try_from(self.buf.len()).unwrap_or(u16::MAX);
+        // SAFETY: unique handle on (port_id, queue); buf holds n owned mbufs; the PMD takes
+        // ownership of the first `sent`.
+        let sent = usize::from(unsafe { sys::ferro_eth_tx_burst(self.port_id, self.queue, self.buf.as_mut_ptr(), n) });
+        for &m in &self.buf[sent..] {
+            // SAFETY: the PMD did not take these; we still own them and free each once.
+            unsafe { sys::ferro_pktmbuf_free(m) };
+            self.dropped += 1;
+        }
+        self.buf.clear();
+        sent
+    }
+
+    /// Packets waiting in the buffer.
+    pub fn pending(&self) -> usize {
+        self.buf.len()
+    }
+}
+
+impl Drop for TxQueue {
+    fn drop(&mut self) {
+        for &m in &self.buf {
+            // SAFETY: buffered mbufs are owned by this handle; freed once.
+            unsafe { sys::ferro_pktmbuf_free(m) };
+        }
+    }
+}
+
+/// Read the TSC.
+pub fn rdtsc() -> u64 {
+    // SAFETY: rdtsc has no preconditions.
+    unsafe { sys::ferro_rdtsc() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Overrides;
+
+    #[test]
+    fn eal_args_no_huge_and_vdevs() {
+        let ov = Overrides {
+            ports: vec![
+                "Ethernet0=net_af_packet0,iface=v0".into(),
+                "Ethernet4=net_ring0".into(),
+            ],
+            name: Some("r1".into()),
+            ..Overrides::default()
+        };
+        let c = Config::parse("", &ov).unwrap();
+        let a = eal_args(&c, false, 42);
+        let s = a.join(" ");
+        assert!(s.contains("--file-prefix ferrosai-r1-42"));
+        assert!(s.contains("--no-huge -m 256"));
+        assert!(s.contains("--no-pci"));
+        assert!(s.contains("--vdev net_af_packet0,iface=v0"));
+        assert!(s.contains("--vdev net_ring0"));
+        let a = eal_args(&c, true, 42).join(" ");
+        assert!(!a.contains("--no-huge"));
+    }
+}

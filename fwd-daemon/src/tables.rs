@@ -1,0 +1,1159 @@
+//! The forwarder's object model: ring commands applied to the FIB ([`FibWriter`]) and the
+//! interface table ([`IfWriter`]).
+//!
+//! Object mapping (SAI ids are the ring's u32 ids):
+//! - port id `p` (< number of configured ports) is our port index; a port router interface gives
+//!   the engine interface `sw_if_index = p`; a sub-port RIF gets a fresh `sw_if_index >= ports`
+//!   with parent `(p, vlan)`. Loopback RIFs exist without an engine interface. VLAN RIFs (L2) are
+//!   `Unsupported`.
+//! - VRF ids map to dense FIB VRF ids (`u16`), allocated in creation order.
+//! - A neighbor `(rif, ip, mac)` becomes an adjacency (full L2 rewrite: dst, RIF MAC, [802.1Q],
+//!   ethertype) and a host route (/32 or /128) through a one-bucket load balance.
+//! - A next hop `(ip, rif)` owns a load balance: `Forward` to the neighbor's adjacency when the
+//!   neighbor is known, else `Glean` on the RIF's interface; neighbor changes update it in place.
+//! - A group owns a weighted load balance over its resolved members (`Drop` when none is).
+//! - Routes point at those LBs, at the VRF's drop LB, or at shared punt / local / per-RIF glean
+//!   LBs. Interface addresses (used by the engine to answer ARP/ND and source ICMP) are derived
+//!   from the IP2ME (`Local`) routes covered by the RIF's connected routes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+
+use fwd_engine::fib::{AdjIndex, Adjacency, FibError, FibWriter, LbIndex, LbKind};
+use fwd_engine::interface::{IfAddr4, IfAddr6, IfWriter, Interface, VrfId};
+use fwd_engine::wire::MacAddr;
+use ring_proto::{Command, Prefix, Rif, RifType, RouteAction, Status};
+
+/// First sw_if_index handed to sub-interfaces (ports use 0..ports).
+const SUBIF_BASE: u32 = 1024;
+
+#[derive(Clone, Debug)]
+struct RifState {
+    rif: Rif,
+    /// Engine interface (None for loopback).
+    sw_if_index: Option<u32>,
+    vrf: VrfId,
+    glean_lb: Option<LbIndex>,
+}
+
+#[derive(Clone, Debug)]
+struct NeighborState {
+    mac: [u8; 6],
+    adj: AdjIndex,
+    host_lb: LbIndex,
+}
+
+#[derive(Clone, Debug)]
+struct NextHopState {
+    ip: IpAddr,
+    rif: u32,
+    lb: LbIndex,
+}
+
+#[derive(Clone, Debug, Default)]
+struct GroupState {
+    members: BTreeMap<u32, u32>,
+    lb: Option<LbIndex>,
+}
+
+/// A port as the control plane sees it.
+#[derive(Clone, Debug)]
+pub struct PortState {
+    /// Name (Ethernet0).
+    pub name: String,
+    /// Device MAC.
+    pub dev_mac: [u8; 6],
+    /// MAC set by SAI (PortSet), else the device MAC.
+    pub mac: [u8; 6],
+    /// Admin state from SAI.
+    pub admin_up: bool,
+    /// L2 MTU from SAI.
+    pub mtu: u32,
+}
+
+/// Result of applying one command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// Status for the completion.
+    pub status: Status,
+    /// Object id for the completion.
+    pub object_id: u64,
+}
+
+fn ok(id: u64) -> Outcome {
+    Outcome {
+        status: Status::Ok,
+        object_id: id,
+    }
+}
+
+fn st(status: Status, id: u64) -> Outcome {
+    Outcome {
+        status,
+        object_id: id,
+    }
+}
+
+fn fib_status(e: &FibError) -> Status {
+    match e {
+        FibError::TableFull(_) => Status::TableFull,
+        FibError::NotFound | FibError::NoSuchVrf | FibError::NoSuchLb | FibError::NoSuchAdjacency => {
+            Status::NotFound
+        }
+        FibError::VrfExists => Status::Exists,
+        _ => Status::Invalid,
+    }
+}
+
+/// A route row for `show ip fib`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FibRow {
+    /// VRF (SAI id).
+    pub vrf: u32,
+    /// Prefix text.
+    pub prefix: String,
+    /// LB index.
+    pub lb: u32,
+    /// LB kind.
+    pub kind: String,
+    /// Interface of the LB (glean) or of each bucket's adjacency.
+    pub paths: Vec<FibPath>,
+}
+
+/// One path of a route.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FibPath {
+    /// Adjacency index.
+    pub adj: u32,
+    /// Interface name.
+    pub interface: String,
+    /// Rewrite (L2 header) hex.
+    pub rewrite: String,
+}
+
+/// A neighbor row.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct NeighborRow {
+    /// RIF id.
+    pub rif: u32,
+    /// Interface name.
+    pub interface: String,
+    /// Address.
+    pub ip: String,
+    /// MAC.
+    pub mac: String,
+    /// Adjacency index.
+    pub adj: u32,
+}
+
+/// All control-plane state.
+pub struct Tables {
+    fib: FibWriter,
+    ifs: IfWriter,
+    /// Ports by index.
+    pub ports: Vec<PortState>,
+    vrfs: HashMap<u32, VrfId>,
+    next_vrf: VrfId,
+    rifs: HashMap<u32, RifState>,
+    next_subif: u32,
+    neighbors: HashMap<(u32, IpAddr), NeighborState>,
+    next_hops: HashMap<u32, NextHopState>,
+    groups: HashMap<u32, GroupState>,
+    /// (vrf, prefix) -> action.
+    routes: HashMap<(u32, Prefix), RouteAction>,
+    punt_lb: Option<LbIndex>,
+    local_lb: Option<LbIndex>,
+    /// Trap settings recorded (trap type -> action code).
+    pub traps: BTreeMap<u32, u8>,
+}
+
+fn mac_str(m: &[u8; 6]) -> String {
+    m.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+}
+
+impl Tables {
+    /// Tables for `ports` (name, device MAC).
+    pub fn new(fib: FibWriter, ifs: IfWriter, ports: &[(String, [u8; 6])]) -> Tables {
+        Tables {
+            fib,
+            ifs,
+            ports: ports
+                .iter()
+                .map(|(n, m)| PortState {
+                    name: n.clone(),
+                    dev_mac: *m,
+                    mac: *m,
+                    admin_up: true,
+                    mtu: 1514,
+                })
+                .collect(),
+            vrfs: HashMap::new(),
+            next_vrf: 0,
+            rifs: HashMap::new(),
+            next_subif: SUBIF_BASE,
+            neighbors: HashMap::new(),
+            next_hops: HashMap::new(),
+            groups: HashMap::new(),
+            routes: HashMap::new(),
+            punt_lb: None,
+            local_lb: None,
+            traps: BTreeMap::new(),
+        }
+    }
+
+    /// The FIB writer (for reclaim and statistics).
+    pub fn fib(&mut self) -> &mut FibWriter {
+        &mut self.fib
+    }
+
+    /// The MAC a host interface on `port` should carry: the port RIF's MAC, else the port's.
+    pub fn hostif_mac(&self, port: u32) -> Option<[u8; 6]> {
+        let p = self.ports.get(usize::try_from(port).ok()?)?;
+        let rif_mac = self
+            .rifs
+            .values()
+            .find(|r| r.rif.rif_type == RifType::Port && r.rif.port == port)
+            .map(|r| r.rif.mac);
+        Some(rif_mac.unwrap_or(p.mac))
+    }
+
+    /// Name of an engine interface.
+    pub fn if_name(&self, sw_if_index: u32) -> String {
+        if let Some(p) = usize::try_from(sw_if_index).ok().and_then(|i| self.ports.get(i)) {
+            return p.name.clone();
+        }
+        for r in self.rifs.values() {
+            if r.sw_if_index == Some(sw_if_index) {
+                let parent = self
+                    .ports
+                    .get(usize::try_from(r.rif.port).unwrap_or(usize::MAX))
+                    .map_or("?", |p| p.name.as_str());
+                return format!("{parent}.{}", r.rif.vlan);
+            }
+        }
+        format!("if{sw_if_index}")
+    }
+
+    /// Apply one command (everything except host interfaces, handled by the caller).
+    pub fn apply(&mut self, cmd: &Command) -> Outcome {
+        let o = match *cmd {
+            Command::PortSet(p) => self.port_set(p),
+            Command::PortDel(p) => st(Status::Unsupported, u64::from(p)),
+            Command::VrfAdd(v) => self.vrf_add(v),
+            Command::VrfDel(v) => self.vrf_del(v),
+            Command::RifAdd(r) => self.rif_add(r),
+            Command::RifSet(r) => self.rif_set(r),
+            Command::RifDel(r) => self.rif_del(r),
+            Command::NeighborAdd { rif, ip, mac } => self.neighbor_add(rif, ip, mac),
+            Command::NeighborDel { rif, ip } => self.neighbor_del(rif, ip),
+            Command::NextHopAdd { id, ip, rif } => self.nh_add(id, ip, rif),
+            Command::NextHopDel(id) => self.nh_del(id),
+            Command::NhGroupAdd(g) => self.group_add(g),
+            Command::NhGroupDel(g) => self.group_del(g),
+            Command::NhGroupMemberAdd { group, nh, weight } => self.member_add(group, nh, weight),
+            Command::NhGroupMemberDel { group, nh } => self.member_del(group, nh),
+            Command::RouteAdd { vrf, prefix, action } => self.route_add(vrf, prefix, action),
+            Command::RouteDel { vrf, prefix } => self.route_del(vrf, prefix),
+            Command::TrapSet {
+                trap_type, action, ..
+            } => {
+                // The graph punts ARP, ND and packets for our addresses (and so BGP, ...) to the
+                // host interface itself; trap entries with those actions are recorded. Actions
+                // that would change that behaviour (drop / forward a trapped class) are refused.
+                use ring_proto::PacketAction as A;
+                match action {
+                    A::Trap | A::Copy | A::Log => {
+                        self.traps.insert(trap_type, action as u8);
+                        ok(u64::from(trap_type))
+                    }
+                    _ => st(Status::Unsupported, u64::from(trap_type)),
+                }
+            }
+            Command::VlanAdd(v) | Command::VlanDel(v) => st(Status::Unsupported, u64::from(v)),
+            Command::VlanMemberAdd { bport, .. } | Command::VlanMemberDel { bport, .. } => {
+                st(Status::Unsupported, u64::from(bport))
+            }
+            Command::BridgePortAdd { bport, .. } => st(Status::Unsupported, u64::from(bport)),
+            Command::BridgePortDel(b) => st(Status::Unsupported, u64::from(b)),
+            Command::FdbAdd(_) | Command::FdbDel(_) => st(Status::Unsupported, 0),
+            Command::Flush(g) => {
+                self.flush();
+                ok(u64::from(g))
+            }
+            Command::Barrier(t) => ok(t),
+            Command::HostifAdd { id, .. } | Command::HostifDel(id) | Command::HostifOper { id, .. } => {
+                st(Status::Invalid, u64::from(id))
+            }
+        };
+        o
+    }
+
+    /// Publish staged interface changes to the workers.
+    pub fn publish(&mut self) {
+        self.ifs.publish();
+    }
+
+    fn port_set(&mut self, p: ring_proto::Port) -> Outcome {
+        let Some(ps) = usize::try_from(p.port).ok().and_then(|i| self.ports.get_mut(i)) else {
+            return st(Status::NotFound, u64::from(p.port));
+        };
+        ps.admin_up = p.admin_up;
+        ps.mtu = p.mtu;
+        if p.mac != [0; 6] {
+            ps.mac = p.mac;
+        }
+        ok(u64::from(p.port))
+    }
+
+    fn vrf_add(&mut self, v: u32) -> Outcome {
+        if self.vrfs.contains_key(&v) {
+            return st(Status::Exists, u64::from(v));
+        }
+        // FIB VRF ids are allocated round-robin: an id freed by a flush may still be held by
+        // readers' grace period, so the next free one is taken.
+        let max = self.fib.config().max_vrfs;
+        for _ in 0..max {
+            let id = self.next_vrf;
+            self.next_vrf = if u32::from(id) + 1 >= max { 0 } else { id + 1 };
+            if self.vrfs.values().any(|&x| x == id) {
+                continue;
+            }
+            match self.fib.add_vrf(id) {
+                Ok(()) => {
+                    self.vrfs.insert(v, id);
+                    return ok(u64::from(v));
+                }
+                Err(FibError::VrfExists) => continue,
+                Err(e) => return st(fib_status(&e), u64::from(v)),
+            }
+        }
+        st(Status::TableFull, u64::from(v))
+    }
+
+    fn vrf_del(&mut self, v: u32) -> Outcome {
+        let Some(&id) = self.vrfs.get(&v) else {
+            return st(Status::NotFound, u64::from(v));
+        };
+        if self.rifs.values().any(|r| r.rif.vrf == v) || self.routes.keys().any(|(rv, _)| *rv == v) {
+            return st(Status::Invalid, u64::from(v));
+        }
+        match self.fib.remove_vrf(id) {
+            Ok(()) => {
+                self.vrfs.remove(&v);
+                ok(u64::from(v))
+            }
+            Err(e) => st(fib_status(&e), u64::from(v)),
+        }
+    }
+
+    fn interface_for(&self, r: &Rif, sw: u32, vrf: VrfId) -> Interface {
+        let mut i = Interface::port(sw, MacAddr(r.mac));
+        if r.rif_type == RifType::SubPort {
+            i.parent = Some((r.port, r.vlan));
+        }
+        i.mtu = u16::try_from(r.mtu).unwrap_or(u16::MAX);
+        i.vrf = vrf;
+        i.admin_up = r.v4_admin || r.v6_admin;
+        i.host_if = r.port;
+        i
+    }
+
+    fn rif_add(&mut self, r: Rif) -> Outcome {
+        let id = u64::from(r.rif);
+        if self.rifs.contains_key(&r.rif) {
+            return st(Status::Exists, id);
+        }
+        let Some(&vrf) = self.vrfs.get(&r.vrf) else {
+            return st(Status::NotFound, id);
+        };
+        let port_ok = usize::try_from(r.port).is_ok_and(|p| p < self.ports.len());
+        let sw = match r.rif_type {
+            RifType::Loopback => None,
+            RifType::Vlan => return st(Status::Unsupported, id),
+            RifType::Port => {
+                if !port_ok {
+                    return st(Status::NotFound, id);
+                }
+                if self
+                    .rifs
+                    .values()
+                    .any(|o| o.rif.rif_type == RifType::Port && o.rif.port == r.port)
+                {
+                    return st(Status::Exists, id);
+                }
+                Some(r.port)
+            }
+            RifType::SubPort => {
+                if !port_ok {
+                    return st(Status::NotFound, id);
+                }
+                let sw = self.next_subif;
+                self.next_subif += 1;
+                Some(sw)
+            }
+        };
+        if let Some(sw) = sw {
+            let intf = self.interface_for(&r, sw, vrf);
+            if self.ifs.upsert(intf).is_err() {
+                return st(Status::Invalid, id);
+            }
+        }
+        self.rifs.insert(
+            r.rif,
+            RifState {
+                rif: r,
+                sw_if_index: sw,
+                vrf,
+                glean_lb: None,
+            },
+        );
+        self.recompute_addresses();
+        ok(id)
+    }
+
+    fn rif_set(&mut self, r: Rif) -> Outcome {
+        let id = u64::from(r.rif);
+        let Some(old) = self.rifs.get(&r.rif).cloned() else {
+            return st(Status::NotFound, id);
+        };
+        if old.rif.rif_type != r.rif_type || old.rif.port != r.port || old.rif.vlan != r.vlan || old.rif.vrf != r.vrf {
+            return st(Status::Invalid, id);
+        }
+        if let Some(sw) = old.sw_if_index {
+            let (mac, mtu, admin) = (
+                MacAddr(r.mac),
+                u16::try_from(r.mtu).unwrap_or(u16::MAX),
+                r.v4_admin || r.v6_admin,
+            );
+            if self
+                .ifs
+                .modify(sw, |i| {
+                    i.mac = mac;
+                    i.mtu = mtu;
+                    i.admin_up = admin;
+                })
+                .is_err()
+            {
+                return st(Status::Invalid, id);
+            }
+        }
+        if let Some(s) = self.rifs.get_mut(&r.rif) {
+            s.rif = r;
+        }
+        // The source MAC is part of every neighbor rewrite on this RIF.
+        if old.rif.mac != r.mac || old.rif.mtu != r.mtu {
+            let keys: Vec<(u32, IpAddr)> = self.neighbors.keys().filter(|(ri, _)| *ri == r.rif).copied().collect();
+            for k in keys {
+                if let Some(n) = self.neighbors.get(&k).cloned() {
+                    if let Some(a) = self.build_adj(r.rif, k.1, n.mac) {
+                        let _ = self.fib.update_adjacency(n.adj, a);
+                    }
+                }
+            }
+        }
+        ok(id)
+    }
+
+    fn rif_del(&mut self, rif: u32) -> Outcome {
+        let id = u64::from(rif);
+        let Some(s) = self.rifs.get(&rif).cloned() else {
+            return st(Status::NotFound, id);
+        };
+        let used = self.neighbors.keys().any(|(r, _)| *r == rif)
+            || self.next_hops.values().any(|n| n.rif == rif)
+            || self.routes.values().any(|a| *a == RouteAction::Connected(rif));
+        if used {
+            return st(Status::Invalid, id);
+        }
+        if let Some(lb) = s.glean_lb {
+            if self.fib.remove_lb(lb).is_err() {
+                return st(Status::Invalid, id);
+            }
+        }
+        if let Some(sw) = s.sw_if_index {
+            let _ = self.ifs.remove(sw);
+        }
+        self.rifs.remove(&rif);
+        ok(id)
+    }
+
+    fn build_adj(&self, rif: u32, ip: IpAddr, mac: [u8; 6]) -> Option<Adjacency> {
+        let r = self.rifs.get(&rif)?;
+        let sw = r.sw_if_index?;
+        let mut h = Vec::with_capacity(18);
+        h.extend_from_slice(&mac);
+        h.extend_from_slice(&r.rif.mac);
+        if r.rif.rif_type == RifType::SubPort {
+            h.extend_from_slice(&[0x81, 0x00]);
+            h.extend_from_slice(&(r.rif.vlan & 0x0fff).to_be_bytes());
+        }
+        let et: u16 = if ip.is_ipv4() { 0x0800 } else { 0x86dd };
+        h.extend_from_slice(&et.to_be_bytes());
+        Adjacency::new(sw, u16::try_from(r.rif.mtu).unwrap_or(u16::MAX), &h).ok()
+    }
+
+    fn host_prefix(ip: IpAddr) -> (u32, u128, u8, bool) {
+        match ip {
+            IpAddr::V4(a) => (u32::from(a), 0, 32, true),
+            IpAddr::V6(a) => (0, u128::from(a), 128, false),
+        }
+    }
+
+    fn neighbor_add(&mut self, rif: u32, ip: IpAddr, mac: [u8; 6]) -> Outcome {
+        let Some(vrf) = self.rifs.get(&rif).map(|r| r.vrf) else {
+            return st(Status::NotFound, u64::from(rif));
+        };
+        let Some(adj) = self.build_adj(rif, ip, mac) else {
+            return st(Status::Invalid, u64::from(rif));
+        };
+        if let Some(n) = self.neighbors.get(&(rif, ip)).cloned() {
+            if let Err(e) = self.fib.update_adjacency(n.adj, adj) {
+                return st(fib_status(&e), u64::from(n.adj));
+            }
+            if let Some(n) = self.neighbors.get_mut(&(rif, ip)) {
+                n.mac = mac;
+            }
+            return ok(u64::from(n.adj));
+        }
+        let ai = match self.fib.add_adjacency(adj) {
+            Ok(a) => a,
+            Err(e) => return st(fib_status(&e), 0),
+        };
+        let lb = match self.fib.add_lb(LbKind::Forward, &[ai], adj.sw_if_index) {
+            Ok(l) => l,
+            Err(e) => {
+                let _ = self.fib.remove_adjacency(ai);
+                return st(fib_status(&e), 0);
+            }
+        };
+        let (p4, p6, len, v4) = Self::host_prefix(ip);
+        // A host route the user programmed explicitly wins over the neighbor's.
+        let vrf_sai = self.rifs.get(&rif).map_or(0, |r| r.rif.vrf);
+        let explicit = Prefix::new(ip, len).is_some_and(|p| self.routes.contains_key(&(vrf_sai, p)));
+        if !explicit {
+            let r = if v4 {
+                self.fib.route4_add(vrf, p4, len, lb)
+            } else {
+                self.fib.route6_add(vrf, p6, len, lb)
+            };
+            if let Err(e) = r {
+                let _ = self.fib.remove_lb(lb);
+                let _ = self.fib.remove_adjacency(ai);
+                return st(fib_status(&e), 0);
+            }
+        }
+        self.neighbors.insert(
+            (rif, ip),
+            NeighborState {
+                mac,
+                adj: ai,
+                host_lb: lb,
+            },
+        );
+        self.refresh_next_hops(rif, ip);
+        ok(u64::from(ai))
+    }
+
+    fn neighbor_del(&mut self, rif: u32, ip: IpAddr) -> Outcome {
+        let Some(n) = self.neighbors.remove(&(rif, ip)) else {
+            return st(Status::NotFound, u64::from(rif));
+        };
+        // Next hops fall back to glean first so that nothing points at the adjacency.
+        self.refresh_next_hops(rif, ip);
+        let vrf = self.rifs.get(&rif).map_or(0, |r| r.vrf);
+        let (p4, p6, len, v4) = Self::host_prefix(ip);
+        if self.fib.lb_route_refs(n.host_lb) > 0 {
+            let _ = if v4 {
+                self.fib.route4_del(vrf, p4, len)
+            } else {
+                self.fib.route6_del(vrf, p6, len)
+            };
+        }
+        let _ = self.fib.remove_lb(n.host_lb);
+        let _ = self.fib.remove_adjacency(n.adj);
+        ok(u64::from(n.adj))
+    }
+
+    /// (kind, buckets, sw_if_index) of a next hop's LB given the current neighbors.
+    fn nh_target(&mut self, ip: IpAddr, rif: u32) -> Result<(LbKind, Vec<AdjIndex>, u32), Status> {
+        let r = self.rifs.get(&rif).ok_or(Status::NotFound)?;
+        let sw = r.sw_if_index.ok_or(Status::Invalid)?;
+        Ok(match self.neighbors.get(&(rif, ip)) {
+            Some(n) => (LbKind::Forward, vec![n.adj], sw),
+            None => (LbKind::Glean, Vec::new(), sw),
+        })
+    }
+
+    fn nh_add(&mut self, id: u32, ip: IpAddr, rif: u32) -> Outcome {
+        let oid = u64::from(id);
+        if self.next_hops.contains_key(&id) {
+            return st(Status::Exists, oid);
+        }
+        let (k, b, sw) = match self.nh_target(ip, rif) {
+            Ok(t) => t,
+            Err(s) => return st(s, oid),
+        };
+        match self.fib.add_lb(k, &b, sw) {
+            Ok(lb) => {
+                self.next_hops.insert(id, NextHopState { ip, rif, lb });
+                ok(oid)
+            }
+            Err(e) => st(fib_status(&e), oid),
+        }
+    }
+
+    fn nh_del(&mut self, id: u32) -> Outcome {
+        let oid = u64::from(id);
+        let Some(n) = self.next_hops.get(&id).cloned() else {
+            return st(Status::NotFound, oid);
+        };
+        if self.groups.values().any(|g| g.members.contains_key(&id))
+            || self.routes.values().any(|a| *a == RouteAction::NextHop(id))
+        {
+            return st(Status::Invalid, oid);
+        }
+        match self.fib.remove_lb(n.lb) {
+            Ok(()) => {
+                self.next_hops.remove(&id);
+                ok(oid)
+            }
+            Err(e) => st(fib_status(&e), oid),
+        }
+    }
+
+    fn refresh_next_hops(&mut self, rif: u32, ip: IpAddr) {
+        let ids: Vec<u32> = self
+            .next_hops
+            .iter()
+            .filter(|(_, n)| n.rif == rif && n.ip == ip)
+            .map(|(i, _)| *i)
+            .collect();
+        for id in &ids {
+            if let Some(n) = self.next_hops.get(id).cloned() {
+                if let Ok((k, b, sw)) = self.nh_target(n.ip, n.rif) {
+                    let _ = self.fib.update_lb(n.lb, k, &b, sw);
+                }
+            }
+        }
+        let groups: Vec<u32> = self
+            .groups
+            .iter()
+            .filter(|(_, g)| g.members.keys().any(|m| ids.contains(m)))
+            .map(|(g, _)| *g)
+            .collect();
+        for g in groups {
+            let _ = self.refresh_group(g);
+        }
+    }
+
+    fn group_add(&mut self, g: u32) -> Outcome {
+        if self.groups.contains_key(&g) {
+            return st(Status::Exists, u64::from(g));
+        }
+        match self.fib.add_lb(LbKind::Drop, &[], u32::MAX) {
+            Ok(lb) => {
+                self.groups.insert(
+                    g,
+                    GroupState {
+                        members: BTreeMap::new(),
+                        lb: Some(lb),
+                    },
+                );
+                ok(u64::from(g))
+            }
+            Err(e) => st(fib_status(&e), u64::from(g)),
+        }
+    }
+
+    fn group_del(&mut self, g: u32) -> Outcome {
+        let Some(gs) = self.groups.get(&g) else {
+            return st(Status::NotFound, u64::from(g));
+        };
+        if !gs.members.is_empty() || self.routes.values().any(|a| *a == RouteAction::Group(g)) {
+            return st(Status::Invalid, u64::from(g));
+        }
+        if let Some(lb) = gs.lb {
+            if let Err(e) = self.fib.remove_lb(lb) {
+                return st(fib_status(&e), u64::from(g));
+            }
+        }
+        self.groups.remove(&g);
+        ok(u64::from(g))
+    }
+
+    fn refresh_group(&mut self, g: u32) -> Result<(), FibError> {
+        let Some(gs) = self.groups.get(&g) else {
+            return Ok(());
+        };
+        let mut nhs = Vec::new();
+        let mut sw = u32::MAX;
+        for (&m, &w) in &gs.members {
+            if let Some(n) = self.next_hops.get(&m) {
+                if let Some(nb) = self.neighbors.get(&(n.rif, n.ip)) {
+                    nhs.push((nb.adj, w));
+                    sw = self.rifs.get(&n.rif).and_then(|r| r.sw_if_index).unwrap_or(u32::MAX);
+                }
+            }
+        }
+        let Some(lb) = gs.lb else { return Ok(()) };
+        if nhs.is_empty() {
+            self.fib.update_lb(lb, LbKind::Drop, &[], u32::MAX)
+        } else {
+            self.fib.update_lb_weighted(lb, LbKind::Forward, &nhs, sw)
+        }
+    }
+
+    fn member_add(&mut self, g: u32, nh: u32, weight: u32) -> Outcome {
+        if !self.next_hops.contains_key(&nh) {
+            return st(Status::NotFound, u64::from(nh));
+        }
+        let Some(gs) = self.groups.get_mut(&g) else {
+            return st(Status::NotFound, u64::from(g));
+        };
+        if gs.members.contains_key(&nh) {
+            return st(Status::Exists, u64::from(nh));
+        }
+        gs.members.insert(nh, weight.max(1));
+        match self.refresh_group(g) {
+            Ok(()) => ok(u64::from(nh)),
+            Err(e) => {
+                if let Some(gs) = self.groups.get_mut(&g) {
+                    gs.members.remove(&nh);
+                }
+                st(fib_status(&e), u64::from(nh))
+            }
+        }
+    }
+
+    fn member_del(&mut self, g: u32, nh: u32) -> Outcome {
+        let Some(gs) = self.groups.get_mut(&g) else {
+            return st(Status::NotFound, u64::from(g));
+        };
+        if gs.members.remove(&nh).is_none() {
+            return st(Status::NotFound, u64::from(nh));
+        }
+        match self.refresh_group(g) {
+            Ok(()) => ok(u64::from(nh)),
+            Err(e) => st(fib_status(&e), u64::from(nh)),
+        }
+    }
+
+    fn shared_lb(&mut self, kind: LbKind) -> Result<LbIndex, FibError> {
+        let slot = if kind == LbKind::Punt {
+            &mut self.punt_lb
+        } else {
+            &mut self.local_lb
+        };
+        if let Some(l) = *slot {
+            return Ok(l);
+        }
+        let l = self.fib.add_lb(kind, &[], u32::MAX)?;
+        if kind == LbKind::Punt {
+            self.punt_lb = Some(l);
+        } else {
+            self.local_lb = Some(l);
+        }
+        Ok(l)
+    }
+
+    fn glean_lb(&mut self, rif: u32) -> Result<LbIndex, Status> {
+        let r = self.rifs.get(&rif).ok_or(Status::NotFound)?;
+        if let Some(l) = r.glean_lb {
+            return Ok(l);
+        }
+        let sw = r.sw_if_index.ok_or(Status::Invalid)?;
+        let l = self.fib.add_lb(LbKind::Glean, &[], sw).map_err(|e| fib_status(&e))?;
+        if let Some(r) = self.rifs.get_mut(&rif) {
+            r.glean_lb = Some(l);
+        }
+        Ok(l)
+    }
+
+    fn route_add(&mut self, vrf: u32, prefix: Prefix, action: RouteAction) -> Outcome {
+        let Some(&v) = self.vrfs.get(&vrf) else {
+            return st(Status::NotFound, u64::from(vrf));
+        };
+        let lb = match action {
+            RouteAction::NextHop(n) => match self.next_hops.get(&n) {
+                Some(s) => Ok(s.lb),
+                None => Err(Status::NotFound),
+            },
+            RouteAction::Group(g) => match self.groups.get(&g).and_then(|g| g.lb) {
+                Some(l) => Ok(l),
+                None => Err(Status::NotFound),
+            },
+            RouteAction::Drop => self.fib.drop_lb(v).map_err(|e| fib_status(&e)),
+            RouteAction::Trap => self.shared_lb(LbKind::Punt).map_err(|e| fib_status(&e)),
+            RouteAction::Local => self.shared_lb(LbKind::Local).map_err(|e| fib_status(&e)),
+            RouteAction::Connected(r) => self.glean_lb(r),
+        };
+        let lb = match lb {
+            Ok(l) => l,
+            Err(s) => return st(s, 0),
+        };
+        let r = match prefix.addr() {
+            IpAddr::V4(a) => self.fib.route4_add(v, u32::from(a), prefix.len(), lb),
+            IpAddr::V6(a) => self.fib.route6_add(v, u128::from(a), prefix.len(), lb),
+        };
+        if let Err(e) = r {
+            return st(fib_status(&e), 0);
+        }
+        let addr_change = matches!(action, RouteAction::Local | RouteAction::Connected(_));
+        let old = self.routes.insert((vrf, prefix), action);
+        if addr_change || matches!(old, Some(RouteAction::Local | RouteAction::Connected(_))) {
+            self.recompute_addresses();
+        }
+        ok(u64::from(lb))
+    }
+
+    fn route_del(&mut self, vrf: u32, prefix: Prefix) -> Outcome {
+        let Some(&v) = self.vrfs.get(&vrf) else {
+            return st(Status::NotFound, u64::from(vrf));
+        };
+        if !self.routes.contains_key(&(vrf, prefix)) {
+            return st(Status::NotFound, 0);
+        }
+        let r = match prefix.addr() {
+            IpAddr::V4(a) => self.fib.route4_del(v, u32::from(a), prefix.len()),
+            IpAddr::V6(a) => self.fib.route6_del(v, u128::from(a), prefix.len()),
+        };
+        match r {
+            Ok(lb) => {
+                let old = self.routes.remove(&(vrf, prefix));
+                if matches!(old, Some(RouteAction::Local | RouteAction::Connected(_))) {
+                    self.recompute_addresses();
+                }
+                // A neighbor's host route that this route shadowed comes back.
+                if prefix.len() == 32 || prefix.len() == 128 {
+                    let nb = self
+                        .neighbors
+                        .iter()
+                        .find(|((rif, ip), _)| {
+                            *ip == prefix.addr() && self.rifs.get(rif).is_some_and(|r| r.rif.vrf == vrf)
+                        })
+                        .map(|(_, n)| n.host_lb);
+                    if let Some(hl) = nb {
+                        let _ = match prefix.addr() {
+                            IpAddr::V4(a) => self.fib.route4_add(v, u32::from(a), 32, hl),
+                            IpAddr::V6(a) => self.fib.route6_add(v, u128::from(a), 128, hl),
+                        };
+                    }
+                }
+                ok(u64::from(lb))
+            }
+            Err(e) => st(fib_status(&e), 0),
+        }
+    }
+
+    /// Interface addresses = IP2ME (Local) routes covered by a connected route of the RIF.
+    fn recompute_addresses(&mut self) {
+        let locals: Vec<(u32, IpAddr)> = self
+            .routes
+            .iter()
+            .filter(|(_, a)| **a == RouteAction::Local)
+            .map(|((v, p), _)| (*v, p.addr()))
+            .collect();
+        let connected: Vec<(u32, Prefix, u32)> = self
+            .routes
+            .iter()
+            .filter_map(|((v, p), a)| match a {
+                RouteAction::Connected(r) => Some((*v, *p, *r)),
+                _ => None,
+            })
+            .collect();
+        let rifs: Vec<(u32, u32, Option<u32>)> =
+            self.rifs.values().map(|r| (r.rif.rif, r.rif.vrf, r.sw_if_index)).collect();
+        for (rif, vrf, sw) in rifs {
+            let Some(sw) = sw else { continue };
+            let mut ip4 = Vec::new();
+            let mut ip6 = Vec::new();
+            for &(cv, cp, cr) in &connected {
+                if cr != rif || cv != vrf {
+                    continue;
+                }
+                for &(lv, la) in &locals {
+                    if lv != vrf {
+                        continue;
+                    }
+                    match (cp.addr(), la) {
+                        (IpAddr::V4(_), IpAddr::V4(a)) => {
+                            let x = IfAddr4 {
+                                addr: a,
+                                prefix_len: cp.len(),
+                            };
+                            if x.covers(match cp.addr() {
+                                IpAddr::V4(n) => n,
+                                IpAddr::V6(_) => continue,
+                            }) && !ip4.contains(&x)
+                            {
+                                ip4.push(x);
+                            }
+                        }
+                        (IpAddr::V6(_), IpAddr::V6(a)) => {
+                            let x = IfAddr6 {
+                                addr: a,
+                                prefix_len: cp.len(),
+                            };
+                            if x.covers(match cp.addr() {
+                                IpAddr::V6(n) => n,
+                                IpAddr::V4(_) => continue,
+                            }) && !ip6.contains(&x)
+                            {
+                                ip6.push(x);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            let _ = self.ifs.modify(sw, |i| {
+                i.ip4 = ip4;
+                i.ip6 = ip6;
+            });
+        }
+    }
+
+    /// Remove every object (library restart or Flush).
+    pub fn flush(&mut self) {
+        let routes: Vec<(u32, Prefix)> = self.routes.keys().copied().collect();
+        for (v, p) in routes {
+            let _ = self.route_del(v, p);
+        }
+        let groups: Vec<(u32, Vec<u32>)> =
+            self.groups.iter().map(|(g, s)| (*g, s.members.keys().copied().collect())).collect();
+        for (g, ms) in groups {
+            for m in ms {
+                let _ = self.member_del(g, m);
+            }
+            let _ = self.group_del(g);
+        }
+        let nhs: Vec<u32> = self.next_hops.keys().copied().collect();
+        for n in nhs {
+            let _ = self.nh_del(n);
+        }
+        let nbs: Vec<(u32, IpAddr)> = self.neighbors.keys().copied().collect();
+        for (r, ip) in nbs {
+            let _ = self.neighbor_del(r, ip);
+        }
+        for l in [self.punt_lb.take(), self.local_lb.take()].into_iter().flatten() {
+            let _ = self.fib.remove_lb(l);
+        }
+        let rifs: Vec<u32> = self.rifs.keys().copied().collect();
+        for r in rifs {
+            let _ = self.rif_del(r);
+        }
+        let vrfs: Vec<u32> = self.vrfs.keys().copied().collect();
+        for v in vrfs {
+            let _ = self.vrf_del(v);
+        }
+        self.next_subif = SUBIF_BASE;
+        self.traps.clear();
+        for p in &mut self.ports {
+            p.mac = p.dev_mac;
+        }
+        self.ifs.publish();
+    }
+
+    /// Route rows for `show ip fib` / `show ip6 fib`, optionally only those covering `filter`.
+    pub fn fib_rows(&self, v6: bool, filter: Option<IpAddr>) -> Vec<FibRow> {
+        let mut rows = Vec::new();
+        let mut vrfs: Vec<(u32, VrfId)> = self.vrfs.iter().map(|(s, v)| (*s, *v)).collect();
+        vrfs.sort_unstable();
+        for (sai, v) in vrfs {
+            let entries: Vec<(IpAddr, u8, LbIndex)> = if v6 {
+                self.fib
+                    .routes6(v)
+                    .map(|(p, l, lb)| (IpAddr::V6(p.into()), l, lb))
+                    .collect()
+            } else {
+                self.fib
+                    .routes4(v)
+                    .map(|(p, l, lb)| (IpAddr::V4(p.into()), l, lb))
+                    .collect()
+            };
+            let mut entries = entries;
+            entries.sort_by_key(|(a, l, _)| (*a, *l));
+            for (addr, len, lb) in entries {
+                if let Some(f) = filter {
+                    let covers = match (addr, f) {
+                        (IpAddr::V4(p), IpAddr::V4(a)) => {
+                            let m = if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len)) };
+                            u32::from(p) == u32::from(a) & m
+                        }
+                        (IpAddr::V6(p), IpAddr::V6(a)) => {
+                            let m = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len)) };
+                            u128::from(p) == u128::from(a) & m
+                        }
+                        _ => false,
+                    };
+                    if !covers {
+                        continue;
+                    }
+                }
+                let (kind, paths) = match self.fib.lb(lb) {
+                    Some((k, buckets, sw)) => {
+                        let mut paths = Vec::new();
+                        let mut seen = Vec::new();
+                        for &a in buckets {
+                            if seen.contains(&a) {
+                                continue;
+                            }
+                            seen.push(a);
+                            if let Some(adj) = self.fib.adjacency(a) {
+                                paths.push(FibPath {
+                                    adj: a,
+                                    interface: self.if_name(adj.sw_if_index),
+                                    rewrite: adj.rewrite_bytes().iter().map(|b| format!("{b:02x}")).collect(),
+                                });
+                            }
+                        }
+                        if paths.is_empty() && sw != u32::MAX {
+                            paths.push(FibPath {
+                                adj: u32::MAX,
+                                interface: self.if_name(sw),
+                                rewrite: String::new(),
+                            });
+                        }
+                        (format!("{k:?}").to_lowercase(), paths)
+                    }
+                    None => ("unknown".into(), Vec::new()),
+                };
+                rows.push(FibRow {
+                    vrf: sai,
+                    prefix: format!("{addr}/{len}"),
+                    lb,
+                    kind,
+                    paths,
+                });
+            }
+        }
+        rows
+    }
+
+    /// Neighbor rows.
+    pub fn neighbor_rows(&self) -> Vec<NeighborRow> {
+        let mut v: Vec<NeighborRow> = self
+            .neighbors
+            .iter()
+            .map(|((rif, ip), n)| NeighborRow {
+                rif: *rif,
+                interface: self
+                    .rifs
+                    .get(rif)
+                    .and_then(|r| r.sw_if_index)
+                    .map_or_else(|| format!("rif{rif}"), |s| self.if_name(s)),
+                ip: ip.to_string(),
+                mac: mac_str(&n.mac),
+                adj: n.adj,
+            })
+            .collect();
+        v.sort_by(|a, b| (a.rif, &a.ip).cmp(&(b.rif, &b.ip)));
+        v
+    }
+
+    /// Counts for `show` summaries: (vrfs, rifs, neighbors, next hops, groups, routes).
+    pub fn counts(&self) -> [usize; 6] {
+        [
+            self.vrfs.len(),
+            self.rifs.len(),
+            self.neighbors.len(),
+            self.next_hops.len(),
+            self.groups.len(),
+            self.routes.len(),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fwd_engine::fib::{Fib, FibConfig};
+    use fwd_engine::interface::interfaces;
+    use std::net::Ipv4Addr;
+
+    fn small_fib() -> FibConfig {
+        FibConfig {
+            max_vrfs: 4,
+            tbl8_groups: 256,
+            tbl8_groups6: 256,
+            max_routes4: 1024,
+            max_routes6: 1024,
+            max_adjacencies: 256,
+            max_lbs: 256,
+            max_readers: 4,
+            v4_first_bits: 16,
+            grace_timeout: std::time::Duration::from_millis(100),
+        }
+    }
+
+    fn rif(id: u32, port: u32, mac: u8) -> Rif {
+        Rif {
+            rif: id,
+            rif_type: RifType::Port,
+            port,
+            vlan: 0,
+            mac: [2, 0, 0, 0, 0, mac],
+            mtu: 1500,
+            vrf: 100,
+            v4_admin: true,
+            v6_admin: true,
+        }
+    }
+
+    fn p4(s: &str, l: u8) -> Prefix {
+        Prefix::new(IpAddr::V4(s.parse().unwrap()), l).unwrap()
+    }
+
+    #[test]
+    fn program_routes_neighbors_and_groups() {
+        let (fw, fr) = Fib::new(small_fib());
+        let (iw, ir) = interfaces();
+        let mut t = Tables::new(fw, iw, &[("Ethernet0".into(), [2, 0, 0, 0, 1, 0]), ("Ethernet4".into(), [2, 0, 0, 0, 1, 4])]);
+        let s = |o: Outcome| o.status;
+        assert_eq!(s(t.apply(&Command::VrfAdd(100))), Status::Ok);
+        assert_eq!(s(t.apply(&Command::RifAdd(rif(1, 0, 0xa)))), Status::Ok);
+        assert_eq!(s(t.apply(&Command::RifAdd(rif(2, 1, 0xb)))), Status::Ok);
+        assert_eq!(s(t.apply(&Command::RifAdd(rif(3, 7, 0xb)))), Status::NotFound);
+        assert_eq!(s(t.apply(&Command::RouteAdd { vrf: 100, prefix: p4("10.0.1.0", 24), action: RouteAction::Connected(1) })), Status::Ok);
+        assert_eq!(s(t.apply(&Command::RouteAdd { vrf: 100, prefix: p4("10.0.1.1", 32), action: RouteAction::Local })), Status::Ok);
+        assert_eq!(s(t.apply(&Command::NextHopAdd { id: 9, ip: "10.0.2.2".parse().unwrap(), rif: 2 })), Status::Ok);
+        assert_eq!(s(t.apply(&Command::RouteAdd { vrf: 100, prefix: p4("192.168.0.0", 16), action: RouteAction::NextHop(9) })), Status::Ok);
+        t.publish();
+        let vid = t.vrfs[&100];
+        let v = fr.view();
+        let lb = v.lookup4(vid, u32::from(Ipv4Addr::new(192, 168, 3, 4)));
+        assert_eq!(v.lb(lb).kind, LbKind::Glean, "unresolved next hop gleans");
+        drop(v);
+        assert_eq!(s(t.apply(&Command::NeighborAdd { rif: 2, ip: "10.0.2.2".parse().unwrap(), mac: [2, 0, 0, 0, 0, 0x22] })), Status::Ok);
+        let v = fr.view();
+        let lb = v.lookup4(vid, u32::from(Ipv4Addr::new(192, 168, 3, 4)));
+        let lbv = v.lb(lb);
+        assert_eq!(lbv.kind, LbKind::Forward);
+        let adj = v.adj(lbv.buckets[0]);
+        assert_eq!(adj.sw_if_index, 1);
+        assert_eq!(adj.rewrite_bytes(), &[2, 0, 0, 0, 0, 0x22, 2, 0, 0, 0, 0, 0xb, 8, 0]);
+        drop(v);
+        // Interface addresses come from IP2ME + connected.
+        let tbl = ir.load();
+        assert_eq!(tbl.get(0).unwrap().ip4, vec![IfAddr4 { addr: Ipv4Addr::new(10, 0, 1, 1), prefix_len: 24 }]);
+        // A next hop in use cannot go; the route first.
+        assert_eq!(s(t.apply(&Command::NextHopDel(9))), Status::Invalid);
+        // ECMP group.
+        assert_eq!(s(t.apply(&Command::NhGroupAdd(5))), Status::Ok);
+        assert_eq!(s(t.apply(&Command::NhGroupMemberAdd { group: 5, nh: 9, weight: 1 })), Status::Ok);
+        assert_eq!(s(t.apply(&Command::RouteAdd { vrf: 100, prefix: p4("172.16.0.0", 12), action: RouteAction::Group(5) })), Status::Ok);
+        let rows = t.fib_rows(false, Some("172.16.1.1".parse().unwrap()));
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].kind, "forward");
+        assert_eq!(rows[0].paths[0].interface, "Ethernet4");
+        // Neighbor removal: next hop gleans again, group drops.
+        assert_eq!(s(t.apply(&Command::NeighborDel { rif: 2, ip: "10.0.2.2".parse().unwrap() })), Status::Ok);
+        let v = fr.view();
+        assert_eq!(v.lb(v.lookup4(vid, u32::from(Ipv4Addr::new(172, 16, 1, 1)))).kind, LbKind::Drop);
+        drop(v);
+        assert_eq!(t.neighbor_rows().len(), 0);
+        t.flush();
+        assert_eq!(t.counts(), [0; 6]);
+        assert_eq!(s(t.apply(&Command::VrfAdd(100))), Status::Ok, "flush leaves a clean slate");
+    }
+}
