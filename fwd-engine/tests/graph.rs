@@ -497,7 +497,7 @@ fn ip4_ecmp_is_stable_per_flow_and_spreads() {
     }
     assert_eq!(seen.len(), 2, "both ECMP members used: {seen:?}");
     assert!(seen.values().all(|&n| n >= 16), "{seen:?}");
-    assert!(seen.contains_key(&H2.0.to_vec()) && seen.contains_key(&H4.0.to_vec()));
+    assert!(seen.contains_key(H2.0.as_slice()) && seen.contains_key(H4.0.as_slice()));
 }
 
 #[test]
