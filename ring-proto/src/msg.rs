@@ -166,7 +166,14 @@ impl Kind {
 
     /// Decodes a kind tag.
     pub fn from_u16(v: u16) -> Option<Kind> {
-        Kind::ALL.iter().copied().find(|k| *k as u16 == v)
+        let k = match v {
+            1..=33 => Kind::ALL[usize::from(v) - 1],
+            0x100 => Kind::Completion,
+            0x200..=0x203 => Kind::ALL[usize::from(v - 0x200) + 34],
+            _ => return None,
+        };
+        debug_assert_eq!(k as u16, v);
+        Some(k)
     }
 
     /// Is this a command (library -> forwarder)?
@@ -1602,5 +1609,20 @@ impl Event {
             Kind::ForwarderStopping => Event::ForwarderStopping(d.payload::<IdPayload>()?.id),
             _ => return Err(DecodeError::WrongRing(kind)),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_table_is_consistent() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::from_u16(k as u16), Some(k));
+        }
+        for v in [0u16, 34, 0xff, 0x101, 0x1ff, 0x204, u16::MAX] {
+            assert_eq!(Kind::from_u16(v), None);
+        }
     }
 }

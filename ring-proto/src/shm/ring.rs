@@ -262,6 +262,31 @@ impl<T: Pod> std::fmt::Debug for Consumer<T> {
     }
 }
 
+/// Copies a slot out of shared memory exactly once (volatile loads: the compiler may not re-read
+/// shared memory later instead of using the copy, so a value validated is the value used).
+/// Word-sized volatile loads for 8-byte-aligned types (fast), a plain volatile read otherwise.
+///
+/// # Safety
+/// `src` must be valid for reads of a `T` and suitably aligned.
+unsafe fn read_once<T: Pod>(src: *const T) -> T {
+    if std::mem::align_of::<T>() >= 8 && std::mem::size_of::<T>() % 8 == 0 {
+        let mut out = std::mem::MaybeUninit::<T>::uninit();
+        let words = std::mem::size_of::<T>() / 8;
+        let s = src.cast::<u64>();
+        let d = out.as_mut_ptr().cast::<u64>();
+        for i in 0..words {
+            // SAFETY: `i < size_of::<T>() / 8`, so both word pointers stay inside the `T`s; both are
+            // 8-aligned (alignment of `T` >= 8); `out` is a local we own.
+            unsafe { d.add(i).write(s.add(i).read_volatile()) };
+        }
+        // SAFETY: every byte of `out` was written above; any bit pattern is a valid `T` (`Pod`).
+        unsafe { out.assume_init() }
+    } else {
+        // SAFETY: forwarded from the caller's contract.
+        unsafe { src.read_volatile() }
+    }
+}
+
 fn check_distance(producer: u32, consumer: u32, capacity: u32) -> bool {
     producer.wrapping_sub(consumer) <= capacity
 }
@@ -369,7 +394,7 @@ impl<T: Pod> Producer<T> {
         }
         // SAFETY: the slot at `tail` is free: `tail - head < capacity`, so the consumer has released
         // it (Acquire above) and will not read it until we publish; we are the only producer.
-        unsafe { self.mem.slot(self.tail).write_volatile(*v) };
+        unsafe { self.mem.slot(self.tail).write(*v) };
         self.tail = self.tail.wrapping_add(1);
         self.publish();
         Ok(())
@@ -393,7 +418,7 @@ impl<T: Pod> Producer<T> {
             let v = f(i as usize);
             // SAFETY: `i < count <= free`, so `tail + i` is a free slot owned by the producer (see
             // `try_push`).
-            unsafe { self.mem.slot(self.tail.wrapping_add(i)).write_volatile(v) };
+            unsafe { self.mem.slot(self.tail.wrapping_add(i)).write(v) };
         }
         if count > 0 {
             self.tail = self.tail.wrapping_add(count);
@@ -518,7 +543,7 @@ impl<T: Pod> Consumer<T> {
         }
         // SAFETY: `head != tail`, so the slot at `head` was published (Acquire in `refresh`) and the
         // producer will not rewrite it until we publish a consumer index past it.
-        let v = unsafe { self.mem.slot(self.head).read_volatile() };
+        let v = unsafe { read_once(self.mem.slot(self.head)) };
         self.head = self.head.wrapping_add(1);
         self.publish();
         Ok(Some(v))
@@ -536,7 +561,7 @@ impl<T: Pod> Consumer<T> {
         for i in 0..count {
             // SAFETY: `i < count <= tail - head`: the slot is published and owned by the consumer
             // until the store in `publish` below.
-            let v = unsafe { self.mem.slot(self.head.wrapping_add(i)).read_volatile() };
+            let v = unsafe { read_once(self.mem.slot(self.head.wrapping_add(i))) };
             f(v);
         }
         if count > 0 {
