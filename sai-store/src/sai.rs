@@ -218,6 +218,13 @@ impl Sai {
                 st.store.put_attr(&key, a.id, a.value.clone(), true)?;
             }
         }
+        // The restart is done: back to the default (cold) restart mode.
+        if let (Some(id), Some(obj)) = (
+            md::attr_id("SAI_SWITCH_ATTR_RESTART_WARM"),
+            st.store.objs.get_mut(&sw_oid),
+        ) {
+            obj.attrs.retain(|a| a.id != id);
+        }
         let changes = st.store.snapshot();
         self.emit(&changes);
         Ok(sw_oid)
