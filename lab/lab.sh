@@ -182,12 +182,12 @@ apply_frr() {
 start_agent() {
   local r=$1 mode=$2 extra=()
   [ "$mode" = dev ] && extra+=(--no-sai)
+  extra+=(--dump-fpm "$RUN/$r/fpm-frames.hex")
   [ "$mode" = full ] && extra+=(--libsai "$LIBSAI" --shm-name "ferrosai-$P-$r" --hostif-netns "$(ns "$r")")
   ip netns exec "$(ns "$r")" "$AGENT" run \
     --config "$RUN/$r/config_db.json" \
     --fpm 127.0.0.1:2620 \
     --ctl "$RUN/$r/agent.sock" \
-    --state "$RUN/$r/agent.state" \
     "${extra[@]}" >"$RUN/$r/agent.log" 2>&1 &
   echo $! >"$RUN/agent-$r.pid"
   local i

@@ -46,6 +46,9 @@ enum Cmd {
         /// Do not touch kernel interfaces (addresses, link state).
         #[arg(long)]
         no_kernel: bool,
+        /// Append every FPM frame (hex, one per line) to this file.
+        #[arg(long)]
+        dump_fpm: Option<PathBuf>,
     },
     /// Send a command to a running agent (`interface ip add|remove PORT ADDR/LEN`,
     /// `interface startup|shutdown PORT`, `show routes|neighbors|interfaces|counters`).
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
             profile,
             no_sai,
             no_kernel,
+            dump_fpm,
         } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -106,6 +110,7 @@ fn main() -> ExitCode {
                 ctl,
                 kernel: !no_kernel,
                 neighbors: true,
+                dump_fpm,
             };
             let res = if no_sai {
                 tracing::warn!(

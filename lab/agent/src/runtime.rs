@@ -39,6 +39,8 @@ pub struct Options {
     pub kernel: bool,
     /// Subscribe to kernel neighbors.
     pub neighbors: bool,
+    /// Append every FPM frame received, as one hex line, to this file (golden-test capture).
+    pub dump_fpm: Option<PathBuf>,
 }
 
 fn read_ifindex(port: &str) -> Option<u32> {
@@ -49,7 +51,24 @@ fn read_ifindex(port: &str) -> Option<u32> {
         .ok()
 }
 
-fn fpm_conn(mut s: TcpStream, id: u64, tx: &Sender<Event>) -> String {
+fn dump_frame(path: &Path, frame: &[u8]) {
+    use std::fmt::Write as _;
+    let mut line = String::with_capacity(frame.len() * 2 + 1);
+    for b in frame {
+        let _ = write!(line, "{b:02x}");
+    }
+    line.push('\n');
+    let res = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(line.as_bytes()));
+    if let Err(e) = res {
+        tracing::warn!("FPM dump {}: {e}", path.display());
+    }
+}
+
+fn fpm_conn(mut s: TcpStream, id: u64, tx: &Sender<Event>, dump: Option<&Path>) -> String {
     let _ = tx.send(Event::FpmConnected(id));
     loop {
         let mut hdr = [0u8; FPM_HDR_LEN];
@@ -69,13 +88,16 @@ fn fpm_conn(mut s: TcpStream, id: u64, tx: &Sender<Event>) -> String {
         if let Err(e) = s.read_exact(&mut frame[FPM_HDR_LEN..]) {
             return format!("read: {e}");
         }
+        if let Some(p) = dump {
+            dump_frame(p, &frame);
+        }
         if tx.send(Event::FpmFrame(decode_frame(&frame))).is_err() {
             return "agent gone".into();
         }
     }
 }
 
-fn fpm_server(l: TcpListener, tx: Sender<Event>) {
+fn fpm_server(l: TcpListener, tx: Sender<Event>, dump: Option<PathBuf>) {
     let mut id = 0u64;
     for s in l.incoming() {
         match s {
@@ -85,9 +107,10 @@ fn fpm_server(l: TcpListener, tx: Sender<Event>) {
                 tracing::info!("FPM connection {id} from {peer}");
                 let tx = tx.clone();
                 let cid = id;
+                let dump = dump.clone();
                 // one zebra at a time in practice; a thread per connection keeps it simple
                 thread::spawn(move || {
-                    let why = fpm_conn(s, cid, &tx);
+                    let why = fpm_conn(s, cid, &tx, dump.as_deref());
                     let _ = tx.send(Event::FpmClosed(cid, why));
                 });
             }
@@ -273,7 +296,8 @@ pub fn run<D: Dataplane>(agent: Agent<D>, opts: Options) -> std::io::Result<()> 
     let ctl = UnixListener::bind(&opts.ctl)?;
     {
         let tx = tx.clone();
-        thread::spawn(move || fpm_server(fpm, tx));
+        let dump = opts.dump_fpm.clone();
+        thread::spawn(move || fpm_server(fpm, tx, dump));
     }
     {
         let tx = tx.clone();
