@@ -429,8 +429,23 @@ impl FibView<'_> {
                 .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
         }
         let pool = &self.shared.pool4[..];
+        // Second level without data-dependent branches: leaves load a dummy (hot) entry and
+        // keep their value, so the group loads of the whole batch are in flight together.
+        let next = shift.saturating_sub(trie::STRIDE);
         for (o, &d) in out.iter_mut().zip(dst) {
-            *o = descend32(pool, *o, shift, d);
+            let e = *o;
+            let ext = e & EXT != 0;
+            let i = ((((e & IDX_MASK) as usize) << trie::STRIDE) | ((d >> next) & 0xff) as usize)
+                * usize::from(ext);
+            // Acquire pairs with the writer's Release store of the entry (trie.rs).
+            let e2 = pool
+                .get(i)
+                .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
+            *o = if ext { e2 } else { e };
+        }
+        // Deeper levels (prefixes longer than first_bits + 8: rare).
+        for (o, &d) in out.iter_mut().zip(dst) {
+            *o = descend32(pool, *o, next, d);
         }
     }
 

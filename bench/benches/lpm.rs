@@ -1,0 +1,187 @@
+//! FIB / LPM benchmarks: IPv4 lookups at 1k, 100k and 1M BGP-like routes (16-8-8 mtrie, the
+//! default, against DIR-24-8), single vs batch, the LB/adjacency resolution a forwarding path
+//! adds, IPv6 lookups, insert rate, and bytes per route (printed to stderr while setting up).
+//!
+//! Run: `cargo bench -p bench --bench lpm` (add `-- lpm4/batch` to filter).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use fwd_engine::fib::{synth, Adjacency, Fib, FibConfig, FibReader, FibWriter, LbIndex, LbKind};
+
+const FRAME: usize = 256;
+const DSTS: usize = 1 << 20;
+
+struct Table {
+    _w: FibWriter,
+    r: FibReader,
+    dsts: Vec<u32>,
+}
+
+fn lbs(w: &mut FibWriter, n: u32) -> Vec<LbIndex> {
+    (0..n)
+        .map(|i| {
+            let a = w
+                .add_adjacency(Adjacency::new(i, 1500, &[0x02; 14]).expect("adj"))
+                .expect("add adj");
+            let b = w
+                .add_adjacency(Adjacency::new(i + 100, 1500, &[0x04; 14]).expect("adj"))
+                .expect("add adj");
+            w.add_lb(LbKind::Forward, &[a, b], i).expect("lb")
+        })
+        .collect()
+}
+
+fn build_v4(n: usize, first_bits: u8) -> Table {
+    let routes = synth::bgp_like_v4(n, 42);
+    let cfg = FibConfig {
+        v4_first_bits: first_bits,
+        ..FibConfig::default()
+    };
+    let (mut w, r) = Fib::new(cfg);
+    let lb = lbs(&mut w, 64);
+    let t = std::time::Instant::now();
+    for (i, &(p, l)) in routes.iter().enumerate() {
+        w.route4_add(0, p, l, lb[i % lb.len()]).expect("route");
+    }
+    let dt = t.elapsed();
+    let mem = w.memory_bytes();
+    eprintln!(
+        "[lpm] v4 {}-bit root, {n} routes: inserted in {dt:?} ({:.0} routes/s), memory {mem} B \
+         = {:.1} B/route, groups in use {}",
+        first_bits,
+        n as f64 / dt.as_secs_f64(),
+        mem as f64 / n as f64,
+        w.stats().groups4_in_use
+    );
+    let dsts = synth::dsts_within_v4(&routes, DSTS, 7);
+    Table { _w: w, r, dsts }
+}
+
+fn bench_v4(c: &mut Criterion) {
+    for (n, label) in [(1_000, "1k"), (100_000, "100k"), (1_000_000, "1M")] {
+        for (fb, layout) in [(16u8, "16-8-8"), (24u8, "24-8")] {
+            let t = build_v4(n, fb);
+            let mut g = c.benchmark_group(format!("lpm4/{layout}/{label}"));
+            g.throughput(Throughput::Elements(FRAME as u64));
+            let mut pos = 0usize;
+            g.bench_function("single", |b| {
+                b.iter(|| {
+                    let v = t.r.view();
+                    let d = &t.dsts[pos..pos + FRAME];
+                    pos = (pos + FRAME) % DSTS;
+                    let mut acc = 0u32;
+                    for &a in d {
+                        acc = acc.wrapping_add(v.lookup4(0, a));
+                    }
+                    black_box(acc)
+                })
+            });
+            let mut out = [0u32; FRAME];
+            g.bench_function("batch", |b| {
+                b.iter(|| {
+                    let v = t.r.view();
+                    let d = &t.dsts[pos..pos + FRAME];
+                    pos = (pos + FRAME) % DSTS;
+                    v.lookup4_batch(0, black_box(d), &mut out);
+                    black_box(out[FRAME - 1])
+                })
+            });
+            if fb == 16 {
+                // What ip4-lookup + ip4-load-balance + ip4-rewrite ask of the FIB per packet.
+                g.bench_function("batch+lb+adj", |b| {
+                    b.iter(|| {
+                        let v = t.r.view();
+                        let d = &t.dsts[pos..pos + FRAME];
+                        pos = (pos + FRAME) % DSTS;
+                        v.lookup4_batch(0, d, &mut out);
+                        let mut acc = 0u32;
+                        for (&lb, &a) in out.iter().zip(d) {
+                            let l = v.lb(lb);
+                            if let Some(adj) = l.bucket(a.wrapping_mul(0x9e37_79b9)) {
+                                let adj = v.adj(adj);
+                                acc = acc.wrapping_add(adj.sw_if_index ^ u32::from(adj.rewrite[0]));
+                            }
+                        }
+                        black_box(acc)
+                    })
+                });
+            }
+            g.finish();
+        }
+    }
+}
+
+fn bench_v6(c: &mut Criterion) {
+    for (n, label) in [(1_000, "1k"), (100_000, "100k")] {
+        let routes = synth::table_like_v6(n, 42);
+        let (mut w, r) = Fib::new(FibConfig::default());
+        let lb = lbs(&mut w, 64);
+        let t = std::time::Instant::now();
+        for (i, &(p, l)) in routes.iter().enumerate() {
+            w.route6_add(0, p, l, lb[i % lb.len()]).expect("route6");
+        }
+        let dt = t.elapsed();
+        let mem = w.memory_bytes();
+        eprintln!(
+            "[lpm] v6 {n} routes: inserted in {dt:?} ({:.0} routes/s), memory {mem} B = {:.1} B/route, groups {}",
+            n as f64 / dt.as_secs_f64(),
+            mem as f64 / n as f64,
+            w.stats().groups6_in_use
+        );
+        let dsts = synth::dsts_within_v6(&routes, DSTS, 9);
+        let mut g = c.benchmark_group(format!("lpm6/{label}"));
+        g.throughput(Throughput::Elements(FRAME as u64));
+        let mut pos = 0usize;
+        g.bench_function("single", |b| {
+            b.iter(|| {
+                let v = r.view();
+                let mut acc = 0u32;
+                for &a in &dsts[pos..pos + FRAME] {
+                    acc = acc.wrapping_add(v.lookup6(0, a));
+                }
+                pos = (pos + FRAME) % DSTS;
+                black_box(acc)
+            })
+        });
+        g.finish();
+        drop(w);
+    }
+}
+
+fn bench_insert(c: &mut Criterion) {
+    let n = 1_000_000;
+    let routes = synth::bgp_like_v4(n, 42);
+    let mut g = c.benchmark_group("lpm4/insert");
+    g.throughput(Throughput::Elements(n as u64));
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(15));
+    g.bench_function("1M-16-8-8", |b| {
+        b.iter_batched(
+            || {
+                let (mut w, r) = Fib::new(FibConfig::default());
+                let lb = lbs(&mut w, 64);
+                (w, r, lb)
+            },
+            |(mut w, r, lb)| {
+                for (i, &(p, l)) in routes.iter().enumerate() {
+                    w.route4_add(0, p, l, lb[i % lb.len()]).expect("route");
+                }
+                (w, r)
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
+        .sample_size(20);
+    targets = bench_v4, bench_v6, bench_insert
+}
+criterion_main!(benches);
