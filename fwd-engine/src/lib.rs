@@ -60,6 +60,8 @@ pub mod graph;
 pub mod interface;
 pub mod nodes;
 pub mod rate;
+#[doc(hidden)]
+pub mod testkit;
 pub mod wire;
 pub mod worker;
 
