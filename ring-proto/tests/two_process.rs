@@ -30,6 +30,7 @@ fn count() -> u64 {
 }
 
 /// The command the library sends with sequence number `seq` (a mix of v4 and v6 routes).
+#[allow(clippy::cast_possible_truncation, reason = "bits of a hash are picked on purpose")]
 fn expected(seq: u64) -> Command {
     let x = seq.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     let vrf = (x >> 60) as u32;
@@ -38,7 +39,7 @@ fn expected(seq: u64) -> Command {
         1 => RouteAction::Group((x >> 24) as u32 & 0xfff),
         _ => RouteAction::Drop,
     };
-    let prefix = if seq % 8 == 0 {
+    let prefix = if seq.is_multiple_of(8) {
         Prefix::new(Ipv6Addr::from(u128::from(x) << 64).into(), 64).unwrap()
     } else {
         Prefix::new(Ipv4Addr::from((seq as u32) << 8).into(), 24).unwrap()

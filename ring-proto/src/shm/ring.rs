@@ -269,7 +269,7 @@ impl<T: Pod> std::fmt::Debug for Consumer<T> {
 /// # Safety
 /// `src` must be valid for reads of a `T` and suitably aligned.
 unsafe fn read_once<T: Pod>(src: *const T) -> T {
-    if std::mem::align_of::<T>() >= 8 && std::mem::size_of::<T>() % 8 == 0 {
+    if std::mem::align_of::<T>() >= 8 && std::mem::size_of::<T>().is_multiple_of(8) {
         let mut out = std::mem::MaybeUninit::<T>::uninit();
         let words = std::mem::size_of::<T>() / 8;
         let s = src.cast::<u64>();
