@@ -30,7 +30,10 @@ fn count() -> u64 {
 }
 
 /// The command the library sends with sequence number `seq` (a mix of v4 and v6 routes).
-#[allow(clippy::cast_possible_truncation, reason = "bits of a hash are picked on purpose")]
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "bits of a hash are picked on purpose"
+)]
 fn expected(seq: u64) -> Command {
     let x = seq.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     let vrf = (x >> 60) as u32;
