@@ -54,7 +54,8 @@ pub mod rss {
     /// IPv6 UDP with extension headers.
     pub const IPV6_UDP_EX: u64 = 1 << 17;
     /// `RTE_ETH_RSS_IP`.
-    pub const IP: u64 = IPV4 | FRAG_IPV4 | NONFRAG_IPV4_OTHER | IPV6 | FRAG_IPV6 | NONFRAG_IPV6_OTHER | IPV6_EX;
+    pub const IP: u64 =
+        IPV4 | FRAG_IPV4 | NONFRAG_IPV4_OTHER | IPV6 | FRAG_IPV6 | NONFRAG_IPV6_OTHER | IPV6_EX;
     /// `RTE_ETH_RSS_UDP`.
     pub const UDP: u64 = NONFRAG_IPV4_UDP | NONFRAG_IPV6_UDP | IPV6_UDP_EX;
     /// `RTE_ETH_RSS_TCP`.

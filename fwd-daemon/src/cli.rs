@@ -78,7 +78,8 @@ options: --json (machine-readable output)";
 
 fn parse_addr(s: &str) -> Result<IpAddr, String> {
     let a = s.split('/').next().unwrap_or(s);
-    a.parse::<IpAddr>().map_err(|_| format!("bad address {s:?}"))
+    a.parse::<IpAddr>()
+        .map_err(|_| format!("bad address {s:?}"))
 }
 
 /// Parse one command line; returns the command and whether JSON was asked for.
@@ -97,7 +98,9 @@ pub fn parse(line: &str) -> Result<(CliCmd, bool), String> {
         .collect();
     let cmd = match words.as_slice() {
         ["show", "interface" | "interfaces" | "int"] => CliCmd::ShowInterface(None),
-        ["show", "interface" | "interfaces" | "int", n] => CliCmd::ShowInterface(Some((*n).to_string())),
+        ["show", "interface" | "interfaces" | "int", n] => {
+            CliCmd::ShowInterface(Some((*n).to_string()))
+        }
         ["show", "hardware" | "hardware-interfaces" | "hard"] => CliCmd::ShowHardware,
         ["show", "ip", "fib"] => CliCmd::ShowIpFib(None),
         ["show", "ip", "fib", a] => {
@@ -145,7 +148,9 @@ pub fn parse(line: &str) -> Result<(CliCmd, bool), String> {
                     "tx" => tx = true,
                     "max" => {
                         let v = it.next().ok_or("pcap trace: max needs a value")?;
-                        max = v.parse().map_err(|_| format!("pcap trace: bad max {v:?}"))?;
+                        max = v
+                            .parse()
+                            .map_err(|_| format!("pcap trace: bad max {v:?}"))?;
                         if max == 0 || max > 10_000_000 {
                             return Err(format!("pcap trace: max {max} outside 1..=10000000"));
                         }
@@ -225,7 +230,14 @@ fn handle_conn(s: UnixStream, to_control: &Sender<CliRequest>) {
         Err(e) => format!("error: {e}\n"),
         Ok((cmd, json)) => {
             let (tx, rx) = mpsc::channel();
-            if to_control.send(CliRequest { cmd, json, reply: tx }).is_err() {
+            if to_control
+                .send(CliRequest {
+                    cmd,
+                    json,
+                    reply: tx,
+                })
+                .is_err()
+            {
                 "error: daemon is stopping\n".to_string()
             } else {
                 rx.recv_timeout(Duration::from_secs(10))
@@ -254,14 +266,23 @@ mod tests {
 
     #[test]
     fn parses_vpp_style_commands() {
-        assert_eq!(parse("show interface").unwrap(), (CliCmd::ShowInterface(None), false));
-        assert_eq!(parse("--json show int Ethernet0").unwrap(), (CliCmd::ShowInterface(Some("Ethernet0".into())), true));
+        assert_eq!(
+            parse("show interface").unwrap(),
+            (CliCmd::ShowInterface(None), false)
+        );
+        assert_eq!(
+            parse("--json show int Ethernet0").unwrap(),
+            (CliCmd::ShowInterface(Some("Ethernet0".into())), true)
+        );
         assert_eq!(
             parse("show ip fib 10.0.2.0/24").unwrap().0,
             CliCmd::ShowIpFib(Some("10.0.2.0".parse().unwrap()))
         );
         assert!(parse("show ip fib 2001:db8::1").is_err());
-        assert_eq!(parse("trace add dpdk-input 50").unwrap().0, CliCmd::TraceAdd(50));
+        assert_eq!(
+            parse("trace add dpdk-input 50").unwrap().0,
+            CliCmd::TraceAdd(50)
+        );
         assert_eq!(
             parse("pcap trace rx tx max 10 file x.pcap").unwrap().0,
             CliCmd::PcapTrace {

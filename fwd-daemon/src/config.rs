@@ -227,7 +227,11 @@ fn check_devargs(key: &str, devargs: &str) -> Result<(), ConfigError> {
         ));
     };
     let suffix = &dev[drv.len()..];
-    if suffix.is_empty() || !suffix.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    if suffix.is_empty()
+        || !suffix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
         return Err(err(
             key,
             format!("vdev {dev:?} needs an instance suffix, e.g. {drv}0"),
@@ -244,7 +248,10 @@ fn check_devargs(key: &str, devargs: &str) -> Result<(), ConfigError> {
 fn check_ifname(key: &str, name: &str) -> Result<(), ConfigError> {
     // Linux IFNAMSIZ is 16 including the NUL.
     if name.is_empty() || name.len() > 15 {
-        return Err(err(key, format!("{name:?}: interface names are 1..=15 bytes")));
+        return Err(err(
+            key,
+            format!("{name:?}: interface names are 1..=15 bytes"),
+        ));
     }
     if !name
         .chars()
@@ -311,7 +318,9 @@ impl Config {
         let name = ov.name.clone().or(d.name).unwrap_or_else(|| "fwd".into());
         if name.is_empty()
             || name.len() > 32
-            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
             return Err(err(
                 "daemon.name",
@@ -336,7 +345,10 @@ impl Config {
         if cli_socket.as_os_str().len() >= 108 {
             return Err(err(
                 "daemon.cli_socket",
-                format!("{}: unix socket paths are < 108 bytes", cli_socket.display()),
+                format!(
+                    "{}: unix socket paths are < 108 bytes",
+                    cli_socket.display()
+                ),
             ));
         }
         let netns = ov.netns.clone().or(d.netns).filter(|s| !s.is_empty());
@@ -348,10 +360,20 @@ impl Config {
                 ));
             }
         }
-        let workers: u16 = ranged("daemon.workers", ov.workers.or(d.workers).unwrap_or(1), 1, 64)?;
+        let workers: u16 = ranged(
+            "daemon.workers",
+            ov.workers.or(d.workers).unwrap_or(1),
+            1,
+            64,
+        )?;
         let mut worker_cpus = Vec::new();
         for (i, c) in d.worker_cpus.unwrap_or_default().into_iter().enumerate() {
-            worker_cpus.push(ranged::<usize>(&format!("daemon.worker_cpus[{i}]"), c, 0, 1023)?);
+            worker_cpus.push(ranged::<usize>(
+                &format!("daemon.worker_cpus[{i}]"),
+                c,
+                0,
+                1023,
+            )?);
         }
         if !worker_cpus.is_empty() && worker_cpus.len() != usize::from(workers) {
             return Err(err(
@@ -362,9 +384,17 @@ impl Config {
                 ),
             ));
         }
-        let polling = ov.polling.clone().or(d.polling).unwrap_or_else(|| "adaptive".into());
+        let polling = ov
+            .polling
+            .clone()
+            .or(d.polling)
+            .unwrap_or_else(|| "adaptive".into());
         let poll = parse_poll(&polling, d.idle_polls, d.sleep_us)?;
-        let log_level = ov.log_level.clone().or(d.log_level).unwrap_or_else(|| "info".into());
+        let log_level = ov
+            .log_level
+            .clone()
+            .or(d.log_level)
+            .unwrap_or_else(|| "info".into());
         if !LOG_LEVELS.contains(&log_level.as_str()) {
             return Err(err(
                 "daemon.log_level",
@@ -438,7 +468,10 @@ impl Config {
             ports.push(pc);
         }
         if ports.is_empty() {
-            return Err(err("port", "no ports configured (add [[port]] tables or --port)"));
+            return Err(err(
+                "port",
+                "no ports configured (add [[port]] tables or --port)",
+            ));
         }
         Ok(Config {
             name,

@@ -92,7 +92,10 @@ const MAX_FRAME: usize = 9216 + 18;
 
 impl Control {
     /// A control thread state.
-    #[allow(clippy::too_many_arguments, reason = "plain constructor of the thread state")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "plain constructor of the thread state"
+    )]
     pub fn new(
         tables: Tables,
         ring: Option<Forwarder>,
@@ -140,7 +143,11 @@ impl Control {
             // thread's idle back-off).
             fds.clear();
             let order: Vec<u32> = self.hostifs.keys().copied().collect();
-            fds.extend(order.iter().filter_map(|id| self.hostifs.get(id).map(|h| h.tap.raw_fd())));
+            fds.extend(
+                order
+                    .iter()
+                    .filter_map(|id| self.hostifs.get(id).map(|h| h.tap.raw_fd())),
+            );
             let timeout = if work > 0 { 0 } else { 1 };
             if fds.is_empty() {
                 if timeout > 0 {
@@ -199,7 +206,9 @@ impl Control {
                 }
                 FromLibrary::Invalid { seq, error } => {
                     tracing::warn!(seq, %error, "invalid command record");
-                    self.counters.invalid_records.fetch_add(1, Ordering::Relaxed);
+                    self.counters
+                        .invalid_records
+                        .fetch_add(1, Ordering::Relaxed);
                     done.push(Completion {
                         seq,
                         status: Status::Invalid,
@@ -246,7 +255,10 @@ impl Control {
                     return (Status::NotFound, oid);
                 };
                 let mac = self.tables.hostif_mac(port).unwrap_or(p.mac);
-                let link_up = self.links.get(usize::try_from(port).unwrap_or(0)).is_some_and(|l| l.up);
+                let link_up = self
+                    .links
+                    .get(usize::try_from(port).unwrap_or(0))
+                    .is_some_and(|l| l.up);
                 let mtu = u32::from(p.info.mtu).max(576);
                 match Tap::create(name.as_str(), mac, mtu, link_up && oper_up) {
                     Ok(tap) => {
@@ -277,7 +289,9 @@ impl Control {
                 match self.hostifs.get_mut(&id) {
                     Some(h) => {
                         h.oper_up = oper_up;
-                        let up = links.get(usize::try_from(h.port).unwrap_or(0)).is_some_and(|l| l.up);
+                        let up = links
+                            .get(usize::try_from(h.port).unwrap_or(0))
+                            .is_some_and(|l| l.up);
                         let _ = h.tap.set_carrier(up && oper_up);
                         (Status::Ok, u64::from(id))
                     }
@@ -314,7 +328,9 @@ impl Control {
                             self.counters.punt_to_tap.fetch_add(1, Ordering::Relaxed);
                         }
                         Err(_) => {
-                            self.counters.tap_write_errors.fetch_add(1, Ordering::Relaxed);
+                            self.counters
+                                .tap_write_errors
+                                .fetch_add(1, Ordering::Relaxed);
                         }
                     },
                     None => {
@@ -327,7 +343,9 @@ impl Control {
     }
 
     fn read_tap(&mut self, id: u32, buf: &mut [u8]) {
-        let Some(h) = self.hostifs.get(&id) else { return };
+        let Some(h) = self.hostifs.get(&id) else {
+            return;
+        };
         let port = h.port;
         let nworkers = self.injects.len().max(1);
         // Inject through the worker chosen by port, so one port's host frames stay in order.
@@ -340,7 +358,10 @@ impl Control {
                         self.counters.tap_rx_drops.fetch_add(1, Ordering::Relaxed);
                         continue;
                     };
-                    let pushed = self.injects.get_mut(w).is_some_and(|q| q.push((port, m)).is_ok());
+                    let pushed = self
+                        .injects
+                        .get_mut(w)
+                        .is_some_and(|q| q.push((port, m)).is_ok());
                     if !pushed {
                         self.counters.tap_rx_drops.fetch_add(1, Ordering::Relaxed);
                     }
@@ -365,7 +386,12 @@ impl Control {
             if !changed_up {
                 continue;
             }
-            tracing::info!(port = p.name.as_str(), up = l.up, speed = l.speed_mbps, "link state");
+            tracing::info!(
+                port = p.name.as_str(),
+                up = l.up,
+                speed = l.speed_mbps,
+                "link state"
+            );
             let port = u32::try_from(i).unwrap_or(u32::MAX);
             for h in self.hostifs.values().filter(|h| h.port == port) {
                 let _ = h.tap.set_carrier(l.up && h.oper_up);
@@ -453,19 +479,35 @@ impl Control {
                 if rows.is_empty() {
                     return format!("error: no interface {}\n", name.clone().unwrap_or_default());
                 }
-                let _ = writeln!(text, "{:<14}{:>4} {:<5}{:>14}{:>16}{:>14}{:>16}{:>10}", "Name", "Idx", "State", "rx packets", "rx bytes", "tx packets", "tx bytes", "drops");
+                let _ = writeln!(
+                    text,
+                    "{:<14}{:>4} {:<5}{:>14}{:>16}{:>14}{:>16}{:>10}",
+                    "Name",
+                    "Idx",
+                    "State",
+                    "rx packets",
+                    "rx bytes",
+                    "tx packets",
+                    "tx bytes",
+                    "drops"
+                );
                 for r in &rows {
+                    let g = |k: &str| r[k].as_u64().unwrap_or(0);
                     let _ = writeln!(
                         text,
                         "{:<14}{:>4} {:<5}{:>14}{:>16}{:>14}{:>16}{:>10}",
                         r["name"].as_str().unwrap_or(""),
-                        r["index"],
-                        if r["link_up"].as_bool().unwrap_or(false) { "up" } else { "down" },
-                        r["rx_packets"],
-                        r["rx_bytes"],
-                        r["tx_packets"],
-                        r["tx_bytes"],
-                        r["tx_drops"].as_u64().unwrap_or(0) + r["device"]["imissed"].as_u64().unwrap_or(0)
+                        g("index"),
+                        if r["link_up"].as_bool().unwrap_or(false) {
+                            "up"
+                        } else {
+                            "down"
+                        },
+                        g("rx_packets"),
+                        g("rx_bytes"),
+                        g("tx_packets"),
+                        g("tx_bytes"),
+                        g("tx_drops") + r["device"]["imissed"].as_u64().unwrap_or(0)
                     );
                 }
                 v = json!({ "interfaces": rows });
@@ -474,7 +516,12 @@ impl Control {
                 let mut rows = Vec::new();
                 for (i, p) in self.ports.iter().enumerate() {
                     let l = self.links[i];
-                    let mac = p.mac.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":");
+                    let mac = p
+                        .mac
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect::<Vec<_>>()
+                        .join(":");
                     let _ = writeln!(
                         text,
                         "{} (port {}) link {} {} Mb/s {}\n  driver {} device {}\n  mac {} mtu {} rx queues {}/{} tx queues {}/{} socket {}",
@@ -500,14 +547,20 @@ impl Control {
                 v = json!({ "ports": rows, "mbufs_available": avail, "mbufs_in_use": used });
             }
             CliCmd::ShowIpFib(f) | CliCmd::ShowIp6Fib(f) => {
-                let rows = self.tables.fib_rows(matches!(cmd, CliCmd::ShowIp6Fib(_)), *f);
+                let rows = self
+                    .tables
+                    .fib_rows(matches!(cmd, CliCmd::ShowIp6Fib(_)), *f);
                 for r in &rows {
                     let _ = writeln!(text, "vrf {} {} lb {} [{}]", r.vrf, r.prefix, r.lb, r.kind);
                     for p in &r.paths {
                         if p.adj == u32::MAX {
                             let _ = writeln!(text, "    via {}", p.interface);
                         } else {
-                            let _ = writeln!(text, "    adj {} via {} rewrite {}", p.adj, p.interface, p.rewrite);
+                            let _ = writeln!(
+                                text,
+                                "    adj {} via {} rewrite {}",
+                                p.adj, p.interface, p.rewrite
+                            );
                         }
                     }
                 }
@@ -516,7 +569,11 @@ impl Control {
             CliCmd::ShowNeighbors => {
                 let rows = self.tables.neighbor_rows();
                 for r in &rows {
-                    let _ = writeln!(text, "{:<40} {:<18} {:<14} adj {}", r.ip, r.mac, r.interface, r.adj);
+                    let _ = writeln!(
+                        text,
+                        "{:<40} {:<18} {:<14} adj {}",
+                        r.ip, r.mac, r.interface, r.adj
+                    );
                 }
                 v = json!({ "neighbors": rows });
             }
@@ -527,12 +584,18 @@ impl Control {
                     let c = &self.worker_counters[i];
                     let loops = c.loops.load(Ordering::Relaxed);
                     let idle = c.idle_polls.load(Ordering::Relaxed);
-                    let _ = writeln!(text, "Thread {} worker {i}: loops {loops}, idle polls {idle}\n{t}", i + 1);
+                    let _ = writeln!(
+                        text,
+                        "Thread {} worker {i}: loops {loops}, idle polls {idle}\n{t}",
+                        i + 1
+                    );
                     let nodes: Vec<_> = rows
                         .into_iter()
                         .map(|(n, calls, pk, cl)| json!({"node": n, "calls": calls, "vectors": pk, "clocks": cl}))
                         .collect();
-                    ws.push(json!({"worker": i, "loops": loops, "idle_polls": idle, "nodes": nodes}));
+                    ws.push(
+                        json!({"worker": i, "loops": loops, "idle_polls": idle, "nodes": nodes}),
+                    );
                 }
                 v = json!({ "workers": ws });
             }
@@ -549,24 +612,77 @@ impl Control {
                 }
                 let c = &self.counters;
                 let mut daemon = vec![
-                    ("control", "invalid-records", "invalid command records on the ring", c.invalid_records.load(Ordering::Relaxed)),
-                    ("control", "command-errors", "commands answered with an error status", c.command_errors.load(Ordering::Relaxed)),
-                    ("punt", "no-hostif", "punted packets without a host interface", c.punt_no_hostif.load(Ordering::Relaxed)),
-                    ("punt", "tap-write-error", "punted packets the TAP refused", c.tap_write_errors.load(Ordering::Relaxed)),
-                    ("inject", "tap-rx-drop", "host frames dropped (no buffer or queue full)", c.tap_rx_drops.load(Ordering::Relaxed)),
+                    (
+                        "control",
+                        "invalid-records",
+                        "invalid command records on the ring",
+                        c.invalid_records.load(Ordering::Relaxed),
+                    ),
+                    (
+                        "control",
+                        "command-errors",
+                        "commands answered with an error status",
+                        c.command_errors.load(Ordering::Relaxed),
+                    ),
+                    (
+                        "punt",
+                        "no-hostif",
+                        "punted packets without a host interface",
+                        c.punt_no_hostif.load(Ordering::Relaxed),
+                    ),
+                    (
+                        "punt",
+                        "tap-write-error",
+                        "punted packets the TAP refused",
+                        c.tap_write_errors.load(Ordering::Relaxed),
+                    ),
+                    (
+                        "inject",
+                        "tap-rx-drop",
+                        "host frames dropped (no buffer or queue full)",
+                        c.tap_rx_drops.load(Ordering::Relaxed),
+                    ),
                 ];
                 let mut wsum = [0u64; 4];
                 for w in &self.worker_counters {
                     wsum[0] += w.punt_queue_full.load(Ordering::Relaxed);
                     wsum[1] += w.bad_tx_port.load(Ordering::Relaxed);
                     wsum[2] += w.pcap_lost.load(Ordering::Relaxed);
-                    wsum[3] += w.port.iter().map(|p| p[4].load(Ordering::Relaxed)).sum::<u64>();
+                    wsum[3] += w
+                        .port
+                        .iter()
+                        .map(|p| p[4].load(Ordering::Relaxed))
+                        .sum::<u64>();
                 }
-                daemon.push(("worker", "punt-queue-full", "punts dropped: queue to the control thread full", wsum[0]));
-                daemon.push(("worker", "bad-tx-port", "packets for a port that does not exist", wsum[1]));
-                daemon.push(("worker", "pcap-lost", "packets not captured (writer behind)", wsum[2]));
-                daemon.push(("worker", "tx-full", "packets the device did not accept", wsum[3]));
-                let _ = writeln!(text, "{:>12}  {:<24} {:<40} {:<8}", "Count", "Node", "Reason", "Severity");
+                daemon.push((
+                    "worker",
+                    "punt-queue-full",
+                    "punts dropped: queue to the control thread full",
+                    wsum[0],
+                ));
+                daemon.push((
+                    "worker",
+                    "bad-tx-port",
+                    "packets for a port that does not exist",
+                    wsum[1],
+                ));
+                daemon.push((
+                    "worker",
+                    "pcap-lost",
+                    "packets not captured (writer behind)",
+                    wsum[2],
+                ));
+                daemon.push((
+                    "worker",
+                    "tx-full",
+                    "packets the device did not accept",
+                    wsum[3],
+                ));
+                let _ = writeln!(
+                    text,
+                    "{:>12}  {:<24} {:<40} {:<8}",
+                    "Count", "Node", "Reason", "Severity"
+                );
                 for a in &agg {
                     let _ = writeln!(text, "{:>12}  {:<24} {:<40} {:<8}", a.4, a.0, a.2, a.3);
                 }
@@ -599,7 +715,10 @@ impl Control {
             CliCmd::ShowTrace => {
                 let res = self.ask_workers(WorkerRequest::ShowTrace);
                 for (i, t) in res.iter().enumerate() {
-                    let _ = writeln!(text, "------------------- worker {i} -------------------\n{t}");
+                    let _ = writeln!(
+                        text,
+                        "------------------- worker {i} -------------------\n{t}"
+                    );
                 }
                 v = json!({ "workers": res });
             }
@@ -610,9 +729,16 @@ impl Control {
                 match start_pcap(file, *max) {
                     Ok((sink, job)) => {
                         let (rx, tx) = (*rx, *tx);
-                        self.tell_workers(|| WorkerRequest::PcapStart { rx, tx, sink: sink.clone() });
+                        self.tell_workers(|| WorkerRequest::PcapStart {
+                            rx,
+                            tx,
+                            sink: sink.clone(),
+                        });
                         drop(sink);
-                        text = format!("capturing up to {max} packets (rx {rx} tx {tx}) to {}\n", file.display());
+                        text = format!(
+                            "capturing up to {max} packets (rx {rx} tx {tx}) to {}\n",
+                            file.display()
+                        );
                         v = json!({"ok": true, "file": file, "max": max});
                         self.pcap = Some(job);
                     }
@@ -631,10 +757,17 @@ impl Control {
             },
             CliCmd::PcapStatus => {
                 let (running, n, file) = match &self.pcap {
-                    Some(j) => (true, j.written.load(Ordering::Relaxed), Some(j.file.clone())),
+                    Some(j) => (
+                        true,
+                        j.written.load(Ordering::Relaxed),
+                        Some(j.file.clone()),
+                    ),
                     None => (false, 0, None),
                 };
-                text = format!("pcap capture {}: {n} packets\n", if running { "running" } else { "off" });
+                text = format!(
+                    "pcap capture {}: {n} packets\n",
+                    if running { "running" } else { "off" }
+                );
                 v = json!({"running": running, "packets": n, "file": file});
             }
             CliCmd::ClearCounters => {
@@ -666,11 +799,21 @@ impl Control {
                 ids.sort();
                 for id in ids {
                     let h = &self.hostifs[id];
-                    let _ = writeln!(text, "{} id {} port {} oper {}", h.tap.name(), h.id, h.port, if h.oper_up { "up" } else { "down" });
+                    let _ = writeln!(
+                        text,
+                        "{} id {} port {} oper {}",
+                        h.tap.name(),
+                        h.id,
+                        h.port,
+                        if h.oper_up { "up" } else { "down" }
+                    );
                     rows.push(json!({"name": h.tap.name(), "id": h.id, "port": h.port, "oper_up": h.oper_up}));
                 }
                 let c = &self.counters;
-                let (pt, tr) = (c.punt_to_tap.load(Ordering::Relaxed), c.tap_rx.load(Ordering::Relaxed));
+                let (pt, tr) = (
+                    c.punt_to_tap.load(Ordering::Relaxed),
+                    c.tap_rx.load(Ordering::Relaxed),
+                );
                 let _ = writeln!(text, "punted to host: {pt}, received from host: {tr}");
                 v = json!({"hostifs": rows, "punt_to_tap": pt, "tap_rx": tr});
             }
@@ -678,7 +821,12 @@ impl Control {
                 let c = &self.counters;
                 let [vrfs, rifs, nbs, nhs, groups, routes] = self.tables.counts();
                 let (attached, gen, lgen, rx) = match &self.ring {
-                    Some(r) => (true, r.generation(), r.library_generation(), format!("{:?}", r.counters())),
+                    Some(r) => (
+                        true,
+                        r.generation(),
+                        r.library_generation(),
+                        format!("{:?}", r.counters()),
+                    ),
                     None => (false, 0, 0, String::new()),
                 };
                 let cmds = c.commands.load(Ordering::Relaxed);
@@ -723,7 +871,10 @@ impl Control {
     }
 }
 
-fn start_pcap(file: &std::path::Path, max: u64) -> Result<(mpsc::SyncSender<Captured>, PcapJob), String> {
+fn start_pcap(
+    file: &std::path::Path,
+    max: u64,
+) -> Result<(mpsc::SyncSender<Captured>, PcapJob), String> {
     use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
     use pcap_file::DataLink;
     let f = std::fs::File::create(file).map_err(|e| format!("{}: {e}", file.display()))?;
@@ -732,7 +883,8 @@ fn start_pcap(file: &std::path::Path, max: u64) -> Result<(mpsc::SyncSender<Capt
         snaplen: 65535,
         ..PcapHeader::default()
     };
-    let mut w = PcapWriter::with_header(std::io::BufWriter::new(f), header).map_err(|e| e.to_string())?;
+    let mut w =
+        PcapWriter::with_header(std::io::BufWriter::new(f), header).map_err(|e| e.to_string())?;
     let (tx, rx) = mpsc::sync_channel::<Captured>(4096);
     let written = Arc::new(AtomicU64::new(0));
     let wr = Arc::clone(&written);

@@ -23,7 +23,8 @@ use crate::worker::{WorkerCounters, WorkerCtx};
 /// Run the daemon until SIGTERM / SIGINT (or `stop` is set). Errors are start-up failures.
 pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<(), String> {
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
-        signal_hook::flag::register(sig, Arc::clone(&stop)).map_err(|e| format!("signal handler: {e}"))?;
+        signal_hook::flag::register(sig, Arc::clone(&stop))
+            .map_err(|e| format!("signal handler: {e}"))?;
     }
     let use_huge = cfg.hugepages.unwrap_or_else(io::hugepages_available);
     let args = io::eal_args(cfg, use_huge, std::process::id());
@@ -33,21 +34,31 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<(), String> {
     let max_mtu = cfg.ports.iter().filter_map(|p| p.mtu).max().unwrap_or(1500);
     let room = 128 + usize::from(max_mtu).max(2048 - 18) + 18 + 4;
     let data_room = u16::try_from(room).map_err(|_| "mtu too large".to_string())?;
-    let pool = Arc::new(Mempool::new(&eal, &format!("pkt_{}", cfg.name), cfg.mbufs, data_room).map_err(|e| e.to_string())?);
+    let pool = Arc::new(
+        Mempool::new(&eal, &format!("pkt_{}", cfg.name), cfg.mbufs, data_room)
+            .map_err(|e| e.to_string())?,
+    );
 
     let workers = usize::from(cfg.workers);
     let mut ports = Vec::new();
     for (i, pc) in cfg.ports.iter().enumerate() {
         let idx = u32::try_from(i).map_err(|_| "too many ports".to_string())?;
         let p = Port::open(&eal, idx, pc, &pool, cfg.workers).map_err(|e| e.to_string())?;
-        tracing::info!(port = p.name.as_str(), dpdk_port = p.id, driver = p.info.driver.as_str(), "port started");
+        tracing::info!(
+            port = p.name.as_str(),
+            dpdk_port = p.id,
+            driver = p.info.driver.as_str(),
+            "port started"
+        );
         ports.push(p);
     }
 
     // The ring: libsai normally creates it; the forwarder attaches (or creates it when first).
     let seg = Segment::open_or_create(&SegmentConfig::with_path(&cfg.ring))
         .map_err(|e| format!("ring {}: {e}", cfg.ring.display()))?;
-    let mut fwd = seg.forwarder().map_err(|e| format!("ring {}: {e}", cfg.ring.display()))?;
+    let mut fwd = seg
+        .forwarder()
+        .map_err(|e| format!("ring {}: {e}", cfg.ring.display()))?;
     let n_ports = u32::try_from(ports.len()).unwrap_or(u32::MAX);
     fwd.set_limits(Limits {
         ports: n_ports,
@@ -84,7 +95,12 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<(), String> {
             id: w,
             rxqs: qs,
             txqs: ports.iter().map(|p| p.tx_queue(wq)).collect(),
-            engine: Worker::new(WorkerConfig::default(), fib_r.clone(), if_r.clone(), InstantClock::new()),
+            engine: Worker::new(
+                WorkerConfig::default(),
+                fib_r.clone(),
+                if_r.clone(),
+                InstantClock::new(),
+            ),
             punt: punt_p,
             inject: inj_c,
             requests: req_rx,
@@ -112,7 +128,8 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<(), String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     let _ = std::fs::remove_file(&cfg.cli_socket);
-    let listener = UnixListener::bind(&cfg.cli_socket).map_err(|e| format!("cli socket {}: {e}", cfg.cli_socket.display()))?;
+    let listener = UnixListener::bind(&cfg.cli_socket)
+        .map_err(|e| format!("cli socket {}: {e}", cfg.cli_socket.display()))?;
     let (cli_tx, cli_rx) = mpsc::channel();
     let cli_stop = Arc::clone(&stop);
     let cli = std::thread::Builder::new()
@@ -121,7 +138,18 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<(), String> {
         .map_err(|e| format!("spawn cli: {e}"))?;
 
     let tables = Tables::new(fib_w, if_w, &names);
-    let control = Control::new(tables, Some(fwd), Arc::clone(&ports), Arc::clone(&pool), punts, injects, wreqs, wcounters, cli_rx, Arc::clone(&stop));
+    let control = Control::new(
+        tables,
+        Some(fwd),
+        Arc::clone(&ports),
+        Arc::clone(&pool),
+        punts,
+        injects,
+        wreqs,
+        wcounters,
+        cli_rx,
+        Arc::clone(&stop),
+    );
     let netns = cfg.netns.clone();
     let (ready_tx, ready_rx) = mpsc::channel::<Result<(), String>>();
     let ctl = std::thread::Builder::new()
@@ -138,13 +166,19 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<(), String> {
             control.run();
         })
         .map_err(|e| format!("spawn control: {e}"))?;
-    let startup = ready_rx.recv_timeout(Duration::from_secs(10)).unwrap_or_else(|_| Err("control thread did not start".into()));
+    let startup = ready_rx
+        .recv_timeout(Duration::from_secs(10))
+        .unwrap_or_else(|_| Err("control thread did not start".into()));
     if let Err(e) = &startup {
         stop.store(true, Ordering::Relaxed);
         tracing::error!("{e}");
     } else {
         tracing::info!(socket = %cfg.cli_socket.display(), ring = %cfg.ring.display(), "forwarder running");
-        println!("ferrosai-fwd {} ready: cli {}", cfg.name, cfg.cli_socket.display());
+        println!(
+            "ferrosai-fwd {} ready: cli {}",
+            cfg.name,
+            cfg.cli_socket.display()
+        );
     }
 
     while !stop.load(Ordering::Relaxed) {

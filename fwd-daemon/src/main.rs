@@ -69,7 +69,10 @@ fn main() {
     }
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(cfg.log_level.clone()));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     let stop = Arc::new(AtomicBool::new(false));
     if let Err(e) = fwd_daemon::daemon::run(&cfg, stop) {
         eprintln!("ferrosai-fwd: {e}");

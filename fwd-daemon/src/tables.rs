@@ -97,9 +97,10 @@ fn st(status: Status, id: u64) -> Outcome {
 fn fib_status(e: &FibError) -> Status {
     match e {
         FibError::TableFull(_) => Status::TableFull,
-        FibError::NotFound | FibError::NoSuchVrf | FibError::NoSuchLb | FibError::NoSuchAdjacency => {
-            Status::NotFound
-        }
+        FibError::NotFound
+        | FibError::NoSuchVrf
+        | FibError::NoSuchLb
+        | FibError::NoSuchAdjacency => Status::NotFound,
         FibError::VrfExists => Status::Exists,
         _ => Status::Invalid,
     }
@@ -168,7 +169,10 @@ pub struct Tables {
 }
 
 fn mac_str(m: &[u8; 6]) -> String {
-    m.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+    m.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 impl Tables {
@@ -219,7 +223,10 @@ impl Tables {
 
     /// Name of an engine interface.
     pub fn if_name(&self, sw_if_index: u32) -> String {
-        if let Some(p) = usize::try_from(sw_if_index).ok().and_then(|i| self.ports.get(i)) {
+        if let Some(p) = usize::try_from(sw_if_index)
+            .ok()
+            .and_then(|i| self.ports.get(i))
+        {
             return p.name.clone();
         }
         for r in self.rifs.values() {
@@ -252,7 +259,11 @@ impl Tables {
             Command::NhGroupDel(g) => self.group_del(g),
             Command::NhGroupMemberAdd { group, nh, weight } => self.member_add(group, nh, weight),
             Command::NhGroupMemberDel { group, nh } => self.member_del(group, nh),
-            Command::RouteAdd { vrf, prefix, action } => self.route_add(vrf, prefix, action),
+            Command::RouteAdd {
+                vrf,
+                prefix,
+                action,
+            } => self.route_add(vrf, prefix, action),
             Command::RouteDel { vrf, prefix } => self.route_del(vrf, prefix),
             Command::TrapSet {
                 trap_type, action, ..
@@ -281,9 +292,9 @@ impl Tables {
                 ok(u64::from(g))
             }
             Command::Barrier(t) => ok(t),
-            Command::HostifAdd { id, .. } | Command::HostifDel(id) | Command::HostifOper { id, .. } => {
-                st(Status::Invalid, u64::from(id))
-            }
+            Command::HostifAdd { id, .. }
+            | Command::HostifDel(id)
+            | Command::HostifOper { id, .. } => st(Status::Invalid, u64::from(id)),
         };
         o
     }
@@ -294,7 +305,10 @@ impl Tables {
     }
 
     fn port_set(&mut self, p: ring_proto::Port) -> Outcome {
-        let Some(ps) = usize::try_from(p.port).ok().and_then(|i| self.ports.get_mut(i)) else {
+        let Some(ps) = usize::try_from(p.port)
+            .ok()
+            .and_then(|i| self.ports.get_mut(i))
+        else {
             return st(Status::NotFound, u64::from(p.port));
         };
         ps.admin_up = p.admin_up;
@@ -334,7 +348,8 @@ impl Tables {
         let Some(&id) = self.vrfs.get(&v) else {
             return st(Status::NotFound, u64::from(v));
         };
-        if self.rifs.values().any(|r| r.rif.vrf == v) || self.routes.keys().any(|(rv, _)| *rv == v) {
+        if self.rifs.values().any(|r| r.rif.vrf == v) || self.routes.keys().any(|(rv, _)| *rv == v)
+        {
             return st(Status::Invalid, u64::from(v));
         }
         match self.fib.remove_vrf(id) {
@@ -416,7 +431,11 @@ impl Tables {
         let Some(old) = self.rifs.get(&r.rif).cloned() else {
             return st(Status::NotFound, id);
         };
-        if old.rif.rif_type != r.rif_type || old.rif.port != r.port || old.rif.vlan != r.vlan || old.rif.vrf != r.vrf {
+        if old.rif.rif_type != r.rif_type
+            || old.rif.port != r.port
+            || old.rif.vlan != r.vlan
+            || old.rif.vrf != r.vrf
+        {
             return st(Status::Invalid, id);
         }
         if let Some(sw) = old.sw_if_index {
@@ -442,7 +461,12 @@ impl Tables {
         }
         // The source MAC is part of every neighbor rewrite on this RIF.
         if old.rif.mac != r.mac || old.rif.mtu != r.mtu {
-            let keys: Vec<(u32, IpAddr)> = self.neighbors.keys().filter(|(ri, _)| *ri == r.rif).copied().collect();
+            let keys: Vec<(u32, IpAddr)> = self
+                .neighbors
+                .keys()
+                .filter(|(ri, _)| *ri == r.rif)
+                .copied()
+                .collect();
             for k in keys {
                 if let Some(n) = self.neighbors.get(&k).cloned() {
                     if let Some(a) = self.build_adj(r.rif, k.1, n.mac) {
@@ -461,7 +485,10 @@ impl Tables {
         };
         let used = self.neighbors.keys().any(|(r, _)| *r == rif)
             || self.next_hops.values().any(|n| n.rif == rif)
-            || self.routes.values().any(|a| *a == RouteAction::Connected(rif));
+            || self
+                .routes
+                .values()
+                .any(|a| *a == RouteAction::Connected(rif));
         if used {
             return st(Status::Invalid, id);
         }
@@ -529,7 +556,8 @@ impl Tables {
         let (p4, p6, len, v4) = Self::host_prefix(ip);
         // A host route the user programmed explicitly wins over the neighbor's.
         let vrf_sai = self.rifs.get(&rif).map_or(0, |r| r.rif.vrf);
-        let explicit = Prefix::new(ip, len).is_some_and(|p| self.routes.contains_key(&(vrf_sai, p)));
+        let explicit =
+            Prefix::new(ip, len).is_some_and(|p| self.routes.contains_key(&(vrf_sai, p)));
         if !explicit {
             let r = if v4 {
                 self.fib.route4_add(vrf, p4, len, lb)
@@ -691,7 +719,11 @@ impl Tables {
             if let Some(n) = self.next_hops.get(&m) {
                 if let Some(nb) = self.neighbors.get(&(n.rif, n.ip)) {
                     nhs.push((nb.adj, w));
-                    sw = self.rifs.get(&n.rif).and_then(|r| r.sw_if_index).unwrap_or(u32::MAX);
+                    sw = self
+                        .rifs
+                        .get(&n.rif)
+                        .and_then(|r| r.sw_if_index)
+                        .unwrap_or(u32::MAX);
                 }
             }
         }
@@ -762,7 +794,10 @@ impl Tables {
             return Ok(l);
         }
         let sw = r.sw_if_index.ok_or(Status::Invalid)?;
-        let l = self.fib.add_lb(LbKind::Glean, &[], sw).map_err(|e| fib_status(&e))?;
+        let l = self
+            .fib
+            .add_lb(LbKind::Glean, &[], sw)
+            .map_err(|e| fib_status(&e))?;
         if let Some(r) = self.rifs.get_mut(&rif) {
             r.glean_lb = Some(l);
         }
@@ -829,7 +864,8 @@ impl Tables {
                         .neighbors
                         .iter()
                         .find(|((rif, ip), _)| {
-                            *ip == prefix.addr() && self.rifs.get(rif).is_some_and(|r| r.rif.vrf == vrf)
+                            *ip == prefix.addr()
+                                && self.rifs.get(rif).is_some_and(|r| r.rif.vrf == vrf)
                         })
                         .map(|(_, n)| n.host_lb);
                     if let Some(hl) = nb {
@@ -861,8 +897,11 @@ impl Tables {
                 _ => None,
             })
             .collect();
-        let rifs: Vec<(u32, u32, Option<u32>)> =
-            self.rifs.values().map(|r| (r.rif.rif, r.rif.vrf, r.sw_if_index)).collect();
+        let rifs: Vec<(u32, u32, Option<u32>)> = self
+            .rifs
+            .values()
+            .map(|r| (r.rif.rif, r.rif.vrf, r.sw_if_index))
+            .collect();
         for (rif, vrf, sw) in rifs {
             let Some(sw) = sw else { continue };
             let mut ip4 = Vec::new();
@@ -919,8 +958,11 @@ impl Tables {
         for (v, p) in routes {
             let _ = self.route_del(v, p);
         }
-        let groups: Vec<(u32, Vec<u32>)> =
-            self.groups.iter().map(|(g, s)| (*g, s.members.keys().copied().collect())).collect();
+        let groups: Vec<(u32, Vec<u32>)> = self
+            .groups
+            .iter()
+            .map(|(g, s)| (*g, s.members.keys().copied().collect()))
+            .collect();
         for (g, ms) in groups {
             for m in ms {
                 let _ = self.member_del(g, m);
@@ -935,7 +977,10 @@ impl Tables {
         for (r, ip) in nbs {
             let _ = self.neighbor_del(r, ip);
         }
-        for l in [self.punt_lb.take(), self.local_lb.take()].into_iter().flatten() {
+        for l in [self.punt_lb.take(), self.local_lb.take()]
+            .into_iter()
+            .flatten()
+        {
             let _ = self.fib.remove_lb(l);
         }
         let rifs: Vec<u32> = self.rifs.keys().copied().collect();
@@ -977,11 +1022,19 @@ impl Tables {
                 if let Some(f) = filter {
                     let covers = match (addr, f) {
                         (IpAddr::V4(p), IpAddr::V4(a)) => {
-                            let m = if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len)) };
+                            let m = if len == 0 {
+                                0
+                            } else {
+                                u32::MAX << (32 - u32::from(len))
+                            };
                             u32::from(p) == u32::from(a) & m
                         }
                         (IpAddr::V6(p), IpAddr::V6(a)) => {
-                            let m = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len)) };
+                            let m = if len == 0 {
+                                0
+                            } else {
+                                u128::MAX << (128 - u32::from(len))
+                            };
                             u128::from(p) == u128::from(a) & m
                         }
                         _ => false,
@@ -1003,7 +1056,11 @@ impl Tables {
                                 paths.push(FibPath {
                                     adj: a,
                                     interface: self.if_name(adj.sw_if_index),
-                                    rewrite: adj.rewrite_bytes().iter().map(|b| format!("{b:02x}")).collect(),
+                                    rewrite: adj
+                                        .rewrite_bytes()
+                                        .iter()
+                                        .map(|b| format!("{b:02x}"))
+                                        .collect(),
                                 });
                             }
                         }
@@ -1108,52 +1165,134 @@ mod tests {
     fn program_routes_neighbors_and_groups() {
         let (fw, fr) = Fib::new(small_fib());
         let (iw, ir) = interfaces();
-        let mut t = Tables::new(fw, iw, &[("Ethernet0".into(), [2, 0, 0, 0, 1, 0]), ("Ethernet4".into(), [2, 0, 0, 0, 1, 4])]);
+        let mut t = Tables::new(
+            fw,
+            iw,
+            &[
+                ("Ethernet0".into(), [2, 0, 0, 0, 1, 0]),
+                ("Ethernet4".into(), [2, 0, 0, 0, 1, 4]),
+            ],
+        );
         let s = |o: Outcome| o.status;
         assert_eq!(s(t.apply(&Command::VrfAdd(100))), Status::Ok);
         assert_eq!(s(t.apply(&Command::RifAdd(rif(1, 0, 0xa)))), Status::Ok);
         assert_eq!(s(t.apply(&Command::RifAdd(rif(2, 1, 0xb)))), Status::Ok);
-        assert_eq!(s(t.apply(&Command::RifAdd(rif(3, 7, 0xb)))), Status::NotFound);
-        assert_eq!(s(t.apply(&Command::RouteAdd { vrf: 100, prefix: p4("10.0.1.0", 24), action: RouteAction::Connected(1) })), Status::Ok);
-        assert_eq!(s(t.apply(&Command::RouteAdd { vrf: 100, prefix: p4("10.0.1.1", 32), action: RouteAction::Local })), Status::Ok);
-        assert_eq!(s(t.apply(&Command::NextHopAdd { id: 9, ip: "10.0.2.2".parse().unwrap(), rif: 2 })), Status::Ok);
-        assert_eq!(s(t.apply(&Command::RouteAdd { vrf: 100, prefix: p4("192.168.0.0", 16), action: RouteAction::NextHop(9) })), Status::Ok);
+        assert_eq!(
+            s(t.apply(&Command::RifAdd(rif(3, 7, 0xb)))),
+            Status::NotFound
+        );
+        assert_eq!(
+            s(t.apply(&Command::RouteAdd {
+                vrf: 100,
+                prefix: p4("10.0.1.0", 24),
+                action: RouteAction::Connected(1)
+            })),
+            Status::Ok
+        );
+        assert_eq!(
+            s(t.apply(&Command::RouteAdd {
+                vrf: 100,
+                prefix: p4("10.0.1.1", 32),
+                action: RouteAction::Local
+            })),
+            Status::Ok
+        );
+        assert_eq!(
+            s(t.apply(&Command::NextHopAdd {
+                id: 9,
+                ip: "10.0.2.2".parse().unwrap(),
+                rif: 2
+            })),
+            Status::Ok
+        );
+        assert_eq!(
+            s(t.apply(&Command::RouteAdd {
+                vrf: 100,
+                prefix: p4("192.168.0.0", 16),
+                action: RouteAction::NextHop(9)
+            })),
+            Status::Ok
+        );
         t.publish();
         let vid = t.vrfs[&100];
         let v = fr.view();
         let lb = v.lookup4(vid, u32::from(Ipv4Addr::new(192, 168, 3, 4)));
         assert_eq!(v.lb(lb).kind, LbKind::Glean, "unresolved next hop gleans");
         drop(v);
-        assert_eq!(s(t.apply(&Command::NeighborAdd { rif: 2, ip: "10.0.2.2".parse().unwrap(), mac: [2, 0, 0, 0, 0, 0x22] })), Status::Ok);
+        assert_eq!(
+            s(t.apply(&Command::NeighborAdd {
+                rif: 2,
+                ip: "10.0.2.2".parse().unwrap(),
+                mac: [2, 0, 0, 0, 0, 0x22]
+            })),
+            Status::Ok
+        );
         let v = fr.view();
         let lb = v.lookup4(vid, u32::from(Ipv4Addr::new(192, 168, 3, 4)));
         let lbv = v.lb(lb);
         assert_eq!(lbv.kind, LbKind::Forward);
         let adj = v.adj(lbv.buckets[0]);
         assert_eq!(adj.sw_if_index, 1);
-        assert_eq!(adj.rewrite_bytes(), &[2, 0, 0, 0, 0, 0x22, 2, 0, 0, 0, 0, 0xb, 8, 0]);
+        assert_eq!(
+            adj.rewrite_bytes(),
+            &[2, 0, 0, 0, 0, 0x22, 2, 0, 0, 0, 0, 0xb, 8, 0]
+        );
         drop(v);
         // Interface addresses come from IP2ME + connected.
         let tbl = ir.load();
-        assert_eq!(tbl.get(0).unwrap().ip4, vec![IfAddr4 { addr: Ipv4Addr::new(10, 0, 1, 1), prefix_len: 24 }]);
+        assert_eq!(
+            tbl.get(0).unwrap().ip4,
+            vec![IfAddr4 {
+                addr: Ipv4Addr::new(10, 0, 1, 1),
+                prefix_len: 24
+            }]
+        );
         // A next hop in use cannot go; the route first.
         assert_eq!(s(t.apply(&Command::NextHopDel(9))), Status::Invalid);
         // ECMP group.
         assert_eq!(s(t.apply(&Command::NhGroupAdd(5))), Status::Ok);
-        assert_eq!(s(t.apply(&Command::NhGroupMemberAdd { group: 5, nh: 9, weight: 1 })), Status::Ok);
-        assert_eq!(s(t.apply(&Command::RouteAdd { vrf: 100, prefix: p4("172.16.0.0", 12), action: RouteAction::Group(5) })), Status::Ok);
+        assert_eq!(
+            s(t.apply(&Command::NhGroupMemberAdd {
+                group: 5,
+                nh: 9,
+                weight: 1
+            })),
+            Status::Ok
+        );
+        assert_eq!(
+            s(t.apply(&Command::RouteAdd {
+                vrf: 100,
+                prefix: p4("172.16.0.0", 12),
+                action: RouteAction::Group(5)
+            })),
+            Status::Ok
+        );
         let rows = t.fib_rows(false, Some("172.16.1.1".parse().unwrap()));
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].kind, "forward");
         assert_eq!(rows[0].paths[0].interface, "Ethernet4");
         // Neighbor removal: next hop gleans again, group drops.
-        assert_eq!(s(t.apply(&Command::NeighborDel { rif: 2, ip: "10.0.2.2".parse().unwrap() })), Status::Ok);
+        assert_eq!(
+            s(t.apply(&Command::NeighborDel {
+                rif: 2,
+                ip: "10.0.2.2".parse().unwrap()
+            })),
+            Status::Ok
+        );
         let v = fr.view();
-        assert_eq!(v.lb(v.lookup4(vid, u32::from(Ipv4Addr::new(172, 16, 1, 1)))).kind, LbKind::Drop);
+        assert_eq!(
+            v.lb(v.lookup4(vid, u32::from(Ipv4Addr::new(172, 16, 1, 1))))
+                .kind,
+            LbKind::Drop
+        );
         drop(v);
         assert_eq!(t.neighbor_rows().len(), 0);
         t.flush();
         assert_eq!(t.counts(), [0; 6]);
-        assert_eq!(s(t.apply(&Command::VrfAdd(100))), Status::Ok, "flush leaves a clean slate");
+        assert_eq!(
+            s(t.apply(&Command::VrfAdd(100))),
+            Status::Ok,
+            "flush leaves a clean slate"
+        );
     }
 }

@@ -82,7 +82,12 @@ impl Tap {
     pub fn create(name: &str, mac: [u8; 6], mtu: u32, carrier: bool) -> io::Result<Tap> {
         let path = c"/dev/net/tun";
         // SAFETY: path is NUL-terminated; flags are valid open(2) flags.
-        let fd = unsafe { libc::open(path.as_ptr(), libc::O_RDWR | libc::O_NONBLOCK | libc::O_CLOEXEC) };
+        let fd = unsafe {
+            libc::open(
+                path.as_ptr(),
+                libc::O_RDWR | libc::O_NONBLOCK | libc::O_CLOEXEC,
+            )
+        };
         if fd < 0 {
             let e = io::Error::last_os_error();
             return Err(io::Error::new(e.kind(), format!("open /dev/net/tun: {e}")));
@@ -91,7 +96,12 @@ impl Tap {
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         let mut ifr = ifreq_for(name)?;
         ifr.ifr_ifru.ifru_flags = IFF_TAP | IFF_NO_PI;
-        ioctl_ifr(fd.as_raw_fd(), TUNSETIFF, &mut ifr, &format!("TUNSETIFF {name}"))?;
+        ioctl_ifr(
+            fd.as_raw_fd(),
+            TUNSETIFF,
+            &mut ifr,
+            &format!("TUNSETIFF {name}"),
+        )?;
         let tap = Tap {
             fd,
             name: name.to_string(),
@@ -119,7 +129,12 @@ impl Tap {
                 *d = libc::c_char::from_ne_bytes([s]);
             }
         }
-        ioctl_ifr(s.as_raw_fd(), libc::SIOCSIFHWADDR, &mut ifr, &format!("set MAC of {}", self.name))
+        ioctl_ifr(
+            s.as_raw_fd(),
+            libc::SIOCSIFHWADDR,
+            &mut ifr,
+            &format!("set MAC of {}", self.name),
+        )
     }
 
     /// Set the MTU.
@@ -127,14 +142,24 @@ impl Tap {
         let s = ctl_socket()?;
         let mut ifr = ifreq_for(&self.name)?;
         ifr.ifr_ifru.ifru_mtu = i32::try_from(mtu).unwrap_or(1500);
-        ioctl_ifr(s.as_raw_fd(), libc::SIOCSIFMTU, &mut ifr, &format!("set MTU of {}", self.name))
+        ioctl_ifr(
+            s.as_raw_fd(),
+            libc::SIOCSIFMTU,
+            &mut ifr,
+            &format!("set MTU of {}", self.name),
+        )
     }
 
     /// Bring the interface administratively up or down.
     pub fn set_up(&self, up: bool) -> io::Result<()> {
         let s = ctl_socket()?;
         let mut ifr = ifreq_for(&self.name)?;
-        ioctl_ifr(s.as_raw_fd(), libc::SIOCGIFFLAGS, &mut ifr, &format!("get flags of {}", self.name))?;
+        ioctl_ifr(
+            s.as_raw_fd(),
+            libc::SIOCGIFFLAGS,
+            &mut ifr,
+            &format!("get flags of {}", self.name),
+        )?;
         // SAFETY: SIOCGIFFLAGS filled the flags member of the union.
         let mut flags = unsafe { ifr.ifr_ifru.ifru_flags };
         let upf = libc::c_short::try_from(libc::IFF_UP).unwrap_or(1);
@@ -144,7 +169,12 @@ impl Tap {
             flags &= !upf;
         }
         ifr.ifr_ifru.ifru_flags = flags;
-        ioctl_ifr(s.as_raw_fd(), libc::SIOCSIFFLAGS, &mut ifr, &format!("set flags of {}", self.name))
+        ioctl_ifr(
+            s.as_raw_fd(),
+            libc::SIOCSIFFLAGS,
+            &mut ifr,
+            &format!("set flags of {}", self.name),
+        )
     }
 
     /// Set the carrier (oper state seen by the kernel) from the port's link state.
@@ -154,7 +184,10 @@ impl Tap {
         let rc = unsafe { libc::ioctl(self.fd.as_raw_fd(), TUNSETCARRIER, &v) };
         if rc < 0 {
             let e = io::Error::last_os_error();
-            return Err(io::Error::new(e.kind(), format!("TUNSETCARRIER {}: {e}", self.name)));
+            return Err(io::Error::new(
+                e.kind(),
+                format!("TUNSETCARRIER {}: {e}", self.name),
+            ));
         }
         Ok(())
     }

@@ -239,7 +239,11 @@ impl WorkerCtx {
             }
             if work == 0 {
                 bump(&c.idle_polls, 1);
-                if let PollMode::Adaptive { idle_polls, sleep_us } = self.poll {
+                if let PollMode::Adaptive {
+                    idle_polls,
+                    sleep_us,
+                } = self.poll
+                {
                     idle = idle.saturating_add(1);
                     if idle >= idle_polls {
                         std::thread::sleep(Duration::from_micros(u64::from(sleep_us)));
@@ -257,7 +261,10 @@ impl WorkerCtx {
 
     fn send(&mut self, port: u32, m: Mbuf, pcap: &mut Option<Pcap>) {
         let c = &self.counters;
-        let Some(q) = usize::try_from(port).ok().and_then(|p| self.txqs.get_mut(p)) else {
+        let Some(q) = usize::try_from(port)
+            .ok()
+            .and_then(|p| self.txqs.get_mut(p))
+        else {
             bump(&c.bad_tx_port, 1);
             return;
         };

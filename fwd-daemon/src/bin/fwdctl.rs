@@ -22,7 +22,10 @@ fn main() {
             socket = PathBuf::from(args.remove(i + 1));
             args.remove(i);
         } else if args[i] == "-h" || args[i] == "--help" {
-            println!("usage: fwdctl [-s SOCKET] [--json] COMMAND...\n{}", fwd_daemon::cli::HELP);
+            println!(
+                "usage: fwdctl [-s SOCKET] [--json] COMMAND...\n{}",
+                fwd_daemon::cli::HELP
+            );
             return;
         } else {
             i += 1;

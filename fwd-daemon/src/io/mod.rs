@@ -34,7 +34,13 @@ pub struct DpdkError {
 
 impl fmt::Display for DpdkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed: {} ({})", self.what, strerror(self.code), self.code)
+        write!(
+            f,
+            "{} failed: {} ({})",
+            self.what,
+            strerror(self.code),
+            self.code
+        )
     }
 }
 
@@ -55,7 +61,10 @@ fn rte_errno() -> i32 {
 
 fn check(rc: i32, what: impl FnOnce() -> String) -> Result<(), DpdkError> {
     if rc < 0 {
-        Err(DpdkError { what: what(), code: rc })
+        Err(DpdkError {
+            what: what(),
+            code: rc,
+        })
     } else {
         Ok(())
     }
@@ -70,11 +79,18 @@ pub fn hugepages_available() -> bool {
         .and_then(|m| {
             m.lines()
                 .find(|l| l.starts_with("HugePages_Free:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+                .and_then(|l| {
+                    l.split_whitespace()
+                        .nth(1)
+                        .and_then(|v| v.parse::<u64>().ok())
+                })
         })
         .unwrap_or(0);
     let mounted = std::fs::read_to_string("/proc/mounts")
-        .map(|m| m.lines().any(|l| l.split_whitespace().nth(2) == Some("hugetlbfs")))
+        .map(|m| {
+            m.lines()
+                .any(|l| l.split_whitespace().nth(2) == Some("hugetlbfs"))
+        })
         .unwrap_or(false);
     free > 0 && mounted
 }
@@ -398,7 +414,8 @@ impl Port {
         let mut conf = sys::rte_eth_conf::default();
         if pc.rx_queues > 1 {
             conf.rxmode.mq_mode = sys::rte_eth_rx_mq_mode_RTE_ETH_MQ_RX_RSS;
-            conf.rx_adv_conf.rss_conf.rss_hf = (sys::rss::IP | sys::rss::UDP | sys::rss::TCP) & di.flow_type_rss_offloads;
+            conf.rx_adv_conf.rss_conf.rss_hf =
+                (sys::rss::IP | sys::rss::UDP | sys::rss::TCP) & di.flow_type_rss_offloads;
         }
         let mut nb_rxd = pc.rx_desc;
         let mut nb_txd = pc.tx_desc;
@@ -407,7 +424,9 @@ impl Port {
             let rc = sys::rte_eth_dev_configure(id, pc.rx_queues, tx_queues, &conf);
             check(rc, || format!("rte_eth_dev_configure({})", pc.name))?;
             let rc = sys::rte_eth_dev_adjust_nb_rx_tx_desc(id, &mut nb_rxd, &mut nb_txd);
-            check(rc, || format!("rte_eth_dev_adjust_nb_rx_tx_desc({})", pc.name))?;
+            check(rc, || {
+                format!("rte_eth_dev_adjust_nb_rx_tx_desc({})", pc.name)
+            })?;
         }
         // SAFETY: id is a valid port id.
         let socket = unsafe { sys::rte_eth_dev_socket_id(id) };
@@ -415,7 +434,9 @@ impl Port {
         for q in 0..pc.rx_queues {
             // SAFETY: port configured with rx_queues queues; pool outlives the port (the daemon
             // drops ports before pools); null rxconf selects the driver defaults.
-            let rc = unsafe { sys::rte_eth_rx_queue_setup(id, q, nb_rxd, sock, ptr::null(), pool.as_ptr()) };
+            let rc = unsafe {
+                sys::rte_eth_rx_queue_setup(id, q, nb_rxd, sock, ptr::null(), pool.as_ptr())
+            };
             check(rc, || format!("rte_eth_rx_queue_setup({}, {q})", pc.name))?;
         }
         for q in 0..tx_queues {
@@ -449,7 +470,9 @@ impl Port {
             String::new()
         } else {
             // SAFETY: driver_name is a NUL-terminated static string of the PMD.
-            unsafe { CStr::from_ptr(di.driver_name) }.to_string_lossy().into_owned()
+            unsafe { CStr::from_ptr(di.driver_name) }
+                .to_string_lossy()
+                .into_owned()
         };
         Ok(Port {
             id,
@@ -495,7 +518,13 @@ impl Port {
                 sys::rte_eth_dev_set_link_down(self.id)
             }
         };
-        check(rc, || format!("set link {} ({})", if up { "up" } else { "down" }, self.name))
+        check(rc, || {
+            format!(
+                "set link {} ({})",
+                if up { "up" } else { "down" },
+                self.name
+            )
+        })
     }
 
     /// Counters.
@@ -577,7 +606,8 @@ impl RxQueue {
         }
         // SAFETY: this handle is the only user of (port_id, queue) (RxQueue is unique and not
         // Clone); raw has room for `want` pointers.
-        let n = unsafe { sys::ferro_eth_rx_burst(self.port_id, self.queue, raw.as_mut_ptr(), want) };
+        let n =
+            unsafe { sys::ferro_eth_rx_burst(self.port_id, self.queue, raw.as_mut_ptr(), want) };
         for &m in &raw[..usize::from(n)] {
             // SAFETY: the PMD handed us n valid mbufs that we now own, each used once here.
             if let Some(mb) = unsafe { Mbuf::from_raw(m, self.port_index) } {
@@ -624,7 +654,9 @@ impl TxQueue {
         let n = u16::try_from(self.buf.len()).unwrap_or(u16::MAX);
         // SAFETY: unique handle on (port_id, queue); buf holds n owned mbufs; the PMD takes
         // ownership of the first `sent`.
-        let sent = usize::from(unsafe { sys::ferro_eth_tx_burst(self.port_id, self.queue, self.buf.as_mut_ptr(), n) });
+        let sent = usize::from(unsafe {
+            sys::ferro_eth_tx_burst(self.port_id, self.queue, self.buf.as_mut_ptr(), n)
+        });
         for &m in &self.buf[sent..] {
             // SAFETY: the PMD did not take these; we still own them and free each once.
             unsafe { sys::ferro_pktmbuf_free(m) };

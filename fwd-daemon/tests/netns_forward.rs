@@ -1,0 +1,207 @@
+//! Namespace test: two hosts on veths, ferrosai-fwd between them on net_af_packet ports, routes
+//! programmed through the ring; ping and a UDP stream pass, `show ip fib` / `show interface` /
+//! `show errors` / pcap capture show what happened. Needs root.
+
+mod common;
+
+use common::{must, py, Lab};
+use std::process::{Command as Proc, Stdio};
+use std::time::Duration;
+
+const UDP_RX: &str = r#"
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.0.2.2", 5555))
+s.settimeout(3.0)
+n = 0
+try:
+    while n < 500:
+        d, a = s.recvfrom(2048)
+        if len(d) == 200 and d[:4] == b"ferr":
+            n += 1
+except socket.timeout:
+    pass
+print("received", n)
+"#;
+
+const UDP_TX: &str = r#"
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(500):
+    s.sendto(b"ferr" + i.to_bytes(4, "big") + b"x" * 192, ("10.0.2.2", 5555))
+    if i % 20 == 19:
+        time.sleep(0.005)
+print("sent 500")
+"#;
+
+// An IPv4 packet with a wrong header checksum, sent raw to the router MAC.
+const MALFORMED: &str = r#"
+import socket
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("eth0", 0))
+eth = bytes.fromhex("02fe00000101" "020000000102" "0800")
+ip = bytes.fromhex("4500001c00010000" "4011dead" "0a000102" "0a000202")
+udp = bytes.fromhex("1f901f9000080000")
+for _ in range(3):
+    s.send(eth + ip + udp)
+print("sent")
+"#;
+
+#[test]
+fn forwards_between_namespaces() {
+    let mut lab = Lab::new("f");
+    lab.start();
+    lab.program(false);
+
+    // The route programmed through the ring is in the FIB.
+    let fib = lab.cli("show ip fib 10.9.9.9");
+    assert!(fib.contains("10.9.0.0/16"), "{fib}");
+    let j = lab.cli_json("show ip fib");
+    let routes = j["routes"].as_array().unwrap();
+    let r = routes
+        .iter()
+        .find(|r| r["prefix"] == "10.9.0.0/16")
+        .expect("route 10.9.0.0/16");
+    assert_eq!(r["kind"], "forward");
+    assert_eq!(r["paths"][0]["interface"], "Ethernet4");
+    assert!(routes
+        .iter()
+        .any(|r| r["prefix"] == "10.0.1.0/24" && r["kind"] == "glean"));
+    let nb = lab.cli("show ip neighbors");
+    assert!(
+        nb.contains("10.0.1.2") && nb.contains("02:00:00:00:02:02"),
+        "{nb}"
+    );
+
+    let pcap = format!("/tmp/fwt-{}.pcap", lab.id);
+    let ans = lab.cli(&format!("pcap trace rx tx max 5000 file {pcap}"));
+    assert!(ans.contains("capturing"), "{ans}");
+    lab.cli("trace add 10");
+
+    // Ping through the forwarder: a connected host and a host behind a next-hop route.
+    let (ok, out) = lab.ns(&lab.h1, "ping -c 3 -i 0.2 -W 2 10.0.2.2");
+    assert!(
+        ok,
+        "ping 10.0.2.2 failed:\n{out}\n{}",
+        lab.cli("show errors")
+    );
+    let (ok, out) = lab.ns(&lab.h1, "ping -c 2 -i 0.2 -W 2 10.9.9.9");
+    assert!(ok, "ping 10.9.9.9 failed:\n{out}");
+
+    // A UDP stream of 500 packets.
+    let rx_path = format!("/tmp/fwt-udp-rx-{}.py", lab.id);
+    std::fs::write(&rx_path, UDP_RX).unwrap();
+    let rx = Proc::new("ip")
+        .args(["netns", "exec", &lab.h2, "python3", &rx_path])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let (ok, out) = py(&lab.h1, UDP_TX);
+    assert!(ok, "{out}");
+    let o = rx.wait_with_output().unwrap();
+    let _ = std::fs::remove_file(&rx_path);
+    let got = String::from_utf8_lossy(&o.stdout).to_string();
+    let n: u32 = got
+        .trim()
+        .trim_start_matches("received ")
+        .parse()
+        .unwrap_or(0);
+    assert!(
+        n >= 490,
+        "UDP stream: {got} {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    // A malformed packet is counted by the graph.
+    let (ok, out) = py(&lab.h1, MALFORMED);
+    assert!(ok, "{out}");
+    std::thread::sleep(Duration::from_millis(300));
+    let errs = lab.cli_json("show errors");
+    let bad = errs["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["node"].as_str().unwrap_or("").starts_with("ip4-input") && e["name"] == "checksum"
+        })
+        .unwrap_or_else(|| panic!("no checksum error counted: {errs}"));
+    assert!(bad["count"].as_u64().unwrap() >= 3, "{errs}");
+    assert!(lab.cli("show errors").contains("bad header checksum"));
+
+    // Counters.
+    let j = lab.cli_json("show interface");
+    for p in j["interfaces"].as_array().unwrap() {
+        assert!(p["rx_packets"].as_u64().unwrap() >= 5, "{p}");
+        assert!(p["tx_packets"].as_u64().unwrap() >= 5, "{p}");
+        assert!(p["link_up"].as_bool().unwrap(), "{p}");
+    }
+    let e0 = &j["interfaces"][0];
+    assert!(
+        e0["rx_packets"].as_u64().unwrap() >= 505,
+        "UDP + echo requests came in on Ethernet0: {e0}"
+    );
+    let e4 = &j["interfaces"][1];
+    assert!(
+        e4["tx_packets"].as_u64().unwrap() >= 505,
+        "UDP + echo requests left Ethernet4: {e4}"
+    );
+    let text = lab.cli("show interface");
+    assert!(
+        text.contains("Ethernet0") && text.contains("Ethernet4"),
+        "{text}"
+    );
+    let rt = lab.cli("show runtime");
+    assert!(
+        rt.contains("ip4-lookup") && rt.contains("ip4-rewrite"),
+        "{rt}"
+    );
+    let tr = lab.cli("show trace");
+    assert!(tr.contains("ip4-lookup"), "trace: {tr}");
+
+    // The pcap file holds the echo requests (rx on Ethernet0 and tx on Ethernet4) and the stream.
+    let ans = lab.cli("pcap trace off");
+    assert!(ans.contains("wrote"), "{ans}");
+    let data = std::fs::read(&pcap).unwrap();
+    let _ = std::fs::remove_file(&pcap);
+    let mut r = pcap_file::pcap::PcapReader::new(&data[..]).expect("valid pcap");
+    let (mut echo, mut udp, mut total) = (0, 0, 0);
+    while let Some(p) = r.next_packet() {
+        let p = p.expect("pcap record");
+        let d = &p.data;
+        total += 1;
+        if d.len() >= 34 && d[12..14] == [8, 0] && d[30..34] == [10, 0, 2, 2] {
+            match d[23] {
+                1 if d.len() > 34 && d[34] == 8 => echo += 1,
+                17 => udp += 1,
+                _ => {}
+            }
+        }
+    }
+    assert!(
+        echo >= 6,
+        "3 echo requests, captured at rx and tx: {echo} of {total}"
+    );
+    assert!(udp >= 980, "UDP stream at rx and tx: {udp} of {total}");
+
+    // clear counters.
+    lab.cli("clear counters");
+    let j = lab.cli_json("show interface");
+    assert!(
+        j["interfaces"][0]["rx_packets"].as_u64().unwrap() < 50,
+        "{j}"
+    );
+
+    // Clean shutdown on SIGTERM.
+    assert!(
+        lab.stop(),
+        "daemon did not exit cleanly:\n{}",
+        lab.log_text()
+    );
+    let left = must(&format!("ip -n {} link show", lab.fwd));
+    assert!(
+        left.contains(&lab.veth_a),
+        "veths are untouched by the shutdown"
+    );
+}
