@@ -944,7 +944,7 @@ impl BulkMode {
 }
 
 /// An object to call: by id or by entry key.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ObjRef {
     Oid(u64),
     Entry(EntryKey),
