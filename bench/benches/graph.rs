@@ -1,0 +1,224 @@
+//! Whole IPv4 forwarding path through the fwd-engine graph (ethernet-input -> ip4-input ->
+//! ip4-lookup [-> ip4-load-balance] -> ip4-rewrite -> interface-output) on 256-packet frames,
+//! with 1k and 1M BGP-like routes and random destinations inside them.
+//!
+//! Run: `cargo bench -p bench --bench graph`. Criterion reports time per 256-packet frame;
+//! the summary lines on stderr give ns/packet and cycles/packet (ns x the CPU clock from
+//! /proc/cpuinfo: the bench crate is `forbid(unsafe_code)`, so no rdtsc) and a `show runtime`
+//! per-node breakdown. Only `Worker::process` is timed; refilling the frame (fresh headers with
+//! new destinations into recycled buffers) is not.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use fwd_engine::buffer::VecBuf;
+use fwd_engine::fib::{synth, Adjacency, Fib, FibConfig, FibWriter, LbIndex, LbKind};
+use fwd_engine::graph::{Clock, InstantClock, NoClock};
+use fwd_engine::interface::{interfaces, IfAddr4, IfWriter, Interface};
+use fwd_engine::wire::{checksum, MacAddr};
+use fwd_engine::worker::{Output, Worker, WorkerConfig};
+
+const FRAME: usize = 256;
+const DSTS: usize = 1 << 20;
+const R1: MacAddr = MacAddr([2, 0, 0, 0, 1, 1]);
+const H1: MacAddr = MacAddr([2, 0, 0, 0, 1, 0x99]);
+
+struct Setup {
+    _fib: FibWriter,
+    _ifs: IfWriter,
+    fib_r: fwd_engine::fib::FibReader,
+    if_r: fwd_engine::interface::IfReader,
+    dsts: Vec<u32>,
+}
+
+/// `ecmp_every`: every n-th LB is a 2-way ECMP group (0: none).
+fn setup(n_routes: usize, ecmp_every: u32) -> Setup {
+    let (mut ifs, if_r) = interfaces();
+    for (sw, last) in [(1u32, 1u8), (2, 2)] {
+        let mut i = Interface::port(sw, MacAddr([2, 0, 0, 0, last, last]));
+        i.mtu = 9000;
+        i.ip4.push(IfAddr4 {
+            addr: std::net::Ipv4Addr::new(10, 0, last, 1),
+            prefix_len: 24,
+        });
+        ifs.upsert(i).expect("interface");
+    }
+    ifs.publish();
+    let (mut fib, fib_r) = Fib::new(FibConfig::default());
+    let lbs: Vec<LbIndex> = (0..64u8)
+        .map(|i| {
+            let hdr = |h: u8| {
+                let mut v = vec![2, 0, 0, 0, 0x22, h, 2, 0, 0, 0, 2, 2];
+                v.extend([0x08, 0x00]);
+                v
+            };
+            let a = fib
+                .add_adjacency(Adjacency::new(2, 9000, &hdr(i)).expect("adj"))
+                .expect("add adj");
+            if ecmp_every != 0 && u32::from(i) % ecmp_every == 0 {
+                let b = fib
+                    .add_adjacency(Adjacency::new(2, 9000, &hdr(i | 0x80)).expect("adj"))
+                    .expect("add adj");
+                fib.add_lb(LbKind::Forward, &[a, b], 2).expect("lb")
+            } else {
+                fib.add_lb(LbKind::Forward, &[a], 2).expect("lb")
+            }
+        })
+        .collect();
+    let routes = synth::bgp_like_v4(n_routes, 42);
+    for (i, &(p, l)) in routes.iter().enumerate() {
+        fib.route4_add(0, p, l, lbs[i % lbs.len()]).expect("route");
+    }
+    let dsts = synth::dsts_within_v4(&routes, DSTS, 7);
+    Setup {
+        _fib: fib,
+        _ifs: ifs,
+        fib_r,
+        if_r,
+        dsts,
+    }
+}
+
+/// A 60-byte Ethernet + IPv4 + UDP frame to `dst`.
+fn frame(dst: u32, sport: u16) -> [u8; 60] {
+    let mut f = [0u8; 60];
+    f[0..6].copy_from_slice(&R1.0);
+    f[6..12].copy_from_slice(&H1.0);
+    f[12..14].copy_from_slice(&[0x08, 0x00]);
+    let ip = &mut f[14..];
+    ip[..12].copy_from_slice(&[0x45, 0, 0, 46, 0, 0, 0x40, 0, 64, 17, 0, 0]);
+    ip[12..16].copy_from_slice(&[10, 0, 1, 99]);
+    ip[16..20].copy_from_slice(&dst.to_be_bytes());
+    let c = checksum::checksum(&ip[..20]);
+    ip[10..12].copy_from_slice(&c.to_be_bytes());
+    ip[20..22].copy_from_slice(&sport.to_be_bytes());
+    ip[22..24].copy_from_slice(&4789u16.to_be_bytes());
+    ip[24..26].copy_from_slice(&26u16.to_be_bytes());
+    f
+}
+
+struct Runner<C: Clock> {
+    w: Worker<VecBuf, C>,
+    out: Output<VecBuf>,
+    rx: Vec<VecBuf>,
+    pos: usize,
+}
+
+impl<C: Clock> Runner<C> {
+    fn new(s: &Setup, clock: C) -> Self {
+        let w = Worker::new(
+            WorkerConfig::default(),
+            s.fib_r.clone(),
+            s.if_r.clone(),
+            clock,
+        );
+        let rx = (0..FRAME)
+            .map(|_| VecBuf::from_frame(1, &[0u8; 60]))
+            .collect();
+        Runner {
+            w,
+            out: Output::new(),
+            rx,
+            pos: 0,
+        }
+    }
+
+    /// Refill `rx` with the next 256 destinations, recycling the buffers of the last frame.
+    fn refill(&mut self, dsts: &[u32]) {
+        for q in &mut self.out.tx {
+            self.rx.append(q);
+        }
+        self.rx.append(&mut self.out.punt);
+        self.rx.append(&mut self.out.drop);
+        self.out.clear();
+        self.rx.truncate(FRAME);
+        for (k, b) in self.rx.iter_mut().enumerate() {
+            let d = dsts[(self.pos + k) % dsts.len()];
+            b.reset(1, &frame(d, u16::try_from(k).unwrap_or(0)));
+        }
+        self.pos = (self.pos + FRAME) % dsts.len();
+    }
+
+    fn timed_frame(&mut self, dsts: &[u32]) -> Duration {
+        self.refill(dsts);
+        let t = Instant::now();
+        self.w.process(black_box(&mut self.rx), 0, &mut self.out);
+        t.elapsed()
+    }
+}
+
+fn cpu_ghz() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    let mhz = s
+        .lines()
+        .find(|l| l.starts_with("cpu MHz"))?
+        .split(':')
+        .nth(1)?
+        .trim()
+        .parse::<f64>()
+        .ok()?;
+    Some(mhz / 1000.0)
+}
+
+fn summary(label: &str, s: &Setup) {
+    // Direct measurement outside criterion for the summary line: 4096 frames = 1M packets.
+    let mut r = Runner::new(s, NoClock);
+    for _ in 0..256 {
+        r.timed_frame(&s.dsts);
+    }
+    let frames = 4096;
+    let mut total = Duration::ZERO;
+    for _ in 0..frames {
+        total += r.timed_frame(&s.dsts);
+    }
+    let st = r.w.stats();
+    assert_eq!(st.tx, st.rx, "every packet forwarded: {st:?}\n{}", r.w.show_errors());
+    let ns = total.as_secs_f64() * 1e9 / (frames * FRAME) as f64;
+    let ghz = cpu_ghz().unwrap_or(0.0);
+    eprintln!(
+        "[graph] {label}: {ns:.1} ns/packet, {:.0} cycles/packet at {ghz:.2} GHz, {:.1} Mpps \
+         (1 core)",
+        ns * ghz,
+        1e3 / ns
+    );
+    // Per-node breakdown with a real clock (adds two clock reads per node dispatch).
+    let mut r = Runner::new(s, InstantClock::new());
+    for _ in 0..1024 {
+        r.timed_frame(&s.dsts);
+    }
+    eprintln!("[graph] {label} show runtime (clocks = ns):\n{}", r.w.show_runtime());
+}
+
+fn bench_graph(c: &mut Criterion) {
+    for (n, label) in [(1_000usize, "1k"), (1_000_000, "1M")] {
+        for (ecmp, kind) in [(0u32, "single-nh"), (4, "ecmp-quarter")] {
+            let s = setup(n, ecmp);
+            let name = format!("ip4_path/{label}/{kind}");
+            summary(&name, &s);
+            let mut g = c.benchmark_group(&name);
+            g.throughput(Throughput::Elements(FRAME as u64));
+            let mut r = Runner::new(&s, NoClock);
+            g.bench_function("frame256", |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        total += r.timed_frame(&s.dsts);
+                    }
+                    total
+                })
+            });
+            g.finish();
+        }
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(30)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    targets = bench_graph
+}
+criterion_main!(benches);
