@@ -17,3 +17,10 @@ fn syncd_start_sequence_and_discovery() {
     run("start_discovery.c", true, &[dump.to_str().unwrap()], &dir);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn l3_configuration_bulk_100k_and_teardown() {
+    let dir = scratch("l3");
+    run("l3.c", true, &["100000"], &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
