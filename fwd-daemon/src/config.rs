@@ -50,6 +50,19 @@ impl PortConfig {
         is_pci_addr(&self.devargs)
     }
 
+    /// The kernel interface behind an `net_af_packet` / `net_af_xdp` vdev (`iface=`): its carrier
+    /// is the port's link state (those PMDs always report "up").
+    pub fn kernel_iface(&self) -> Option<&str> {
+        let dev = self.dev_name();
+        if !(dev.starts_with("net_af_packet") || dev.starts_with("net_af_xdp")) {
+            return None;
+        }
+        self.devargs
+            .split(',')
+            .skip(1)
+            .find_map(|kv| kv.strip_prefix("iface="))
+    }
+
     /// The DPDK device name: the vdev name (before the first comma) or the PCI address.
     pub fn dev_name(&self) -> &str {
         self.devargs.split(',').next().unwrap_or("")

@@ -243,7 +243,7 @@ impl Tables {
 
     /// Apply one command (everything except host interfaces, handled by the caller).
     pub fn apply(&mut self, cmd: &Command) -> Outcome {
-        let o = match *cmd {
+        match *cmd {
             Command::PortSet(p) => self.port_set(p),
             Command::PortDel(p) => st(Status::Unsupported, u64::from(p)),
             Command::VrfAdd(v) => self.vrf_add(v),
@@ -295,8 +295,7 @@ impl Tables {
             Command::HostifAdd { id, .. }
             | Command::HostifDel(id)
             | Command::HostifOper { id, .. } => st(Status::Invalid, u64::from(id)),
-        };
-        o
+        }
     }
 
     /// Publish staged interface changes to the workers.

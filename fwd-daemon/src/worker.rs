@@ -92,6 +92,11 @@ pub struct Captured {
     pub data: Vec<u8>,
 }
 
+/// `show runtime` rows: (node, calls, packets, clocks).
+pub type RuntimeRows = Vec<(String, u64, u64, u64)>;
+/// `show errors` rows: (node, name, description, severity, count).
+pub type ErrorRows = Vec<(String, String, String, String, u64)>;
+
 /// Requests the CLI sends to a worker (handled between two polls).
 pub enum WorkerRequest {
     /// `trace add N`.
@@ -101,9 +106,9 @@ pub enum WorkerRequest {
     /// `show trace`.
     ShowTrace(Sender<String>),
     /// `show runtime`: text and (node, calls, packets, clocks) rows.
-    ShowRuntime(Sender<(String, Vec<(String, u64, u64, u64)>)>),
+    ShowRuntime(Sender<(String, RuntimeRows)>),
     /// `show errors`: text and (node, name, description, severity, count) rows.
-    ShowErrors(Sender<(String, Vec<(String, String, String, String, u64)>)>),
+    ShowErrors(Sender<(String, ErrorRows)>),
     /// `clear counters`.
     ClearCounters,
     /// Start a pcap capture of rx and/or tx packets.

@@ -355,6 +355,48 @@ pub struct Port {
     pub mac: [u8; 6],
     /// Device information.
     pub info: PortInfo,
+    /// For af_packet / af_xdp ports: a socket of the daemon's namespace and the kernel interface
+    /// whose IFF_RUNNING flag (carrier) gives the link state.
+    kernel_if: Option<(std::os::fd::OwnedFd, String)>,
+}
+
+/// IFF_UP and IFF_RUNNING of a kernel interface, through a socket of its namespace.
+fn kernel_link(sock: &std::os::fd::OwnedFd, name: &str) -> Option<bool> {
+    use std::os::fd::AsRawFd;
+    let bytes = name.as_bytes();
+    if bytes.len() >= libc::IFNAMSIZ {
+        return None;
+    }
+    // SAFETY: ifreq is plain C data; all-zero is valid.
+    let mut ifr: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (d, s) in ifr.ifr_name.iter_mut().zip(bytes) {
+        *d = libc::c_char::from_ne_bytes([*s]);
+    }
+    // SAFETY: SIOCGIFFLAGS reads the name and writes the flags member of this valid ifreq.
+    let rc = unsafe {
+        libc::ioctl(
+            sock.as_raw_fd(),
+            libc::SIOCGIFFLAGS,
+            std::ptr::from_mut(&mut ifr),
+        )
+    };
+    if rc < 0 {
+        return None;
+    }
+    // SAFETY: SIOCGIFFLAGS filled the flags member of the union.
+    let flags = i32::from(unsafe { ifr.ifr_ifru.ifru_flags });
+    Some(flags & libc::IFF_UP != 0 && flags & libc::IFF_RUNNING != 0)
+}
+
+fn open_ctl_socket() -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: plain socket(2); the result is checked and owned.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: fd is a fresh descriptor we own.
+    Some(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
 }
 
 impl Port {
@@ -490,6 +532,11 @@ impl Port {
                 max_rx_pktlen: di.max_rx_pktlen,
                 socket,
             },
+            // Opened here, on the thread that runs in the ports' namespace (the control thread
+            // may move to the host-interface namespace later; the socket keeps this one).
+            kernel_if: pc
+                .kernel_iface()
+                .and_then(|i| open_ctl_socket().map(|s| (s, i.to_string()))),
         })
     }
 
@@ -501,8 +548,13 @@ impl Port {
         if rc < 0 {
             return LinkState::default();
         }
+        let kernel_up = self
+            .kernel_if
+            .as_ref()
+            .and_then(|(s, n)| kernel_link(s, n))
+            .unwrap_or(true);
         LinkState {
-            up: l.link_status() != 0,
+            up: l.link_status() != 0 && kernel_up,
             speed_mbps: l.link_speed,
             full_duplex: l.link_duplex() != 0,
         }

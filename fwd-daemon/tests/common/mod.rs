@@ -211,7 +211,7 @@ impl Lab {
 
     /// Program the standard L3 setup through the ring (optionally with host interfaces) and
     /// check every completion is Ok.
-    pub fn program(&self, hostifs: bool) {
+    pub fn program(&self, hostifs: bool) -> ring_proto::Library {
         let seg = Segment::open(&self.ring).expect("open ring segment");
         let mut lib = seg.library().expect("library side");
         // First contact: the forwarder generation.
@@ -312,6 +312,7 @@ impl Lab {
             assert_eq!(c.status, Status::Ok, "command {:?} -> {:?}", cmds[i], c);
         }
         assert_eq!(got.last().unwrap().object_id, 42, "barrier token");
+        lib
     }
 
     /// Run a command in namespace `ns`.
