@@ -10,10 +10,11 @@
 #     namespace) + router namespace (TAP host interfaces Ethernet0/Ethernet4 created through SAI hostif
 #     by libsai, FRR zebra+bgpd, ip_forward=0) + ferrosai-agent (dlopen libsai.so, config_db, FPM,
 #     neighbors). Transit packets go through the forwarders or nowhere.
-#   dev (--dev, control plane only): the router namespaces are joined by plain veths named like the ports,
-#     the agent runs without libsai (--no-sai: decodes and logs what it would program). BGP, FPM and the
-#     neighbor subscription are real; the kernels still do NOT forward (ip_forward=0), so there is no
-#     PC-to-PC data path in this mode and `check` only verifies the control plane.
+#   dev (--dev, control plane only): the router namespaces are joined by plain veths named like the ports;
+#     no forwarder. The agent loads libsai.so when it is built (objects land in libsai's store, which is
+#     read back by `check`), else runs with --no-sai (decodes and logs what it would program; also with
+#     --dev --no-sai). BGP, FPM and the neighbor subscription are real; the kernels still do NOT forward
+#     (ip_forward=0), so there is no PC-to-PC data path in this mode and `check` verifies the control plane.
 set -euo pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -121,8 +122,8 @@ write_config_db() { # the SONiC-style config_db.json of router $1
     "localhost": { "hostname": "$(hostname_of "$r")", "mac": "$(rmac "$r")", "bgp_asn": "65100", "type": "LeafRouter" }
   },
   "PORT": {
-    "Ethernet0": { "lanes": "0", "alias": "eth1", "index": "0", "admin_status": "down", "mtu": "9100", "speed": "10000" },
-    "Ethernet4": { "lanes": "4", "alias": "eth2", "index": "1", "admin_status": "down", "mtu": "9100", "speed": "10000" }
+    "Ethernet0": { "lanes": "25,26,27,28", "alias": "eth1", "index": "0", "admin_status": "down", "mtu": "9100", "speed": "10000" },
+    "Ethernet4": { "lanes": "29,30,31,32", "alias": "eth2", "index": "1", "admin_status": "down", "mtu": "9100", "speed": "10000" }
   },
   "INTERFACE": {
     "Ethernet0": {},
@@ -130,6 +131,8 @@ write_config_db() { # the SONiC-style config_db.json of router $1
   }
 }
 EOF
+  # libsai's lane map: the SAI ports it creates (matched to PORT lanes by the agent, as portsorch does)
+  printf 'Ethernet0:25,26,27,28\nEthernet4:29,30,31,32\n' >"$RUN/$r/lanemap.ini"
 }
 
 write_frr() { # FRR config of router $1
@@ -181,9 +184,13 @@ apply_frr() {
 
 start_agent() {
   local r=$1 mode=$2 extra=()
-  [ "$mode" = dev ] && extra+=(--no-sai)
   extra+=(--dump-fpm "$RUN/$r/fpm-frames.hex")
-  [ "$mode" = full ] && extra+=(--libsai "$LIBSAI" --shm-name "ferrosai-$P-$r" --hostif-netns "$(ns "$r")")
+  if [ "$(cat "$RUN/sai")" = none ]; then
+    extra+=(--no-sai)
+  else
+    extra+=(--libsai "$LIBSAI" --profile "SAI_VS_INTERFACE_LANE_MAP_FILE=$RUN/$r/lanemap.ini")
+    [ "$mode" = full ] && extra+=(--profile "FERROSAI_RING=/dev/shm/ferrosai-$P-$r" --profile "FERROSAI_HOSTIF_NETNS=$(ns "$r")")
+  fi
   ip netns exec "$(ns "$r")" "$AGENT" run \
     --config "$RUN/$r/config_db.json" \
     --fpm 127.0.0.1:2620 \
@@ -210,23 +217,37 @@ wait_port() { # wait until the host interface $2 exists in router $1's namespace
     ip -n "$(ns "$r")" link show "$ifn" >/dev/null 2>&1 && return 0
     sleep 0.05
   done
-  die "host interface $ifn did not appear in $(ns "$r")"
+  die "host interface $ifn did not appear in $(ns "$r") (full mode: libsai -> forwarder hostif programming missing?)"
 }
 
 start_fwd() { # forwarder of router $1 in namespace $P-fw$N, ports on the wire veths
   local r=$1 fns; fns=$(ns "fw${r#r}")
   ip netns exec "$fns" "$FWD" \
-    --name "ferrosai-$P-$r" \
+    --name "$P-$r" \
     --port "Ethernet0=net_af_packet0,iface=e0" \
     --port "Ethernet4=net_af_packet1,iface=e4" \
-    --hostif-netns "$(ns "$r")" \
-    --cli "$RUN/$r/fwd.sock" >"$RUN/$r/fwd.log" 2>&1 &
+    --netns "$(ns "$r")" \
+    --cli-socket "$RUN/$r/fwd.sock" >"$RUN/$r/fwd.log" 2>&1 &
   echo $! >"$RUN/fwd-$r.pid"
+  local i
+  for i in $(seq 100); do
+    [ -S "$RUN/$r/fwd.sock" ] && return 0
+    kill -0 "$(cat "$RUN/fwd-$r.pid")" 2>/dev/null || { tail -20 "$RUN/$r/fwd.log"; die "forwarder $r exited"; }
+    sleep 0.05
+  done
+  tail -20 "$RUN/$r/fwd.log"; die "forwarder $r CLI socket did not appear"
 }
 
 do_up() {
-  local mode=full t0
-  [ "${1:-}" = --dev ] && mode=dev
+  local mode=full t0 sai=libsai a
+  for a in "$@"; do
+    case $a in
+      --dev) mode=dev ;;
+      --no-sai) sai=none ;;
+      *) die "unknown option $a" ;;
+    esac
+  done
+  [ "$mode" = dev ] && [ ! -f "$LIBSAI" ] && sai=none
   t0=$(now_ms)
   command -v vtysh >/dev/null || die "FRR not installed (run scripts/install-deps.sh)"
   [ -x "$AGENT" ] || die "$AGENT missing (cargo build --release -p ferrosai-agent)"
@@ -237,6 +258,7 @@ do_up() {
   do_down
   mkdir -p "$RUN"/r1 "$RUN"/r2
   echo "$mode" >"$RUN/mode"
+  echo "$sai" >"$RUN/sai"
   echo "$t0" >"$RUN/t0"
   local r
   for r in "${ROUTERS[@]}" "${PCS[@]}"; do mk_ns "$r"; done
@@ -256,6 +278,8 @@ do_up() {
   for r in "${ROUTERS[@]}"; do
     write_config_db "$r"
     start_agent "$r" "$mode"
+    # the host interfaces: veths in dev mode, TAPs created by the forwarder when libsai creates the
+    # SAI hostifs in full mode
     wait_port "$r" Ethernet0; wait_port "$r" Ethernet4
     # the article's commands
     config_cmd "$r" interface ip add Ethernet0 "$(link_ip "$r")"
@@ -307,16 +331,42 @@ agent_has_route() { # router prefix via -- the agent's programmed state (dev: wh
 }
 agent_lacks_route() { ! agent_has_route "$@"; }
 
-fib_has() { # router prefix via port
-  "$FWDCTL" --cli "$RUN/$1/fwd.sock" show ip fib | grep -E "^$2\b.*$3.*$4|^$2\b.*via $3.*$4"
+sai_has_route() { # router prefix via port -- read back from libsai (get_route_entry_attribute ...)
+  "$AGENT" config --ctl "$RUN/$1/agent.sock" show sai route "$2" | grep -E "^$2 forward .*via $3 $4"
 }
-fib_lacks() { ! "$FWDCTL" --cli "$RUN/$1/fwd.sock" show ip fib | grep -qE "^$2\b"; }
+sai_lacks_route() { ! "$AGENT" config --ctl "$RUN/$1/agent.sock" show sai route "$2" >/dev/null 2>&1; }
+
+fwdctl() { local r=$1; shift; "$FWDCTL" -s "$RUN/$r/fwd.sock" "$@"; }
+
+fib_has() { # router prefix via port: the route's path leaves on PORT through the adjacency of VIA
+  local fib neigh
+  fib=$(fwdctl "$1" --json show ip fib "$2") || return 1
+  neigh=$(fwdctl "$1" --json show neighbors) || return 1
+  python3 - "$2" "$3" "$4" "$fib" "$neigh" <<'PY'
+import json, sys
+pfx, via, port, fib, neigh = sys.argv[1:6]
+adjs = {n.get("adj") for n in json.loads(neigh).get("neighbors", []) if n.get("ip") == via and n.get("interface") == port}
+ok = any(r.get("prefix") == pfx and any(p.get("interface") == port and p.get("adj") in adjs for p in r.get("paths", []))
+         for r in json.loads(fib).get("routes", []))
+sys.exit(0 if ok else 1)
+PY
+}
+fib_lacks() { ! fwdctl "$1" --json show ip fib "$2" | grep -q "\"$2\""; }
+
+port_pkts() { # router port -> "rx tx" packets of a forwarder port
+  fwdctl "$1" --json show interface "$2" | python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+rows=d.get("ports", d.get("interfaces", [d])) if isinstance(d, dict) else d
+r=[x for x in rows if x.get("name")==sys.argv[1]][0]
+print(r["rx_packets"], r["tx_packets"])' "$2"
+}
 
 do_check() {
   [ -f "$RUN/mode" ] || die "lab is not up (lab/lab.sh up)"
   local mode t0 c0
   mode=$(cat "$RUN/mode"); t0=$(cat "$RUN/t0"); c0=$(now_ms)
-  log "check ($mode mode)"
+  log "check ($mode mode, data plane: $(cat "$RUN/sai"))"
   local r
   for r in "${ROUTERS[@]}"; do
     if poll 20 bgp_established "$r"; then pass "$r: BGP neighbor $(peer "$r") Established"; else fail "$r: BGP neighbor $(peer "$r") not Established"; fi
@@ -324,6 +374,11 @@ do_check() {
   if poll 10 rib_has r1 10.20.2.0/24 10.0.1.2 bgp; then pass "r1 show ip route: 10.20.2.0/24 via 10.0.1.2, bgp"; else fail "r1 RIB lacks 10.20.2.0/24 via 10.0.1.2 bgp"; fi
   if poll 10 rib_has r2 10.20.1.0/24 10.0.1.1 bgp; then pass "r2 show ip route: 10.20.1.0/24 via 10.0.1.1, bgp"; else fail "r2 RIB lacks 10.20.1.0/24 via 10.0.1.1 bgp"; fi
   if poll 10 agent_has_route r1 10.20.2.0/24 10.0.1.2; then pass "r1 agent: FPM route 10.20.2.0/24 via 10.0.1.2 programmed"; else fail "r1 agent did not get 10.20.2.0/24 via 10.0.1.2 over FPM"; fi
+  if [ "$(cat "$RUN/sai")" != none ]; then
+    if poll 5 sai_has_route r1 10.20.2.0/24 10.0.1.2 Ethernet0; then pass "r1 libsai: route 10.20.2.0/24 -> next hop 10.0.1.2 on the Ethernet0 RIF (read back through SAI)"; else fail "r1 libsai lacks 10.20.2.0/24 via 10.0.1.2 Ethernet0"; fi
+  else
+    log "agent runs with --no-sai: libsai read-back skipped"
+  fi
   for r in "${ROUTERS[@]}"; do
     if [ "$(nsx "$r" sysctl -n net.ipv4.ip_forward)" = 0 ]; then pass "$r: kernel ip_forward=0"; else fail "$r: kernel ip_forward is on"; fi
   done
@@ -346,17 +401,32 @@ ip_fwd_count() { # kernel's forwarded-datagram counter of a router namespace
 }
 
 check_dataplane() {
-  if poll 10 fib_has r1 10.20.2.0/24 10.0.1.2 Ethernet0; then pass "r1 fwdctl show ip fib: 10.20.2.0/24 via 10.0.1.2 Ethernet0"; else fail "r1 forwarder FIB lacks 10.20.2.0/24 via 10.0.1.2 Ethernet0"; fi
-  local f1 f2
+  if poll 10 fib_has r1 10.20.2.0/24 10.0.1.2 Ethernet0; then pass "r1 fwdctl show ip fib: 10.20.2.0/24 via 10.0.1.2 out Ethernet0"; else fail "r1 forwarder FIB lacks 10.20.2.0/24 via 10.0.1.2 Ethernet0"; fi
+  # warm up ARP so the counted run has exactly the echo packets plus nothing else we did not expect
+  nsx pc1 ping -c 1 -W 2 10.20.2.1 >/dev/null 2>&1 || true
+  local f1 f2 r p before=() after=() i=0
   f1=$(ip_fwd_count r1); f2=$(ip_fwd_count r2)
-  if nsx pc1 ping -c 5 -i 0.2 -W 1 10.20.2.1 >"$RUN/ping.log" 2>&1; then pass "pc1: ping -c 5 10.20.2.1"; else fail "pc1: ping 10.20.2.1 ($(tail -2 "$RUN/ping.log" | head -1))"; fi
+  for r in r1 r2; do for p in Ethernet0 Ethernet4; do before+=("$(port_pkts "$r" "$p" || echo "x x")"); done; done
+  if nsx pc1 ping -c 5 -i 0.2 -W 1 10.20.2.1 >"$RUN/ping.log" 2>&1; then pass "pc1: ping -c 5 10.20.2.1 ($(grep -o '[0-9]* received' "$RUN/ping.log"))"; else fail "pc1: ping 10.20.2.1 ($(grep -E 'transmitted|rtt' "$RUN/ping.log" | head -1))"; fi
+  for r in r1 r2; do for p in Ethernet0 Ethernet4; do after+=("$(port_pkts "$r" "$p" || echo "x x")"); done; done
+  # every echo request and reply crosses 4 forwarder ports each way: rx and tx >= 5 on each
+  local okc=1 desc=""
+  for r in r1 r2; do for p in Ethernet0 Ethernet4; do
+    read -r rb tb <<<"${before[$i]}"; read -r ra ta <<<"${after[$i]}"
+    if [ "$rb" = x ] || [ "$ra" = x ]; then okc=0; desc+=" $r/$p:?"; else
+      desc+=" $r/$p:+$((ra - rb))rx/+$((ta - tb))tx"
+      [ $((ra - rb)) -ge 5 ] && [ $((ta - tb)) -ge 5 ] || okc=0
+    fi
+    i=$((i + 1))
+  done; done
+  if [ $okc = 1 ]; then pass "forwarder counters account for the echoes:$desc"; else fail "forwarder counters:$desc"; fi
+  if [ "$(ip_fwd_count r1)" = "$f1" ] && [ "$(ip_fwd_count r2)" = "$f2" ]; then pass "router kernels forwarded nothing (Ip ForwDatagrams unchanged: r1 $f1, r2 $f2)"; else fail "a router kernel forwarded packets"; fi
   if nsx pc1 traceroute -n -w 1 -q 1 -m 4 10.20.2.1 >"$RUN/traceroute.log" 2>&1 \
      && grep -q ' 10.20.1.254 ' "$RUN/traceroute.log" && grep -q ' 10.0.1.2 ' "$RUN/traceroute.log"; then
     pass "pc1: traceroute shows router1 (10.20.1.254) and router2 (10.0.1.2)"
   else
     fail "pc1: traceroute: $(tr '\n' '|' <"$RUN/traceroute.log")"
   fi
-  if [ "$(ip_fwd_count r1)" = "$f1" ] && [ "$(ip_fwd_count r2)" = "$f2" ]; then pass "router kernels forwarded nothing (Ip ForwDatagrams unchanged)"; else fail "a router kernel forwarded packets"; fi
 }
 
 check_withdraw() {
@@ -368,6 +438,9 @@ check_withdraw() {
     if nsx pc1 ping -c 1 -W 1 10.20.2.1 >/dev/null 2>&1; then fail "withdraw: PC2 still reachable"; else pass "withdraw: PC2 unreachable from PC1"; fi
   else
     if poll 1 agent_lacks_route r1 10.20.2.0/24 10.0.1.2; then pass "withdraw: agent removed 10.20.2.0/24 in $(( $(now_ms) - t )) ms"; else fail "withdraw: agent still has 10.20.2.0/24 after 1 s"; fi
+    if [ "$(cat "$RUN/sai")" != none ]; then
+      if sai_lacks_route r1 10.20.2.0/24; then pass "withdraw: route gone from libsai"; else fail "withdraw: libsai still has the route"; fi
+    fi
   fi
   vty r1 -c "configure terminal" -c "router bgp 65100" -c "no neighbor 10.0.1.2 shutdown" >/dev/null
   t=$(now_ms)
@@ -376,6 +449,9 @@ check_withdraw() {
     if poll 5 nsx pc1 ping -c 1 -W 1 10.20.2.1; then pass "no shutdown: PC2 reachable again"; else fail "no shutdown: PC2 unreachable"; fi
   else
     if poll 15 agent_has_route r1 10.20.2.0/24 10.0.1.2; then pass "no shutdown: agent has 10.20.2.0/24 again after $(( $(now_ms) - t )) ms"; else fail "no shutdown: route did not come back to the agent"; fi
+    if [ "$(cat "$RUN/sai")" != none ]; then
+      if poll 2 sai_has_route r1 10.20.2.0/24 10.0.1.2 Ethernet0; then pass "no shutdown: route back in libsai"; else fail "no shutdown: route not back in libsai"; fi
+    fi
   fi
 }
 

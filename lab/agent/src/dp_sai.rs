@@ -44,7 +44,7 @@ fn dp(op: &'static str) -> impl Fn(SaiError) -> DpError {
 }
 
 fn s32(v: u32) -> Value {
-    Value::S32(i32::try_from(v).unwrap_or(i32::MAX))
+    Value::S32(s32v(v))
 }
 
 fn default_prefixes() -> [IpPrefix; 2] {
@@ -501,5 +501,102 @@ impl Dataplane for SaiDataplane {
         self.sai
             .remove_neighbor(&NeighborEntry { rif, ip })
             .map_err(dp("remove neighbor"))
+    }
+
+    fn query_route(&self, prefix: IpPrefix) -> Result<String, DpError> {
+        let e = self.entry(prefix);
+        let q = dp("query route");
+        let action = match self
+            .sai
+            .get_route(&e, s::SAI_ROUTE_ENTRY_ATTR_PACKET_ACTION, Kind::S32)
+            .map_err(&q)?
+        {
+            Value::S32(a) if a == s32v(s::SAI_PACKET_ACTION_DROP) => "drop",
+            Value::S32(a) if a == s32v(s::SAI_PACKET_ACTION_FORWARD) => "forward",
+            Value::S32(a) if a == s32v(s::SAI_PACKET_ACTION_TRAP) => "trap",
+            _ => "other",
+        };
+        let Value::Oid(nh) = self
+            .sai
+            .get_route(&e, s::SAI_ROUTE_ENTRY_ATTR_NEXT_HOP_ID, Kind::Oid)
+            .map_err(&q)?
+        else {
+            return Ok(format!("{prefix} {action}"));
+        };
+        let target = match self.sai.object_type_of(nh) {
+            Some(t) if t == s::SAI_OBJECT_TYPE_NEXT_HOP => self.describe_nh(nh),
+            Some(t) if t == s::SAI_OBJECT_TYPE_NEXT_HOP_GROUP => {
+                let members = match self.sai.get(
+                    ObjectType::NextHopGroup,
+                    nh,
+                    s::SAI_NEXT_HOP_GROUP_ATTR_NEXT_HOP_MEMBER_LIST,
+                    Kind::OidList,
+                ) {
+                    Ok(Value::OidList(m)) => m,
+                    _ => Vec::new(),
+                };
+                let mut parts = Vec::new();
+                for m in members {
+                    if let Ok(Value::Oid(n)) = self.sai.get(
+                        ObjectType::NextHopGroupMember,
+                        m,
+                        s::SAI_NEXT_HOP_GROUP_MEMBER_ATTR_NEXT_HOP_ID,
+                        Kind::Oid,
+                    ) {
+                        parts.push(self.describe_nh(n));
+                    }
+                }
+                parts.sort();
+                format!("group 0x{nh:x} [{}]", parts.join(", "))
+            }
+            Some(t) if t == s::SAI_OBJECT_TYPE_PORT && nh == self.cpu_port => "cpu port".into(),
+            Some(t) if t == s::SAI_OBJECT_TYPE_ROUTER_INTERFACE => {
+                format!("rif {}", self.rif_port(nh))
+            }
+            _ => format!("0x{nh:x}"),
+        };
+        Ok(format!("{prefix} {action} {target}"))
+    }
+}
+
+fn s32v(v: u32) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
+}
+
+impl SaiDataplane {
+    fn rif_port(&self, rif: Oid) -> String {
+        match self.sai.get(
+            ObjectType::RouterInterface,
+            rif,
+            s::SAI_ROUTER_INTERFACE_ATTR_PORT_ID,
+            Kind::Oid,
+        ) {
+            Ok(Value::Oid(p)) => self
+                .ports
+                .iter()
+                .find(|(_, (po, _))| *po == p)
+                .map_or_else(|| format!("0x{p:x}"), |(n, _)| n.clone()),
+            _ => format!("0x{rif:x}"),
+        }
+    }
+
+    fn describe_nh(&self, nh: Oid) -> String {
+        let ip = match self
+            .sai
+            .get(ObjectType::NextHop, nh, s::SAI_NEXT_HOP_ATTR_IP, Kind::Ip)
+        {
+            Ok(Value::Ip(ip)) => ip.to_string(),
+            _ => "?".into(),
+        };
+        let port = match self.sai.get(
+            ObjectType::NextHop,
+            nh,
+            s::SAI_NEXT_HOP_ATTR_ROUTER_INTERFACE_ID,
+            Kind::Oid,
+        ) {
+            Ok(Value::Oid(r)) => self.rif_port(r),
+            _ => "?".into(),
+        };
+        format!("via {ip} {port}")
     }
 }

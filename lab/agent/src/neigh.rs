@@ -126,6 +126,7 @@ mod tests {
     #[test]
     fn new_and_failed_neighbors() {
         let mut m = NeighbourMessage::default();
+        m.header.family = netlink_packet_route::AddressFamily::Inet;
         m.header.ifindex = 2;
         m.header.state = NeighbourState::Reachable;
         m.attributes = vec![

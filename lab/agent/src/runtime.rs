@@ -220,6 +220,12 @@ impl<D: Dataplane> Rt<D> {
             ["show", "neighbors"] => self.agent.show_neighbors(),
             ["show", "interfaces"] => self.agent.show_interfaces(),
             ["show", "counters"] => self.agent.show_counters(),
+            ["show", "sai", "route", p] => {
+                let p: crate::prefix::IpPrefix = p.parse().map_err(|e| format!("{p}: {e}"))?;
+                let mut out = self.agent.dp.query_route(p).map_err(|e| e.to_string())?;
+                out.push('\n');
+                out
+            }
             _ => return Err(format!("unknown command {cmd:?}")),
         };
         Ok(out)

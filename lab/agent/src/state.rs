@@ -70,6 +70,13 @@ pub trait Dataplane {
         -> Result<(), DpError>;
     /// Removes a neighbor entry.
     fn remove_neighbor(&mut self, ip: IpAddr, rif: Oid) -> Result<(), DpError>;
+    /// Reads a route back from the data plane (`show sai route`), as text.
+    fn query_route(&self, prefix: IpPrefix) -> Result<String, DpError> {
+        Err(DpError {
+            op: "query route",
+            msg: format!("{prefix}: this data plane cannot be read back"),
+        })
+    }
 }
 
 /// Counters shown by `show counters`.
