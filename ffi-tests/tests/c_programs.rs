@@ -24,3 +24,23 @@ fn l3_configuration_bulk_100k_and_teardown() {
     run("l3.c", true, &["100000"], &dir);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn bad_input_exact_statuses() {
+    let dir = scratch("bad");
+    run("bad_input.c", true, &[], &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// libsai.so and the `libsaivpp.so` name it is installed under (a symlink, as the install step
+/// makes it) both load with dlopen and export every declared function.
+#[test]
+fn dlopen_libsai_and_libsaivpp() {
+    let dir = scratch("dlopen");
+    let lib = ffi_tests::libsai_dir().join("libsai.so");
+    run("dlopen.c", false, &[lib.to_str().unwrap()], &dir);
+    let vpp = dir.join("libsaivpp.so");
+    std::os::unix::fs::symlink(&lib, &vpp).expect("symlink libsaivpp.so");
+    run("dlopen.c", false, &[vpp.to_str().unwrap()], &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
