@@ -89,6 +89,10 @@ pub struct Summary {
     pub cleaned_up: u64,
     /// Markers seen (`a` lines: INIT_VIEW, APPLY_VIEW, ...).
     pub markers: Vec<(usize, String)>,
+    /// Leak check: object types the library counted (`sai_get_object_count`) and how many
+    /// objects it had right after the switch was created.
+    pub leak_check_types: usize,
+    pub baseline_objects: u64,
 }
 
 impl Summary {
@@ -127,6 +131,11 @@ impl Summary {
             o,
             "calls: {} (bulk objects {}), gets checked: {}, default objects mapped: {}, cleaned up: {}",
             self.calls, self.bulk_objects, self.gets_checked, self.discovered, self.cleaned_up
+        );
+        let _ = writeln!(
+            o,
+            "leak check: {} object types counted, {} objects after switch creation",
+            self.leak_check_types, self.baseline_objects
         );
         let _ = writeln!(
             o,
@@ -404,6 +413,8 @@ impl<'b, B: Backend> Player<'b, B> {
             self.learn(rec, lib);
             self.switch_lib = lib;
             self.baseline = self.snapshot_counts();
+            self.summary.leak_check_types = self.baseline.len();
+            self.summary.baseline_objects = self.baseline.iter().map(|x| u64::from(x.1)).sum();
             return Ok(());
         }
         if info.is_non_object_id {
@@ -675,7 +686,7 @@ impl<'b, B: Backend> Player<'b, B> {
                 self.summary.calls += 1;
                 self.summary.bulk_objects += u64::try_from(objs.len()).unwrap_or(0);
                 if let Some(r) = self.backend.bulk_create(info.ot, self.switch_lib, &krefs, &attrs) {
-                    for (i, st) in r.statuses.iter().enumerate() {
+                    for (i, st) in r.statuses.iter().enumerate().take(objs.len()) {
                         if *st == status::SUCCESS {
                             if info.is_non_object_id {
                                 self.note_created(info.ot, ObjRef::Entry(keys[i].clone()), 0);
@@ -926,6 +937,14 @@ impl<'b, B: Backend> Player<'b, B> {
             }
         }
         if self.switch_lib != 0 {
+            if self.baseline.is_empty() {
+                problems.push(Problem {
+                    line: 0,
+                    kind: ProblemKind::Cleanup,
+                    status: status::NOT_IMPLEMENTED,
+                    msg: "leak check impossible: sai_get_object_count answered for no object type".into(),
+                });
+            }
             let now = self.snapshot_counts();
             let before: HashMap<u32, u32> = self.baseline.iter().copied().collect();
             for (ot, n) in now {
@@ -972,6 +991,21 @@ impl<'b, B: Backend> Player<'b, B> {
             }
         }
         self.summary.problems.extend(problems);
+    }
+
+    /// The backend (e.g. to make calls between [`Player::play`] and [`Player::cleanup`]).
+    pub fn backend(&mut self) -> &mut B {
+        self.backend
+    }
+
+    /// The library object id of a recording object id, once known.
+    pub fn mapped(&self, rec: u64) -> Option<u64> {
+        self.map.get(&rec).copied()
+    }
+
+    /// The library's switch id (0 before create_switch and after cleanup).
+    pub fn switch_id(&self) -> u64 {
+        self.switch_lib
     }
 
     /// Object counts right after the switch was created (type, count), as the library reported.
