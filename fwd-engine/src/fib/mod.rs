@@ -422,30 +422,34 @@ impl FibView<'_> {
             return;
         };
         let shift = 32 - t.v4_first_bits;
-        let root = &t.v4_root[..];
-        for (o, &d) in out.iter_mut().zip(dst) {
-            *o = root
-                .get((d >> shift) as usize)
-                .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
-        }
-        let pool = &self.shared.pool4[..];
-        // Second level without data-dependent branches: leaves load a dummy (hot) entry and
-        // keep their value, so the group loads of the whole batch are in flight together.
         let next = shift.saturating_sub(trie::STRIDE);
-        for (o, &d) in out.iter_mut().zip(dst) {
-            let e = *o;
-            let ext = e & EXT != 0;
-            let i = ((((e & IDX_MASK) as usize) << trie::STRIDE) | ((d >> next) & 0xff) as usize)
-                * usize::from(ext);
-            // Acquire pairs with the writer's Release store of the entry (trie.rs).
-            let e2 = pool
-                .get(i)
-                .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
-            *o = if ext { e2 } else { e };
-        }
-        // Deeper levels (prefixes longer than first_bits + 8: rare).
-        for (o, &d) in out.iter_mut().zip(dst) {
-            *o = descend32(pool, *o, next, d);
+        let root = &t.v4_root[..];
+        let pool = &self.shared.pool4[..];
+        const C: usize = 64;
+        let mut slot = [0u32; C];
+        for (o, d) in out.chunks_mut(C).zip(dst.chunks(C)) {
+            // 1: root entries, and the second-level slot each needs (0, a hot dummy, for
+            //    leaves): no data-dependent branches, so all loads of the chunk overlap.
+            for ((o, s), &d) in o.iter_mut().zip(slot.iter_mut()).zip(d) {
+                let e = root
+                    .get((d >> shift) as usize)
+                    .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
+                let ext = u32::from(e & EXT != 0);
+                *s = (((e & IDX_MASK) << trie::STRIDE) | ((d >> next) & 0xff)) * ext;
+                *o = e;
+            }
+            // 2: second level for the whole chunk (the cache misses), then select.
+            for (o, &s) in o.iter_mut().zip(slot.iter()) {
+                // Acquire pairs with the writer's Release store of the entry (trie.rs).
+                let e2 = pool
+                    .get(s as usize)
+                    .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
+                *o = if *o & EXT != 0 { e2 } else { *o };
+            }
+            // 3: deeper levels (prefixes longer than first_bits + 8: rare).
+            for (o, &d) in o.iter_mut().zip(d) {
+                *o = descend32(pool, *o, next, d);
+            }
         }
     }
 
