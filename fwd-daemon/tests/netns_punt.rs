@@ -55,10 +55,20 @@ fn punt_and_inject_through_host_interfaces() {
         link.contains("02:fe:00:00:01:01"),
         "TAP MAC is the RIF MAC: {link}"
     );
-    assert!(
-        link.contains("LOWER_UP"),
-        "carrier follows the port's link: {link}"
-    );
+    // The veth's carrier settles asynchronously (kernel linkwatch, up to ~1 s); the daemon polls
+    // link state every 100 ms and sets the TAP carrier from it.
+    let t0 = Instant::now();
+    loop {
+        let link = must(&format!("ip -n {host} link show Ethernet0"));
+        if link.contains("LOWER_UP") {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "carrier follows the port's link: {link}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     must(&format!("ip -n {host} link show Ethernet4"));
     must(&format!("ip -n {host} addr add 10.0.1.1/24 dev Ethernet0"));
     must(&format!("ip -n {host} addr add 10.0.2.1/24 dev Ethernet4"));
