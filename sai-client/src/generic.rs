@@ -12,7 +12,10 @@
 //!   right C signature (they count what they receive, see [`notification_count`]).
 //!
 //! Unsafe code is confined to this module and `raw`; each block names its invariant.
-#![allow(unsafe_code, reason = "the generic half of the FFI boundary lives here")]
+#![allow(
+    unsafe_code,
+    reason = "the generic half of the FFI boundary lives here"
+)]
 
 use std::collections::HashMap;
 use std::ffi::c_void;
@@ -105,8 +108,16 @@ pub fn qos_map_list(items: &[QosMapEntry]) -> AttrValue {
     let es = size_of::<s::sai_qos_map_t>();
     let mut bytes = vec![0u8; items.len() * es];
     for (i, it) in items.iter().enumerate() {
-        put_params(&mut bytes, i * es + offset_of!(s::sai_qos_map_t, key), &it.key);
-        put_params(&mut bytes, i * es + offset_of!(s::sai_qos_map_t, value), &it.value);
+        put_params(
+            &mut bytes,
+            i * es + offset_of!(s::sai_qos_map_t, key),
+            &it.key,
+        );
+        put_params(
+            &mut bytes,
+            i * es + offset_of!(s::sai_qos_map_t, value),
+            &it.value,
+        );
     }
     AttrValue::Other {
         value_type: T::QosMapList as u32,
@@ -240,7 +251,13 @@ fn zeroed_value() -> s::sai_attribute_value_t {
     unsafe { std::mem::zeroed() }
 }
 
-fn acl_field_to_c(t: T, enable: bool, data: &AclData, mask: &AclData, buf: &mut Buf) -> Option<s::sai_acl_field_data_t> {
+fn acl_field_to_c(
+    t: T,
+    enable: bool,
+    data: &AclData,
+    mask: &AclData,
+    buf: &mut Buf,
+) -> Option<s::sai_acl_field_data_t> {
     // SAFETY: plain C struct of integers/unions/pointers; all-zero is valid.
     let mut f: s::sai_acl_field_data_t = unsafe { std::mem::zeroed() };
     f.enable = u8::from(enable);
@@ -387,8 +404,10 @@ fn value_to_c(m: &AttrMeta, val: &AttrValue, buf: &mut Buf) -> Option<s::sai_att
         (T::U32Range, V::U32Range(a, b)) => v.u32range = s::sai_u32_range_t { min: *a, max: *b },
         (T::I32Range, V::I32Range(a, b)) => v.s32range = s::sai_s32_range_t { min: *a, max: *b },
         (T::U16RangeList, V::U16RangeList(l)) => {
-            let r: Vec<s::sai_u16_range_t> =
-                l.iter().map(|(a, b)| s::sai_u16_range_t { min: *a, max: *b }).collect();
+            let r: Vec<s::sai_u16_range_t> = l
+                .iter()
+                .map(|(a, b)| s::sai_u16_range_t { min: *a, max: *b })
+                .collect();
             list_in!(v, u16rangelist, sai_u16_range_list_t, r, buf, U16Range);
         }
         (t, V::AclField { enable, data, mask }) if m.is_acl_field || is_acl_field(t) => {
@@ -397,12 +416,24 @@ fn value_to_c(m: &AttrMeta, val: &AttrValue, buf: &mut Buf) -> Option<s::sai_att
         (_, V::AclAction { enable, param }) if m.is_acl_action || is_acl_action(t) => {
             v.aclaction = acl_action_to_c(*enable, param, buf);
         }
-        (t, V::Other { value_type, flat, list, count }) if *value_type == t as u32 => {
+        (
+            t,
+            V::Other {
+                value_type,
+                flat,
+                list,
+                count,
+            },
+        ) if *value_type == t as u32 => {
             let n = flat.len().min(size_of::<s::sai_attribute_value_t>());
             // SAFETY: `n` bytes fit in the union (bounded above); the source is a live Vec of at
             // least `n` bytes; the two do not overlap.
             unsafe {
-                std::ptr::copy_nonoverlapping(flat.as_ptr(), std::ptr::from_mut(&mut v).cast::<u8>(), n);
+                std::ptr::copy_nonoverlapping(
+                    flat.as_ptr(),
+                    std::ptr::from_mut(&mut v).cast::<u8>(),
+                    n,
+                );
             }
             if let Some(bytes) = list {
                 let es = raw_list_elem(t)?;
@@ -418,13 +449,29 @@ fn value_to_c(m: &AttrMeta, val: &AttrValue, buf: &mut Buf) -> Option<s::sai_att
                 }
                 let p = words.as_mut_ptr().cast::<c_void>();
                 match t {
-                    T::QosMapList => v.qosmap = s::sai_qos_map_list_t { count: *count, list: p.cast() },
-                    T::MapList => v.maplist = s::sai_map_list_t { count: *count, list: p.cast() },
+                    T::QosMapList => {
+                        v.qosmap = s::sai_qos_map_list_t {
+                            count: *count,
+                            list: p.cast(),
+                        }
+                    }
+                    T::MapList => {
+                        v.maplist = s::sai_map_list_t {
+                            count: *count,
+                            list: p.cast(),
+                        }
+                    }
                     T::IpAddressList => {
-                        v.ipaddrlist = s::sai_ip_address_list_t { count: *count, list: p.cast() }
+                        v.ipaddrlist = s::sai_ip_address_list_t {
+                            count: *count,
+                            list: p.cast(),
+                        }
                     }
                     T::SegmentList => {
-                        v.segmentlist = s::sai_segment_list_t { count: *count, list: p.cast() }
+                        v.segmentlist = s::sai_segment_list_t {
+                            count: *count,
+                            list: p.cast(),
+                        }
                     }
                     _ => return None,
                 }
@@ -602,7 +649,9 @@ fn acl_action_from_c(t: T, a: &s::sai_acl_action_data_t, buf: &Buf) -> Option<At
             (T::AclActionDataIpv6, _) => AclData::Ipv6(p.ip6),
             (T::AclActionDataIpAddress, _) => AclData::IpAddr(ip_from_c(&p.ipaddr)?),
             (T::AclActionDataObjectId, _) => AclData::Oid(p.oid),
-            (T::AclActionDataObjectList, Buf::Oid(b)) => AclData::OidList(take(b, p.objlist.count)?),
+            (T::AclActionDataObjectList, Buf::Oid(b)) => {
+                AclData::OidList(take(b, p.objlist.count)?)
+            }
             _ => return None,
         }
     };
@@ -621,7 +670,10 @@ pub struct CAttrs {
 
 impl std::fmt::Debug for CAttrs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CAttrs").field("ot", &self.ot).field("len", &self.raw.len()).finish()
+        f.debug_struct("CAttrs")
+            .field("ot", &self.ot)
+            .field("len", &self.raw.len())
+            .finish()
     }
 }
 
@@ -688,13 +740,21 @@ fn field_offset(record: &str, field: &str) -> Option<usize> {
 
 /// Writes `x` at byte offset `off` of `buf` (bounds checked).
 fn put<X: Copy>(buf: &mut [u64], off: usize, x: X) -> Result<(), Status> {
-    let end = off.checked_add(size_of::<X>()).ok_or(s::SAI_STATUS_FAILURE)?;
+    let end = off
+        .checked_add(size_of::<X>())
+        .ok_or(s::SAI_STATUS_FAILURE)?;
     if end > buf.len() * 8 {
         return Err(s::SAI_STATUS_FAILURE);
     }
     // SAFETY: `off..end` lies within the buffer (checked above); write_unaligned has no alignment
     // requirement; X is a plain Copy C value.
-    unsafe { buf.as_mut_ptr().cast::<u8>().add(off).cast::<X>().write_unaligned(x) };
+    unsafe {
+        buf.as_mut_ptr()
+            .cast::<u8>()
+            .add(off)
+            .cast::<X>()
+            .write_unaligned(x)
+    };
     Ok(())
 }
 
@@ -775,7 +835,10 @@ impl CKeys {
 
     fn ptr(&self, i: usize) -> *const u8 {
         debug_assert!(i < self.n.max(1));
-        self.words.as_ptr().cast::<u8>().wrapping_add(i * self.stride)
+        self.words
+            .as_ptr()
+            .cast::<u8>()
+            .wrapping_add(i * self.stride)
     }
 }
 
@@ -810,7 +873,11 @@ unsafe extern "C" fn cb_packet(
 ) {
     note();
 }
-unsafe extern "C" fn cb_tx_ready(_switch_id: s::sai_object_id_t, _port: s::sai_object_id_t, _st: u32) {
+unsafe extern "C" fn cb_tx_ready(
+    _switch_id: s::sai_object_id_t,
+    _port: s::sai_object_id_t,
+    _st: u32,
+) {
     note();
 }
 
@@ -895,8 +962,12 @@ type BulkEntryCreateFn = unsafe extern "C" fn(
     s::sai_bulk_op_error_mode_t,
     *mut s::sai_status_t,
 ) -> s::sai_status_t;
-type BulkEntryRemoveFn =
-    unsafe extern "C" fn(u32, *const u8, s::sai_bulk_op_error_mode_t, *mut s::sai_status_t) -> s::sai_status_t;
+type BulkEntryRemoveFn = unsafe extern "C" fn(
+    u32,
+    *const u8,
+    s::sai_bulk_op_error_mode_t,
+    *mut s::sai_status_t,
+) -> s::sai_status_t;
 type BulkEntrySetFn = unsafe extern "C" fn(
     u32,
     *const u8,
@@ -970,7 +1041,9 @@ pub struct Lib {
 
 impl std::fmt::Debug for Lib {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Lib").field("initialized", &self.initialized).finish()
+        f.debug_struct("Lib")
+            .field("initialized", &self.initialized)
+            .finish()
     }
 }
 
@@ -1008,7 +1081,10 @@ impl Lib {
             return Err(format!("sai_api_initialize: {}", meta::status_name(st)));
         }
         self.initialized = true;
-        self.methods.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.methods
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         Ok(())
     }
 
@@ -1018,7 +1094,10 @@ impl Lib {
             return SUCCESS;
         }
         self.initialized = false;
-        self.methods.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.methods
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         raw::uninitialize(&self.core)
     }
 
@@ -1093,10 +1172,14 @@ impl Lib {
     /// `create_switch`.
     pub fn create_switch(&self, attrs: &[Attr]) -> Result<u64, Status> {
         let ot = s::SAI_OBJECT_TYPE_SWITCH;
-        let f = self.methods(ot)?.create.ok_or(s::SAI_STATUS_NOT_IMPLEMENTED)?;
+        let f = self
+            .methods(ot)?
+            .create
+            .ok_or(s::SAI_STATUS_NOT_IMPLEMENTED)?;
         // SAFETY: the slot is create_switch of sai_switch_api_t, whose C type is
         // sai_create_switch_fn = (sai_object_id_t*, uint32_t, const sai_attribute_t*).
-        let f: raw::CreateSwitchFn = unsafe { std::mem::transmute::<AnyFn, raw::CreateSwitchFn>(f) };
+        let f: raw::CreateSwitchFn =
+            unsafe { std::mem::transmute::<AnyFn, raw::CreateSwitchFn>(f) };
         let c = CAttrs::new(ot, attrs)?;
         let (st, oid) = raw::create_switch(f, &c.raw);
         if st == SUCCESS {
@@ -1115,7 +1198,10 @@ impl Lib {
         if info.is_non_object_id {
             return Err(s::SAI_STATUS_INVALID_OBJECT_TYPE);
         }
-        let f = self.methods(ot)?.create.ok_or(s::SAI_STATUS_NOT_IMPLEMENTED)?;
+        let f = self
+            .methods(ot)?
+            .create
+            .ok_or(s::SAI_STATUS_NOT_IMPLEMENTED)?;
         // SAFETY: for object-id types the create_<ot> slot has the C type
         // (sai_object_id_t*, sai_object_id_t switch, uint32_t, const sai_attribute_t*).
         let f: OidCreateFn = unsafe { std::mem::transmute::<AnyFn, OidCreateFn>(f) };
@@ -1131,7 +1217,10 @@ impl Lib {
     /// `create_<entry>`.
     pub fn create_entry(&self, key: &EntryKey, attrs: &[Attr]) -> Status {
         let r = (|| {
-            let f = self.methods(key.ot)?.create.ok_or(s::SAI_STATUS_NOT_IMPLEMENTED)?;
+            let f = self
+                .methods(key.ot)?
+                .create
+                .ok_or(s::SAI_STATUS_NOT_IMPLEMENTED)?;
             entry_type(key.ot)?;
             // SAFETY: for entry types the create slot has the C type
             // (const <entry>_t*, uint32_t, const sai_attribute_t*); the key pointer is cast.
@@ -1147,7 +1236,10 @@ impl Lib {
     /// `remove_<ot>` / `remove_<entry>`.
     pub fn remove(&self, ot: u32, obj: &ObjRef) -> Status {
         let r = (|| {
-            let f = self.methods(ot)?.remove.ok_or(s::SAI_STATUS_NOT_IMPLEMENTED)?;
+            let f = self
+                .methods(ot)?
+                .remove
+                .ok_or(s::SAI_STATUS_NOT_IMPLEMENTED)?;
             Ok(match obj {
                 ObjRef::Oid(o) => {
                     oid_type(ot)?;
@@ -1159,7 +1251,8 @@ impl Lib {
                 ObjRef::Entry(k) => {
                     entry_type(ot)?;
                     // SAFETY: for entry types remove has the C type (const <entry>_t*).
-                    let f: EntryRemoveFn = unsafe { std::mem::transmute::<AnyFn, EntryRemoveFn>(f) };
+                    let f: EntryRemoveFn =
+                        unsafe { std::mem::transmute::<AnyFn, EntryRemoveFn>(f) };
                     let ck = CKeys::new(&[k])?;
                     // SAFETY: the library's remove; ck.ptr(0) is one complete key struct.
                     unsafe { f(ck.ptr(0)) }
@@ -1230,7 +1323,11 @@ impl Lib {
     /// Whether the library has the bulk methods of `ot` (create, remove, set).
     pub fn has_bulk(&self, ot: u32) -> (bool, bool, bool) {
         self.methods(ot).map_or((false, false, false), |m| {
-            (m.bulk_create.is_some(), m.bulk_remove.is_some(), m.bulk_set.is_some())
+            (
+                m.bulk_create.is_some(),
+                m.bulk_remove.is_some(),
+                m.bulk_set.is_some(),
+            )
         })
     }
 
@@ -1244,7 +1341,10 @@ impl Lib {
         attrs: &[Vec<Attr>],
         mode: BulkMode,
     ) -> Result<BulkResult, Status> {
-        let f = self.methods(ot)?.bulk_create.ok_or(s::SAI_STATUS_NOT_IMPLEMENTED)?;
+        let f = self
+            .methods(ot)?
+            .bulk_create
+            .ok_or(s::SAI_STATUS_NOT_IMPLEMENTED)?;
         let n = attrs.len();
         let cs: Vec<CAttrs> = attrs
             .iter()
@@ -1261,7 +1361,8 @@ impl Lib {
             let ck = CKeys::new(keys)?;
             // SAFETY: entry bulk create has the C type (uint32_t, const <entry>_t*, const
             // uint32_t*, const sai_attribute_t**, mode, sai_status_t*).
-            let f: BulkEntryCreateFn = unsafe { std::mem::transmute::<AnyFn, BulkEntryCreateFn>(f) };
+            let f: BulkEntryCreateFn =
+                unsafe { std::mem::transmute::<AnyFn, BulkEntryCreateFn>(f) };
             // SAFETY: `n` keys, counts, lists and statuses; each list points to its count of
             // attributes kept alive in `cs`.
             unsafe {
@@ -1298,8 +1399,16 @@ impl Lib {
     }
 
     /// Bulk remove (ids or entry keys).
-    pub fn bulk_remove(&self, ot: u32, objs: &[ObjRef], mode: BulkMode) -> Result<BulkResult, Status> {
-        let f = self.methods(ot)?.bulk_remove.ok_or(s::SAI_STATUS_NOT_IMPLEMENTED)?;
+    pub fn bulk_remove(
+        &self,
+        ot: u32,
+        objs: &[ObjRef],
+        mode: BulkMode,
+    ) -> Result<BulkResult, Status> {
+        let f = self
+            .methods(ot)?
+            .bulk_remove
+            .ok_or(s::SAI_STATUS_NOT_IMPLEMENTED)?;
         let n = objs.len();
         let mut statuses = vec![s::SAI_STATUS_NOT_EXECUTED; n];
         let status = if is_entry(ot) {
@@ -1312,7 +1421,8 @@ impl Lib {
                 .collect::<Result<_, _>>()?;
             let ck = CKeys::new(&keys)?;
             // SAFETY: entry bulk remove has the C type (uint32_t, const <entry>_t*, mode, sai_status_t*).
-            let f: BulkEntryRemoveFn = unsafe { std::mem::transmute::<AnyFn, BulkEntryRemoveFn>(f) };
+            let f: BulkEntryRemoveFn =
+                unsafe { std::mem::transmute::<AnyFn, BulkEntryRemoveFn>(f) };
             // SAFETY: `n` keys and statuses, alive across the call.
             unsafe { f(len_u32(n), ck.ptr(0), mode.c(), statuses.as_mut_ptr()) }
         } else {
@@ -1336,8 +1446,17 @@ impl Lib {
     }
 
     /// Bulk set: one attribute per object.
-    pub fn bulk_set(&self, ot: u32, objs: &[ObjRef], attrs: &[Attr], mode: BulkMode) -> Result<BulkResult, Status> {
-        let f = self.methods(ot)?.bulk_set.ok_or(s::SAI_STATUS_NOT_IMPLEMENTED)?;
+    pub fn bulk_set(
+        &self,
+        ot: u32,
+        objs: &[ObjRef],
+        attrs: &[Attr],
+        mode: BulkMode,
+    ) -> Result<BulkResult, Status> {
+        let f = self
+            .methods(ot)?
+            .bulk_set
+            .ok_or(s::SAI_STATUS_NOT_IMPLEMENTED)?;
         let n = objs.len();
         if attrs.len() != n {
             return Err(s::SAI_STATUS_INVALID_PARAMETER);
@@ -1357,7 +1476,15 @@ impl Lib {
             // sai_attribute_t*, mode, sai_status_t*).
             let f: BulkEntrySetFn = unsafe { std::mem::transmute::<AnyFn, BulkEntrySetFn>(f) };
             // SAFETY: `n` keys, attributes and statuses, alive across the call.
-            unsafe { f(len_u32(n), ck.ptr(0), c.raw.as_ptr(), mode.c(), statuses.as_mut_ptr()) }
+            unsafe {
+                f(
+                    len_u32(n),
+                    ck.ptr(0),
+                    c.raw.as_ptr(),
+                    mode.c(),
+                    statuses.as_mut_ptr(),
+                )
+            }
         } else {
             let ids: Vec<u64> = objs
                 .iter()
@@ -1369,7 +1496,15 @@ impl Lib {
             // SAFETY: object bulk set has the C type sai_bulk_object_set_attribute_fn.
             let f: BulkOidSetFn = unsafe { std::mem::transmute::<AnyFn, BulkOidSetFn>(f) };
             // SAFETY: `n` ids, attributes and statuses, alive across the call.
-            unsafe { f(len_u32(n), ids.as_ptr(), c.raw.as_ptr(), mode.c(), statuses.as_mut_ptr()) }
+            unsafe {
+                f(
+                    len_u32(n),
+                    ids.as_ptr(),
+                    c.raw.as_ptr(),
+                    mode.c(),
+                    statuses.as_mut_ptr(),
+                )
+            }
         };
         Ok(BulkResult {
             status,
@@ -1474,7 +1609,10 @@ mod tests {
         let sw = s::SAI_OBJECT_TYPE_SWITCH;
         let attrs = vec![
             a("SAI_SWITCH_ATTR_PORT_LIST", AttrValue::OidList(vec![5; 32])),
-            a("SAI_SWITCH_ATTR_SRC_MAC_ADDRESS", AttrValue::Mac([0, 1, 2, 3, 4, 5])),
+            a(
+                "SAI_SWITCH_ATTR_SRC_MAC_ADDRESS",
+                AttrValue::Mac([0, 1, 2, 3, 4, 5]),
+            ),
             a("SAI_SWITCH_ATTR_INIT_SWITCH", AttrValue::Bool(true)),
         ];
         let c = CAttrs::new(sw, &attrs).unwrap();
@@ -1484,8 +1622,15 @@ mod tests {
         assert_eq!(c.list_count(0), Some(32));
         assert_eq!(c.list_count(1), None);
         let q = qos_map_list(&[QosMapEntry {
-            key: QosMapParams { tc: 3, ..Default::default() },
-            value: QosMapParams { pg: 3, color: 2, ..Default::default() },
+            key: QosMapParams {
+                tc: 3,
+                ..Default::default()
+            },
+            value: QosMapParams {
+                pg: 3,
+                color: 2,
+                ..Default::default()
+            },
         }]);
         let c = CAttrs::new(
             s::SAI_OBJECT_TYPE_QOS_MAP,
@@ -1500,11 +1645,22 @@ mod tests {
     #[test]
     fn bad_attributes_get_ranged_statuses() {
         let sw = s::SAI_OBJECT_TYPE_SWITCH;
-        let e = CAttrs::new(sw, &[a("SAI_SWITCH_ATTR_INIT_SWITCH", AttrValue::Bool(true)), Attr::new(0x7fff_0000, AttrValue::U32(1))]).unwrap_err();
+        let e = CAttrs::new(
+            sw,
+            &[
+                a("SAI_SWITCH_ATTR_INIT_SWITCH", AttrValue::Bool(true)),
+                Attr::new(0x7fff_0000, AttrValue::U32(1)),
+            ],
+        )
+        .unwrap_err();
         assert_eq!(e, s::SAI_STATUS_UNKNOWN_ATTRIBUTE_0 - 1);
-        let e = CAttrs::new(sw, &[a("SAI_SWITCH_ATTR_INIT_SWITCH", AttrValue::U32(1))]).unwrap_err();
+        let e =
+            CAttrs::new(sw, &[a("SAI_SWITCH_ATTR_INIT_SWITCH", AttrValue::U32(1))]).unwrap_err();
         assert_eq!(e, s::SAI_STATUS_INVALID_ATTR_VALUE_0);
-        assert_eq!(CAttrs::new(0xFFFF_FFF0, &[]).unwrap_err(), s::SAI_STATUS_INVALID_OBJECT_TYPE);
+        assert_eq!(
+            CAttrs::new(0xFFFF_FFF0, &[]).unwrap_err(),
+            s::SAI_STATUS_INVALID_OBJECT_TYPE
+        );
     }
 
     #[test]
@@ -1522,15 +1678,27 @@ mod tests {
                 }),
             })
             .collect();
-        let k = EntryKey { ot: info.ot, members };
+        let k = EntryKey {
+            ot: info.ot,
+            members,
+        };
         let ck = CKeys::new(&[&k, &k]).unwrap();
         assert_eq!(ck.stride, size_of::<s::sai_route_entry_t>());
         let bytes: Vec<u8> = ck.words.iter().flat_map(|w| w.to_ne_bytes()).collect();
         let r = &bytes[ck.stride..];
         let d = offset_of!(s::sai_route_entry_t, destination);
-        assert_eq!(&r[offset_of!(s::sai_route_entry_t, vr_id)..][..8], &0x3000u64.to_ne_bytes());
-        assert_eq!(&r[d + offset_of!(s::sai_ip_prefix_t, addr)..][..4], &[10, 1, 0, 0]);
-        assert_eq!(&r[d + offset_of!(s::sai_ip_prefix_t, mask)..][..4], &[255, 255, 0, 0]);
+        assert_eq!(
+            &r[offset_of!(s::sai_route_entry_t, vr_id)..][..8],
+            &0x3000u64.to_ne_bytes()
+        );
+        assert_eq!(
+            &r[d + offset_of!(s::sai_ip_prefix_t, addr)..][..4],
+            &[10, 1, 0, 0]
+        );
+        assert_eq!(
+            &r[d + offset_of!(s::sai_ip_prefix_t, mask)..][..4],
+            &[255, 255, 0, 0]
+        );
         assert_eq!(plural("route_entry"), "route_entries");
         assert_eq!(plural("next_hop"), "next_hops");
     }

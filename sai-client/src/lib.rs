@@ -11,6 +11,7 @@
 #![deny(unsafe_code)]
 
 mod raw;
+pub mod generic;
 
 use std::net::IpAddr;
 use std::path::Path;

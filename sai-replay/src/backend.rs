@@ -99,7 +99,13 @@ impl Backend for LibBackend {
         GetReply {
             status: st,
             values: (0..n)
-                .map(|i| if st == status::SUCCESS { c.value(i) } else { None })
+                .map(|i| {
+                    if st == status::SUCCESS {
+                        c.value(i)
+                    } else {
+                        None
+                    }
+                })
                 .collect(),
             counts: (0..n).map(|i| c.list_count(i)).collect(),
         }

@@ -20,7 +20,10 @@ pub use player::{replay, Options, Problem, ProblemKind, Summary};
 /// recordings presume).
 pub fn bcm56850_profile(lanemap: &std::path::Path) -> Vec<(String, String)> {
     vec![
-        ("SAI_VS_SWITCH_TYPE".into(), "SAI_VS_SWITCH_TYPE_BCM56850".into()),
+        (
+            "SAI_VS_SWITCH_TYPE".into(),
+            "SAI_VS_SWITCH_TYPE_BCM56850".into(),
+        ),
         (
             "SAI_VS_INTERFACE_LANE_MAP_FILE".into(),
             lanemap.display().to_string(),

@@ -63,7 +63,11 @@ fn run<B: Backend>(b: &mut B, args: &Args) -> bool {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let mut profile = args.lanemap.as_deref().map(bcm56850_profile).unwrap_or_default();
+    let mut profile = args
+        .lanemap
+        .as_deref()
+        .map(bcm56850_profile)
+        .unwrap_or_default();
     for kv in &args.profile {
         let Some((k, v)) = kv.split_once('=') else {
             eprintln!("--profile {kv:?}: expected KEY=VALUE");

@@ -11,7 +11,9 @@ use sai_store::{status, Attr, AttrValue, EntryKey, Status};
 
 use crate::backend::{Backend, GetReply};
 use crate::rec::{self, Line, ParseError, RawAttr, RawObject};
-use crate::value::{self, map_oids, parse_entry_key, parse_oid, parse_status, parse_value, status_name};
+use crate::value::{
+    self, map_oids, parse_entry_key, parse_oid, parse_status, parse_value, status_name,
+};
 
 /// Replay options.
 #[derive(Clone, Debug)]
@@ -103,7 +105,12 @@ impl Summary {
     pub fn failed_calls(&self) -> usize {
         self.problems
             .iter()
-            .filter(|p| matches!(p.kind, ProblemKind::Call | ProblemKind::Parse | ProblemKind::UnknownOid))
+            .filter(|p| {
+                matches!(
+                    p.kind,
+                    ProblemKind::Call | ProblemKind::Parse | ProblemKind::UnknownOid
+                )
+            })
             .count()
     }
     pub fn mismatched_gets(&self) -> usize {
@@ -231,7 +238,12 @@ fn parse_problem(line: usize, e: ParseError) -> Problem {
 }
 
 /// Attribute metadata by name, checked against the object type.
-fn attr_meta(info: &ObjectTypeInfo, a: &RawAttr<'_>, i: usize, line: usize) -> Result<&'static AttrMeta, Problem> {
+fn attr_meta(
+    info: &ObjectTypeInfo,
+    a: &RawAttr<'_>,
+    i: usize,
+    line: usize,
+) -> Result<&'static AttrMeta, Problem> {
     match meta::attr_by_name(a.name) {
         Some(m) if m.ot == info.ot => Ok(m),
         Some(_) => Err(Problem {
@@ -307,7 +319,12 @@ impl<'b, B: Backend> Player<'b, B> {
     }
 
     /// Typed, mapped attributes of a line (pointers replaced by our callbacks).
-    fn attrs(&self, info: &ObjectTypeInfo, raw: &[RawAttr<'_>], line: usize) -> Result<Vec<Attr>, Problem> {
+    fn attrs(
+        &self,
+        info: &ObjectTypeInfo,
+        raw: &[RawAttr<'_>],
+        line: usize,
+    ) -> Result<Vec<Attr>, Problem> {
         let mut out = Vec::with_capacity(raw.len());
         for (i, a) in raw.iter().enumerate() {
             let m = attr_meta(info, a, i, line)?;
@@ -396,7 +413,12 @@ impl<'b, B: Backend> Player<'b, B> {
         v
     }
 
-    fn create_one(&mut self, info: &'static ObjectTypeInfo, o: &RawObject<'_>, line: usize) -> LineResult {
+    fn create_one(
+        &mut self,
+        info: &'static ObjectTypeInfo,
+        o: &RawObject<'_>,
+        line: usize,
+    ) -> LineResult {
         let attrs = self.attrs(info, &o.attrs, line)?;
         self.summary.calls += 1;
         if info.ot == sai_headers::ffi::SAI_OBJECT_TYPE_SWITCH {
@@ -424,7 +446,11 @@ impl<'b, B: Backend> Player<'b, B> {
             };
             let st = self.backend.create_entry(k, &attrs);
             if st != status::SUCCESS {
-                return Err(Self::call_problem(line, st, format!("create {}", info.name)));
+                return Err(Self::call_problem(
+                    line,
+                    st,
+                    format!("create {}", info.name),
+                ));
             }
             self.note_created(info.ot, obj, 0);
             return Ok(());
@@ -444,12 +470,21 @@ impl<'b, B: Backend> Player<'b, B> {
         Ok(())
     }
 
-    fn remove_one(&mut self, info: &'static ObjectTypeInfo, o: &RawObject<'_>, line: usize) -> LineResult {
+    fn remove_one(
+        &mut self,
+        info: &'static ObjectTypeInfo,
+        o: &RawObject<'_>,
+        line: usize,
+    ) -> LineResult {
         let (obj, rec) = self.obj(info, o.key, line)?;
         self.summary.calls += 1;
         let st = self.backend.remove(info.ot, &obj);
         if st != status::SUCCESS {
-            return Err(Self::call_problem(line, st, format!("remove {} {}", info.name, o.key)));
+            return Err(Self::call_problem(
+                line,
+                st,
+                format!("remove {} {}", info.name, o.key),
+            ));
         }
         self.note_removed(info.ot, &obj, rec);
         Ok(())
@@ -465,7 +500,10 @@ impl<'b, B: Backend> Player<'b, B> {
             return;
         }
         let created = match obj {
-            ObjRef::Oid(o) => self.rev.get(o).is_some_and(|r| self.created_oid.contains_key(r)),
+            ObjRef::Oid(o) => self
+                .rev
+                .get(o)
+                .is_some_and(|r| self.created_oid.contains_key(r)),
             ObjRef::Entry(k) => self.created_entry.contains_key(k),
         };
         if created || !self.restore_seen.insert((obj.clone(), a.id)) {
@@ -475,19 +513,26 @@ impl<'b, B: Backend> Player<'b, B> {
         for _ in 0..2 {
             let r = self.backend.get(ot, obj, std::slice::from_ref(&req));
             if r.status == status::BUFFER_OVERFLOW {
-                if let Some(v) = r.counts[0].and_then(|n| sai_client::generic::grown(&req.value, n)) {
+                if let Some(v) = r.counts[0].and_then(|n| sai_client::generic::grown(&req.value, n))
+                {
                     req.value = v;
                     continue;
                 }
             }
             if let (status::SUCCESS, Some(Some(v))) = (r.status, r.values.first()) {
-                self.restore.push((ot, obj.clone(), Attr::new(a.id, v.clone())));
+                self.restore
+                    .push((ot, obj.clone(), Attr::new(a.id, v.clone())));
             }
             return;
         }
     }
 
-    fn set_one(&mut self, info: &'static ObjectTypeInfo, o: &RawObject<'_>, line: usize) -> LineResult {
+    fn set_one(
+        &mut self,
+        info: &'static ObjectTypeInfo,
+        o: &RawObject<'_>,
+        line: usize,
+    ) -> LineResult {
         let (obj, _) = self.obj(info, o.key, line)?;
         let attrs = self.attrs(info, &o.attrs, line)?;
         for a in &attrs {
@@ -496,13 +541,22 @@ impl<'b, B: Backend> Player<'b, B> {
             let st = self.backend.set(info.ot, &obj, a);
             if st != status::SUCCESS {
                 let name = meta::attr(info.ot, a.id).map_or("?", |m| m.name);
-                return Err(Self::call_problem(line, st, format!("set {} {} {name}", info.name, o.key)));
+                return Err(Self::call_problem(
+                    line,
+                    st,
+                    format!("set {} {} {name}", info.name, o.key),
+                ));
             }
         }
         Ok(())
     }
 
-    fn get_one(&mut self, info: &'static ObjectTypeInfo, o: &RawObject<'_>, line: usize) -> LineResult {
+    fn get_one(
+        &mut self,
+        info: &'static ObjectTypeInfo,
+        o: &RawObject<'_>,
+        line: usize,
+    ) -> LineResult {
         let (obj, _) = self.obj(info, o.key, line)?;
         let mut req = Vec::with_capacity(o.attrs.len());
         let mut metas = Vec::with_capacity(o.attrs.len());
@@ -569,12 +623,19 @@ impl<'b, B: Backend> Player<'b, B> {
         if want != status::SUCCESS {
             return Ok(());
         }
-        let info = meta::object_type(p.ot).ok_or_else(|| Self::mismatch(line, value::INVALID_OBJECT_TYPE, "bad object type".into()))?;
+        let info = meta::object_type(p.ot).ok_or_else(|| {
+            Self::mismatch(line, value::INVALID_OBJECT_TYPE, "bad object type".into())
+        })?;
         if attrs.len() != p.metas.len() {
             return Err(Self::mismatch(
                 line,
                 value::INVALID_PARAMETER,
-                format!("answer has {} attributes, the get at line {} asked {}", attrs.len(), p.line, p.metas.len()),
+                format!(
+                    "answer has {} attributes, the get at line {} asked {}",
+                    attrs.len(),
+                    p.line,
+                    p.metas.len()
+                ),
             ));
         }
         for (i, a) in attrs.iter().enumerate() {
@@ -583,12 +644,19 @@ impl<'b, B: Backend> Player<'b, B> {
                 return Err(Self::mismatch(
                     line,
                     value::INVALID_PARAMETER,
-                    format!("answer attribute {i} is {}, the get asked {}", m.name, p.metas[i].name),
+                    format!(
+                        "answer attribute {i} is {}, the get asked {}",
+                        m.name, p.metas[i].name
+                    ),
                 ));
             }
             let rec = parse_value(m, a.value, i).map_err(|e| parse_problem(line, e))?;
             let Some(got) = p.reply.values.get(i).cloned().flatten() else {
-                return Err(Self::mismatch(line, got, format!("{}: the library returned no readable value", m.name)));
+                return Err(Self::mismatch(
+                    line,
+                    got,
+                    format!("{}: the library returned no readable value", m.name),
+                ));
             };
             if let (Some(rc), Some(gc)) = (rec.list_len(), got.list_len()) {
                 if rc != gc {
@@ -606,7 +674,12 @@ impl<'b, B: Backend> Player<'b, B> {
                     return Err(Self::mismatch(
                         line,
                         status::SUCCESS,
-                        format!("{}: library gave {} object ids, recording {}", m.name, g.len(), r.len()),
+                        format!(
+                            "{}: library gave {} object ids, recording {}",
+                            m.name,
+                            g.len(),
+                            r.len()
+                        ),
                     ));
                 }
                 for (k, (ro, lo)) in r.iter().zip(&g).enumerate() {
@@ -660,7 +733,13 @@ impl<'b, B: Backend> Player<'b, B> {
         }
     }
 
-    fn bulk(&mut self, op: char, info: &'static ObjectTypeInfo, objs: &[RawObject<'_>], line: usize) -> LineResult {
+    fn bulk(
+        &mut self,
+        op: char,
+        info: &'static ObjectTypeInfo,
+        objs: &[RawObject<'_>],
+        line: usize,
+    ) -> LineResult {
         match op {
             'C' => {
                 let mut attrs = Vec::with_capacity(objs.len());
@@ -685,7 +764,10 @@ impl<'b, B: Backend> Player<'b, B> {
                 let krefs: Vec<&EntryKey> = keys.iter().collect();
                 self.summary.calls += 1;
                 self.summary.bulk_objects += u64::try_from(objs.len()).unwrap_or(0);
-                if let Some(r) = self.backend.bulk_create(info.ot, self.switch_lib, &krefs, &attrs) {
+                if let Some(r) = self
+                    .backend
+                    .bulk_create(info.ot, self.switch_lib, &krefs, &attrs)
+                {
                     for (i, st) in r.statuses.iter().enumerate().take(objs.len()) {
                         if *st == status::SUCCESS {
                             if info.is_non_object_id {
@@ -697,7 +779,14 @@ impl<'b, B: Backend> Player<'b, B> {
                             }
                         }
                     }
-                    return self.bulk_statuses(&r.statuses, r.status, objs.len(), "bulk create", info, line);
+                    return self.bulk_statuses(
+                        &r.statuses,
+                        r.status,
+                        objs.len(),
+                        "bulk create",
+                        info,
+                        line,
+                    );
                 }
                 // no bulk method: one call per object
                 let mut st = Vec::with_capacity(objs.len());
@@ -733,7 +822,14 @@ impl<'b, B: Backend> Player<'b, B> {
                 let st = match self.backend.bulk_remove(info.ot, &objs_only) {
                     Some(r) => {
                         if r.statuses.len() != objs.len() {
-                            return self.bulk_statuses(&r.statuses, r.status, objs.len(), "bulk remove", info, line);
+                            return self.bulk_statuses(
+                                &r.statuses,
+                                r.status,
+                                objs.len(),
+                                "bulk remove",
+                                info,
+                                line,
+                            );
                         }
                         r.statuses
                     }
@@ -774,7 +870,14 @@ impl<'b, B: Backend> Player<'b, B> {
                             self.backend.get(info.ot, r, &req).status
                         })
                         .collect();
-                    return self.bulk_statuses(&st, status::SUCCESS, st.len(), "bulk get", info, line);
+                    return self.bulk_statuses(
+                        &st,
+                        status::SUCCESS,
+                        st.len(),
+                        "bulk get",
+                        info,
+                        line,
+                    );
                 }
                 for (r, a) in refs.iter().zip(&attrs) {
                     self.capture(info.ot, r, a);
@@ -782,7 +885,14 @@ impl<'b, B: Backend> Player<'b, B> {
                 let st = match self.backend.bulk_set(info.ot, &refs, &attrs) {
                     Some(r) => {
                         if r.statuses.len() != refs.len() {
-                            return self.bulk_statuses(&r.statuses, r.status, refs.len(), "bulk set", info, line);
+                            return self.bulk_statuses(
+                                &r.statuses,
+                                r.status,
+                                refs.len(),
+                                "bulk set",
+                                info,
+                                line,
+                            );
                         }
                         r.statuses
                     }
@@ -801,19 +911,43 @@ impl<'b, B: Backend> Player<'b, B> {
         }
     }
 
-    fn bulk_statuses(&self, st: &[Status], overall: Status, n: usize, what: &str, info: &ObjectTypeInfo, line: usize) -> LineResult {
+    fn bulk_statuses(
+        &self,
+        st: &[Status],
+        overall: Status,
+        n: usize,
+        what: &str,
+        info: &ObjectTypeInfo,
+        line: usize,
+    ) -> LineResult {
         if st.len() != n {
             return Err(Self::call_problem(
                 line,
-                if overall == status::SUCCESS { status::FAILURE } else { overall },
-                format!("{what} {}: {} statuses for {n} objects", info.name, st.len()),
+                if overall == status::SUCCESS {
+                    status::FAILURE
+                } else {
+                    overall
+                },
+                format!(
+                    "{what} {}: {} statuses for {n} objects",
+                    info.name,
+                    st.len()
+                ),
             ));
         }
         if let Some((i, s)) = st.iter().enumerate().find(|(_, s)| **s != status::SUCCESS) {
-            return Err(Self::call_problem(line, *s, format!("{what} {} object {i}", info.name)));
+            return Err(Self::call_problem(
+                line,
+                *s,
+                format!("{what} {} object {i}", info.name),
+            ));
         }
         if overall != status::SUCCESS {
-            return Err(Self::call_problem(line, overall, format!("{what} {}", info.name)));
+            return Err(Self::call_problem(
+                line,
+                overall,
+                format!("{what} {}", info.name),
+            ));
         }
         Ok(())
     }
@@ -824,12 +958,20 @@ impl<'b, B: Backend> Player<'b, B> {
             *self.summary.lines_by_kind.entry(c).or_insert(0) += 1;
         }
         // a get answered by anything but the next `G`
-        if self.pending.is_some() && !matches!(l, Line::GetResponse { .. } | Line::Notification { .. } | Line::Comment | Line::Empty) {
+        if self.pending.is_some()
+            && !matches!(
+                l,
+                Line::GetResponse { .. } | Line::Notification { .. } | Line::Comment | Line::Empty
+            )
+        {
             let p = self.pending.take();
             return Err(Self::mismatch(
                 no,
                 value::INVALID_PARAMETER,
-                format!("the get at line {} has no 'G' answer", p.map_or(0, |p| p.line)),
+                format!(
+                    "the get at line {} has no 'G' answer",
+                    p.map_or(0, |p| p.line)
+                ),
             ));
         }
         match l {
@@ -942,14 +1084,19 @@ impl<'b, B: Backend> Player<'b, B> {
                     line: 0,
                     kind: ProblemKind::Cleanup,
                     status: status::NOT_IMPLEMENTED,
-                    msg: "leak check impossible: sai_get_object_count answered for no object type".into(),
+                    msg: "leak check impossible: sai_get_object_count answered for no object type"
+                        .into(),
                 });
             }
             let now = self.snapshot_counts();
             let before: HashMap<u32, u32> = self.baseline.iter().copied().collect();
             for (ot, n) in now {
                 let removed = self.removed_defaults.get(&ot).copied().unwrap_or(0);
-                let expect = before.get(&ot).copied().unwrap_or(0).saturating_sub(removed);
+                let expect = before
+                    .get(&ot)
+                    .copied()
+                    .unwrap_or(0)
+                    .saturating_sub(removed);
                 if n != expect {
                     let name = meta::object_type(ot).map_or("?", |i| i.name);
                     problems.push(Problem {
@@ -963,9 +1110,10 @@ impl<'b, B: Backend> Player<'b, B> {
                     });
                 }
             }
-            let st = self
-                .backend
-                .remove(sai_headers::ffi::SAI_OBJECT_TYPE_SWITCH, &ObjRef::Oid(self.switch_lib));
+            let st = self.backend.remove(
+                sai_headers::ffi::SAI_OBJECT_TYPE_SWITCH,
+                &ObjRef::Oid(self.switch_lib),
+            );
             if st != status::SUCCESS {
                 problems.push(Problem {
                     line: 0,
@@ -982,7 +1130,10 @@ impl<'b, B: Backend> Player<'b, B> {
                                 line: 0,
                                 kind: ProblemKind::Cleanup,
                                 status: status::FAILURE,
-                                msg: format!("after remove_switch: {} {} objects left", n, info.name),
+                                msg: format!(
+                                    "after remove_switch: {} {} objects left",
+                                    n, info.name
+                                ),
                             });
                         }
                     }

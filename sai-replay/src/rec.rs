@@ -66,10 +66,7 @@ pub enum Line<'a> {
         attrs: Vec<RawAttr<'a>>,
     },
     /// `a`: INIT_VIEW / APPLY_VIEW / ... (and `A`, its answer, with `answer = true`).
-    Notify {
-        what: &'a str,
-        answer: bool,
-    },
+    Notify { what: &'a str, answer: bool },
     /// `n`: a notification from the switch (name).
     Notification { name: &'a str },
     /// `q` / `Q`: a query and its answer (not replayed, as saiplayer).
@@ -128,7 +125,9 @@ pub fn parse_line(line: &str) -> Result<Line<'_>, ParseError> {
     let bad = |m: &str| ParseError::new(crate::value::INVALID_PARAMETER, m.to_string());
     let mut opc = op.chars();
     let (Some(c), None) = (opc.next(), opc.next()) else {
-        return Err(bad(&format!("no operation field (TIMESTAMP|OP|...): {op:?}")));
+        return Err(bad(&format!(
+            "no operation field (TIMESTAMP|OP|...): {op:?}"
+        )));
     };
     let rest = &fields[2..];
     match c {
@@ -218,12 +217,17 @@ mod tests {
 
     #[test]
     fn single_and_bulk_lines() {
-        let l = parse_line("2017|c|SAI_OBJECT_TYPE_SWITCH:oid:0x21000000000000|SAI_SWITCH_ATTR_INIT_SWITCH=true")
-            .unwrap();
+        let l = parse_line(
+            "2017|c|SAI_OBJECT_TYPE_SWITCH:oid:0x21000000000000|SAI_SWITCH_ATTR_INIT_SWITCH=true",
+        )
+        .unwrap();
         let Line::Single { op, ot, obj } = l else {
             panic!("{l:?}")
         };
-        assert_eq!((op, ot, obj.key), ('c', "SAI_OBJECT_TYPE_SWITCH", "oid:0x21000000000000"));
+        assert_eq!(
+            (op, ot, obj.key),
+            ('c', "SAI_OBJECT_TYPE_SWITCH", "oid:0x21000000000000")
+        );
         assert_eq!(obj.attrs[0].name, "SAI_SWITCH_ATTR_INIT_SWITCH");
         assert_eq!(obj.attrs[0].value, "true");
 
@@ -236,9 +240,7 @@ mod tests {
         assert_eq!(objs[0].attrs.len(), 2);
         assert_eq!(objs[1].key, r#"{"dest":"41.0.0.1/10"}"#);
         let l = parse_line(r#"t|R|SAI_OBJECT_TYPE_ROUTE_ENTRY||{"a":1}||{"b":2}"#).unwrap();
-        let Line::Bulk { objs, .. } = l else {
-            panic!()
-        };
+        let Line::Bulk { objs, .. } = l else { panic!() };
         assert_eq!(objs.len(), 2);
         assert!(objs[1].attrs.is_empty());
     }
@@ -257,7 +259,10 @@ mod tests {
         assert_eq!(parse_line("").unwrap(), Line::Empty);
         assert!(matches!(
             parse_line("t|G|SAI_STATUS_SUCCESS|X=1").unwrap(),
-            Line::GetResponse { status: "SAI_STATUS_SUCCESS", .. }
+            Line::GetResponse {
+                status: "SAI_STATUS_SUCCESS",
+                ..
+            }
         ));
         assert!(parse_line("t|x|foo").is_err());
         assert!(parse_line("no fields").is_err());
@@ -266,7 +271,9 @@ mod tests {
         assert!(parse_line("t|C|SAI_OBJECT_TYPE_ROUTE_ENTRY").is_err());
         assert!(parse_line("t|C|SAI_OBJECT_TYPE_ROUTE_ENTRY|x").is_err());
         assert!(parse_line("t|@|soon").is_err());
-        let Line::Single { obj, .. } = parse_line("t|c|SAI_OBJECT_TYPE_LAG:oid:0x20000000005b0|NULL=NULL").unwrap() else {
+        let Line::Single { obj, .. } =
+            parse_line("t|c|SAI_OBJECT_TYPE_LAG:oid:0x20000000005b0|NULL=NULL").unwrap()
+        else {
             panic!()
         };
         assert!(obj.attrs.is_empty());

@@ -100,9 +100,9 @@ pub fn parse_prefix(s: &str) -> Option<IpPrefix> {
     let addr: IpAddr = a.parse().ok()?;
     let len: u32 = l.parse().ok()?;
     let mask = match addr {
-        IpAddr::V4(_) if len <= 32 => IpAddr::V4(Ipv4Addr::from(
-            u32::MAX.checked_shl(32 - len).unwrap_or(0),
-        )),
+        IpAddr::V4(_) if len <= 32 => {
+            IpAddr::V4(Ipv4Addr::from(u32::MAX.checked_shl(32 - len).unwrap_or(0)))
+        }
         IpAddr::V6(_) if len <= 128 => IpAddr::V6(Ipv6Addr::from(
             u128::MAX.checked_shl(128 - len).unwrap_or(0),
         )),
@@ -215,9 +215,7 @@ fn acl_data(t: T, e: Option<&EnumInfo>, s: &str, is_mask: bool) -> Result<AclDat
         AclFieldDataIpv4 | AclActionDataIpv4 => AclData::Ipv4(ip4(s).ok_or_else(bad)?),
         AclFieldDataIpv6 | AclActionDataIpv6 => AclData::Ipv6(ip6(s).ok_or_else(bad)?),
         AclActionDataIpAddress => AclData::IpAddr(s.parse().map_err(|_| bad())?),
-        AclFieldDataObjectId | AclActionDataObjectId => {
-            AclData::Oid(parse_oid(s).ok_or_else(bad)?)
-        }
+        AclFieldDataObjectId | AclActionDataObjectId => AclData::Oid(parse_oid(s).ok_or_else(bad)?),
         AclFieldDataObjectList | AclActionDataObjectList => AclData::OidList(oid_list(s)?),
         AclFieldDataU8List => AclData::U8List(parse_list(s, int)?),
         _ => return Err(format!("ACL data type {} is not supported", t.c_name())),
@@ -517,7 +515,13 @@ fn key_member(km: &KeyMember, v: &Json) -> Result<AttrValue, String> {
         });
     }
     let s = json_str(v).ok_or_else(|| format!("key member {} is not a string", km.name))?;
-    let bad = || format!("key member {}={s:?}: not a valid {}", km.name, km.value_type.c_name());
+    let bad = || {
+        format!(
+            "key member {}={s:?}: not a valid {}",
+            km.name,
+            km.value_type.c_name()
+        )
+    };
     Ok(match km.value_type {
         T::ObjectId => AttrValue::Oid(parse_oid(&s).ok_or_else(bad)?),
         T::Mac => AttrValue::Mac(parse_mac(&s).ok_or_else(bad)?),
@@ -541,7 +545,9 @@ fn key_member(km: &KeyMember, v: &Json) -> Result<AttrValue, String> {
 pub fn parse_entry_key(info: &ObjectTypeInfo, s: &str) -> Result<EntryKey, ParseError> {
     let err = |m: String| ParseError::new(INVALID_PARAMETER, format!("{} key {s}: {m}", info.name));
     let j: Json = serde_json::from_str(s).map_err(|e| err(format!("not JSON: {e}")))?;
-    let obj = j.as_object().ok_or_else(|| err("not a JSON object".into()))?;
+    let obj = j
+        .as_object()
+        .ok_or_else(|| err("not a JSON object".into()))?;
     let mut members = Vec::with_capacity(info.key_members.len());
     for km in info.key_members {
         let names = key_json_names(km.name);
@@ -574,10 +580,20 @@ mod tests {
 
     #[test]
     fn scalars_and_enums() {
-        assert_eq!(v("SAI_SWITCH_ATTR_INIT_SWITCH", "true").unwrap(), AttrValue::Bool(true));
-        assert_eq!(v("SAI_PORT_ATTR_MTU", "9100").unwrap(), AttrValue::U32(9100));
         assert_eq!(
-            v("SAI_ROUTE_ENTRY_ATTR_PACKET_ACTION", "SAI_PACKET_ACTION_FORWARD").unwrap(),
+            v("SAI_SWITCH_ATTR_INIT_SWITCH", "true").unwrap(),
+            AttrValue::Bool(true)
+        );
+        assert_eq!(
+            v("SAI_PORT_ATTR_MTU", "9100").unwrap(),
+            AttrValue::U32(9100)
+        );
+        assert_eq!(
+            v(
+                "SAI_ROUTE_ENTRY_ATTR_PACKET_ACTION",
+                "SAI_PACKET_ACTION_FORWARD"
+            )
+            .unwrap(),
             AttrValue::I32(1)
         );
         assert_eq!(
@@ -597,7 +613,11 @@ mod tests {
         };
         assert_eq!(&c[..10], b"Ethernet0\0");
         assert!(v("SAI_HOSTIF_ATTR_NAME", &"x".repeat(32)).is_err());
-        let e = v("SAI_ROUTE_ENTRY_ATTR_PACKET_ACTION", "SAI_PACKET_ACTION_FLY").unwrap_err();
+        let e = v(
+            "SAI_ROUTE_ENTRY_ATTR_PACKET_ACTION",
+            "SAI_PACKET_ACTION_FLY",
+        )
+        .unwrap_err();
         assert_eq!(e.status, INVALID_ATTR_VALUE_0);
         assert!(v("SAI_PORT_ATTR_MTU", "12x").is_err());
         assert!(v("SAI_PORT_ATTR_ADMIN_STATE", "yes").is_err());
@@ -606,21 +626,32 @@ mod tests {
     #[test]
     fn lists_and_oids() {
         assert_eq!(
-            v("SAI_SWITCH_ATTR_PORT_LIST", "2:oid:0x1000000000002,oid:0x1000000000003").unwrap(),
+            v(
+                "SAI_SWITCH_ATTR_PORT_LIST",
+                "2:oid:0x1000000000002,oid:0x1000000000003"
+            )
+            .unwrap(),
             AttrValue::OidList(vec![0x1000000000002, 0x1000000000003])
         );
         assert_eq!(
             v("SAI_SWITCH_ATTR_PORT_LIST", "3:null").unwrap(),
             AttrValue::OidList(vec![0; 3])
         );
-        assert_eq!(v("SAI_SWITCH_ATTR_PORT_LIST", "0:null").unwrap(), AttrValue::OidList(vec![]));
+        assert_eq!(
+            v("SAI_SWITCH_ATTR_PORT_LIST", "0:null").unwrap(),
+            AttrValue::OidList(vec![])
+        );
         assert!(v("SAI_SWITCH_ATTR_PORT_LIST", "3:oid:0x1").is_err());
         assert_eq!(
             v("SAI_PORT_ATTR_HW_LANE_LIST", "4:29,30,31,32").unwrap(),
             AttrValue::U32List(vec![29, 30, 31, 32])
         );
         assert_eq!(
-            v("SAI_ACL_TABLE_ATTR_ACL_BIND_POINT_TYPE_LIST", "1:SAI_ACL_BIND_POINT_TYPE_PORT").unwrap(),
+            v(
+                "SAI_ACL_TABLE_ATTR_ACL_BIND_POINT_TYPE_LIST",
+                "1:SAI_ACL_BIND_POINT_TYPE_PORT"
+            )
+            .unwrap(),
             AttrValue::I32List(vec![0])
         );
         let mut x = AttrValue::OidList(vec![1, 2]);
@@ -642,7 +673,11 @@ mod tests {
             }
         );
         assert_eq!(
-            v("SAI_ACL_ENTRY_ATTR_FIELD_SRC_IP", "10.0.0.1&mask:255.255.255.0").unwrap(),
+            v(
+                "SAI_ACL_ENTRY_ATTR_FIELD_SRC_IP",
+                "10.0.0.1&mask:255.255.255.0"
+            )
+            .unwrap(),
             AttrValue::AclField {
                 enable: true,
                 data: AclData::Ipv4([10, 0, 0, 1]),
@@ -650,7 +685,11 @@ mod tests {
             }
         );
         assert_eq!(
-            v("SAI_ACL_ENTRY_ATTR_ACTION_SET_PACKET_COLOR", "SAI_PACKET_COLOR_YELLOW").unwrap(),
+            v(
+                "SAI_ACL_ENTRY_ATTR_ACTION_SET_PACKET_COLOR",
+                "SAI_PACKET_COLOR_YELLOW"
+            )
+            .unwrap(),
             AttrValue::AclAction {
                 enable: true,
                 param: AclData::I32(1)
@@ -684,7 +723,9 @@ mod tests {
         )
         .unwrap();
         assert!(k.members.contains(&AttrValue::Oid(0x3000000000022)));
-        assert!(k.members.contains(&AttrValue::IpPrefix(parse_prefix("10.0.0.0/24").unwrap())));
+        assert!(k
+            .members
+            .contains(&AttrValue::IpPrefix(parse_prefix("10.0.0.0/24").unwrap())));
         assert!(parse_entry_key(info, r#"{"dest":"10.0.0.0/24"}"#).is_err());
         let info = meta::object_type_by_name("SAI_OBJECT_TYPE_NEIGHBOR_ENTRY").unwrap();
         parse_entry_key(
@@ -693,7 +734,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(parse_status("SAI_STATUS_SUCCESS"), Some(0));
-        assert_eq!(parse_status("SAI_STATUS_INVALID_ATTRIBUTE_0+3"), Some(-0x10003));
+        assert_eq!(
+            parse_status("SAI_STATUS_INVALID_ATTRIBUTE_0+3"),
+            Some(-0x10003)
+        );
         assert_eq!(parse_status("SAI_STATUS_NOPE"), None);
     }
 }

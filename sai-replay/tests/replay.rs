@@ -10,7 +10,9 @@ use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use sai_replay::backend::Backend;
 use sai_replay::player::Player;
-use sai_replay::{bcm56850_profile, replay, LibBackend, Options, ProblemKind, StoreBackend, Summary};
+use sai_replay::{
+    bcm56850_profile, replay, LibBackend, Options, ProblemKind, StoreBackend, Summary,
+};
 use sai_store::{status, Attr, AttrValue};
 
 fn recordings_dir() -> Option<PathBuf> {
@@ -24,7 +26,10 @@ fn recordings_dir() -> Option<PathBuf> {
 fn profile() -> Vec<(String, String)> {
     match recordings_dir() {
         Some(d) => bcm56850_profile(&d.join("lanemap.ini")),
-        None => vec![("SAI_VS_SWITCH_TYPE".into(), "SAI_VS_SWITCH_TYPE_BCM56850".into())],
+        None => vec![(
+            "SAI_VS_SWITCH_TYPE".into(),
+            "SAI_VS_SWITCH_TYPE_BCM56850".into(),
+        )],
     }
 }
 
@@ -62,7 +67,12 @@ fn assert_clean(name: &str, s: &Summary) {
     println!("== {name}\n{}", s.report());
     assert_eq!(s.stopped_at, None, "{name}: stopped early\n{}", s.report());
     assert_eq!(s.failed_calls(), 0, "{name}: failed calls\n{}", s.report());
-    assert_eq!(s.mismatched_gets(), 0, "{name}: mismatched gets\n{}", s.report());
+    assert_eq!(
+        s.mismatched_gets(),
+        0,
+        "{name}: mismatched gets\n{}",
+        s.report()
+    );
     assert_eq!(
         s.count(ProblemKind::Cleanup),
         0,
@@ -98,8 +108,15 @@ fn replays_every_recording_without_failures_or_leaks() {
         total_gets += s.gets_checked;
         if f.file_name().is_some_and(|n| n == "full.rec") {
             // vslib's BCM56850 model: 1481 objects after switch creation (syncd-notes.md)
-            assert_eq!(s.baseline_objects, 1481, "default objects after create_switch");
-            assert!(s.gets_checked > 2000 && s.discovered > 1000, "{}", s.report());
+            assert_eq!(
+                s.baseline_objects, 1481,
+                "default objects after create_switch"
+            );
+            assert!(
+                s.gets_checked > 2000 && s.discovered > 1000,
+                "{}",
+                s.report()
+            );
             println!(
                 "full.rec: {} calls in {:.3} s = {:.0} calls/s",
                 s.calls,
@@ -197,7 +214,10 @@ fn check_corrupted<B: Backend>(b: &mut B, what: &str) {
     assert_eq!(got, expected(removed_status), "{}", s.report());
     assert_eq!(s.stopped_at, None);
     assert_eq!(s.gets_checked, 1);
-    assert_eq!(s.cleaned_up, 1, "the VR of line 14 is removed by the cleanup");
+    assert_eq!(
+        s.cleaned_up, 1,
+        "the VR of line 14 is removed by the cleanup"
+    );
     assert_eq!(s.markers.len(), 2);
 }
 
@@ -253,7 +273,8 @@ t|c|SAI_OBJECT_TYPE_VIRTUAL_ROUTER:oid:0x3000000000004|NULL=NULL
         .collect();
     assert_eq!(leaks.len(), 1, "{}", p.summary.report());
     assert!(
-        leaks[0].msg.contains("SAI_OBJECT_TYPE_VIRTUAL_ROUTER") && leaks[0].msg.contains("library has 2, expected 1"),
+        leaks[0].msg.contains("SAI_OBJECT_TYPE_VIRTUAL_ROUTER")
+            && leaks[0].msg.contains("library has 2, expected 1"),
         "{}",
         leaks[0].msg
     );
