@@ -51,3 +51,18 @@ pub fn counters() -> (u64, u64) {
         NOT_IMPLEMENTED.load(Ordering::Relaxed),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_becomes_failure_and_is_counted() {
+        let before = counters().0;
+        let st = run("test.panic", || panic!("boom"));
+        assert_eq!(st, SAI_STATUS_FAILURE);
+        assert!(counters().0 > before);
+        assert_eq!(run("test.ok", || 0), 0);
+        assert_eq!(run_or("test.value", 7u32, || panic!("boom")), 7);
+    }
+}
