@@ -291,6 +291,9 @@ impl<B: PacketBuf, C: Clock> Worker<B, C> {
         }
         if rx.len() <= FRAME_SIZE {
             core::mem::swap(&mut self.pkts, rx);
+            // Room for engine-made copies without reallocating mid-batch (a no-op once both
+            // vectors have grown; the caller's vector and ours trade places every call).
+            self.pkts.reserve(MAX_BATCH_PKTS - self.pkts.len());
             self.run_batch(&ifs, now_ns, out);
             // Hand the (now empty) vector back, keeping capacity on both sides.
             core::mem::swap(&mut self.pkts, rx);
@@ -359,9 +362,16 @@ impl<B: PacketBuf, C: Clock> Worker<B, C> {
                         .leave(if terminal { None } else { Some(&*nexts) });
                 }
                 if !terminal {
-                    for (&pi, &nx) in chunk.iter().zip(nexts.iter()) {
-                        self.pending[nx.index()].push(pi);
-                        self.pending_mask |= 1 << nx.index();
+                    // Common case: the whole frame goes to one next node (one copy).
+                    let first = nexts[0];
+                    if nexts.iter().all(|&n| n == first) {
+                        self.pending[first.index()].extend_from_slice(chunk);
+                        self.pending_mask |= 1 << first.index();
+                    } else {
+                        for (&pi, &nx) in chunk.iter().zip(nexts.iter()) {
+                            self.pending[nx.index()].push(pi);
+                            self.pending_mask |= 1 << nx.index();
+                        }
                     }
                 }
                 for &(pi, nx) in &self.spawned {

@@ -175,12 +175,18 @@ fn rig_with(cfg: WorkerConfig) -> Rig {
     let l62 = fwd(&mut fib, &[a62]);
     let l63 = fwd(&mut fib, &[a63]);
     let ldown = fwd(&mut fib, &[a3down]);
+    let a64 = adj(&mut fib, 2, 1500, l2(H4, R2, 0x86dd));
+    let ecmp6 = fwd(&mut fib, &[a62, a64]);
+    let mut tagged = l2(H1, R1, 0x8100);
+    tagged.extend([0x00, 100, 0x08, 0x00]);
+    let a5 = adj(&mut fib, 5, 1500, tagged);
+    let l5 = fwd(&mut fib, &[a5]);
     for (p, len, lb) in [
         ("10.0.1.1", 32, local),
         ("10.0.2.1", 32, local),
         ("10.0.5.1", 32, local),
         ("10.0.1.99", 32, l1),
-        ("10.0.5.99", 32, l1),
+        ("10.0.5.99", 32, l5),
         ("10.0.2.0", 24, glean2),
         ("10.2.0.0", 16, l2_),
         ("10.3.0.0", 16, l3),
@@ -198,6 +204,7 @@ fn rig_with(cfg: WorkerConfig) -> Rig {
         ("2001:db8:2::", 64, glean2),
         ("2001:db8:99::", 48, l62),
         ("2001:db8:98::", 48, l63),
+        ("2001:db8:97::", 48, ecmp6),
     ] {
         fib.route6_add(0, v6(p), len, lb).unwrap();
     }
@@ -816,4 +823,76 @@ fn table_updates_are_seen_by_the_next_batch() {
     r.fib.route4_del(0, v4("10.2.0.0"), 16).unwrap();
     r.send(1, &[&hex(V4_IN)]);
     assert_eq!(r.only_drop(), "ip4-lookup/no_route");
+}
+
+#[test]
+fn ip4_forward_out_of_vlan_subinterface_is_tagged() {
+    let mut r = rig();
+    let mut p = hex(V4_IN);
+    p[14 + 16..14 + 20].copy_from_slice(&[10, 0, 5, 99]);
+    p[24] = 0;
+    p[25] = 0;
+    let c = fwd_engine::wire::checksum::checksum(&p[14..34]);
+    p[24..26].copy_from_slice(&c.to_be_bytes());
+    r.send(
+        2,
+        &[&{
+            let mut q = p.clone();
+            q[0..6].copy_from_slice(&R2.0);
+            q
+        }],
+    );
+    // Out of port 1 (the parent of sub-interface 5) with tag 100 and TTL 63.
+    let o = r.only_tx(1);
+    let mut want = l2(H1, R1, 0x8100);
+    want.extend([0x00, 100, 0x08, 0x00]);
+    let mut ip = p[14..].to_vec();
+    ip[8] = 63;
+    let c = u16::from_be_bytes([ip[10], ip[11]]);
+    let c = fwd_engine::wire::checksum::update16(c, 0x4011, 0x3f11);
+    ip[10..12].copy_from_slice(&c.to_be_bytes());
+    want.extend(ip);
+    assert_eq!(o, want);
+    assert_eq!(r.out.tx[1][0].meta().tx_sw_if_index, 5);
+}
+
+#[test]
+fn ip6_ecmp_is_stable_per_flow_and_spreads() {
+    let mut r = rig();
+    let mut seen = std::collections::HashSet::new();
+    for sport in 0u16..32 {
+        let mut p = hex(V6_IN);
+        p[14 + 24 + 5] = 0x97; // 2001:db8:97::5
+        p[54..56].copy_from_slice(&sport.to_be_bytes());
+        r.send(1, &[&p]);
+        let a = r.only_tx(2);
+        r.send(1, &[&p]);
+        assert_eq!(r.only_tx(2), a);
+        // Hop limit decremented, nothing else changed but the L2 header.
+        assert_eq!(a[14 + 7], 63);
+        assert_eq!(&a[14 + 8..], &p[14 + 8..]);
+        seen.insert(a[..6].to_vec());
+    }
+    assert_eq!(seen.len(), 2);
+}
+
+#[test]
+fn interface_table_errors_are_precise() {
+    let (mut w, _r) = interfaces();
+    let mut s = Interface::port(7, R1);
+    s.parent = Some((1, 100));
+    assert_eq!(
+        w.upsert(s.clone()),
+        Err(fwd_engine::interface::IfError::BadParent(1))
+    );
+    w.upsert(Interface::port(1, R1)).unwrap();
+    s.parent = Some((1, 0));
+    assert_eq!(
+        w.upsert(s.clone()),
+        Err(fwd_engine::interface::IfError::BadVlan(0))
+    );
+    assert_eq!(
+        w.upsert(Interface::port(5000, R1)),
+        Err(fwd_engine::interface::IfError::IndexTooLarge(5000))
+    );
 }

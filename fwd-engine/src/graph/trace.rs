@@ -82,9 +82,8 @@ impl TraceBuffer {
     /// Mark the packets to trace at the start of a batch; true when any packet is traced.
     pub(crate) fn mark<B: PacketBuf>(&mut self, pkts: &mut [B]) -> bool {
         if self.remaining == 0 {
-            for p in pkts.iter_mut() {
-                p.meta_mut().trace = 0;
-            }
+            // Trace ids are only read when this returns true, and then every packet of the
+            // batch has been (re)marked below: stale ids in recycled buffers are harmless.
             return false;
         }
         for p in pkts.iter_mut() {

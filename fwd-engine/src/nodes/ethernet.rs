@@ -3,6 +3,7 @@
 
 use crate::buffer::{PacketBuf, FLAG_IP4_CSUM_GOOD};
 use crate::graph::{ErrorDesc, NodeId, NodeReg};
+use crate::interface::{IfTable, Interface};
 use crate::wire::ethernet::{EtherType, Frame, VlanTag, HEADER_LEN, TAG_LEN};
 use crate::worker::Ctx;
 
@@ -48,8 +49,10 @@ pub const REG: NodeReg = NodeReg {
 const NODE: NodeId = NodeId::EthernetInput;
 
 pub(crate) fn run<B: PacketBuf>(ctx: &mut Ctx<'_, '_, B>, frame: &[u16], nexts: &mut [NodeId]) {
+    // Frames usually come from one port: remember the last (port, vlan) -> interface mapping.
+    let mut last: Option<(u32, u16, &Interface)> = None;
     for (nx, &i) in nexts.iter_mut().zip(frame) {
-        *nx = match one(ctx, i) {
+        *nx = match one(ctx, i, &mut last) {
             Ok(n) => n,
             Err(code) => ctx.drop_with(i, NODE, code),
         };
@@ -57,8 +60,12 @@ pub(crate) fn run<B: PacketBuf>(ctx: &mut Ctx<'_, '_, B>, frame: &[u16], nexts: 
 }
 
 #[inline(always)]
-fn one<B: PacketBuf>(ctx: &mut Ctx<'_, '_, B>, i: u16) -> Result<NodeId, u16> {
-    let ifs = ctx.ifs;
+fn one<'a, B: PacketBuf>(
+    ctx: &mut Ctx<'a, '_, B>,
+    i: u16,
+    last: &mut Option<(u32, u16, &'a Interface)>,
+) -> Result<NodeId, u16> {
+    let ifs: &'a IfTable = ctx.ifs;
     let b = &mut ctx.pkts[usize::from(i)];
     let f = Frame::new_checked(b.data()).map_err(|_| e::TOO_SHORT)?;
     let mut et = f.ethertype();
@@ -74,13 +81,21 @@ fn one<B: PacketBuf>(ctx: &mut Ctx<'_, '_, B>, i: u16) -> Result<NodeId, u16> {
         }
     }
     let port = b.meta().rx_port;
-    let sw = if vlan == 0 {
-        // Untagged, or priority-tagged (VLAN 0): the port itself.
-        port
-    } else {
-        ifs.sub_if(port, vlan).ok_or(e::UNKNOWN_VLAN)?
+    let intf = match *last {
+        Some((p, v, intf)) if p == port && v == vlan => intf,
+        _ => {
+            let sw = if vlan == 0 {
+                // Untagged, or priority-tagged (VLAN 0): the port itself.
+                port
+            } else {
+                ifs.sub_if(port, vlan).ok_or(e::UNKNOWN_VLAN)?
+            };
+            let intf = ifs.get(sw).ok_or(e::UNKNOWN_INTERFACE)?;
+            *last = Some((port, vlan, intf));
+            intf
+        }
     };
-    let intf = ifs.get(sw).ok_or(e::UNKNOWN_INTERFACE)?;
+    let sw = intf.sw_if_index;
     if !intf.admin_up {
         return Err(e::INTERFACE_DOWN);
     }

@@ -318,7 +318,13 @@ fn rewrite_one<B: PacketBuf>(ctx: &mut Ctx<'_, '_, B>, i: u16) -> Result<NodeId,
     if !b.prepend(rl) {
         return Err(rewrite_err::NO_HEADROOM);
     }
-    b.data_mut()[..rl].copy_from_slice(&adj.rewrite[..rl]);
+    let d = b.data_mut();
+    // Fixed-size copies for the usual header lengths (no memcpy call).
+    match rl {
+        14 => d[..14].copy_from_slice(&adj.rewrite[..14]),
+        18 => d[..18].copy_from_slice(&adj.rewrite[..18]),
+        _ => d[..rl].copy_from_slice(&adj.rewrite[..rl]),
+    }
     b.meta_mut().tx_sw_if_index = adj.sw_if_index;
     Ok(NodeId::InterfaceOutput)
 }
