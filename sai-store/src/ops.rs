@@ -5,7 +5,7 @@ use crate::computed;
 use crate::defaults::Builder;
 use crate::md;
 use crate::oid;
-use crate::store::{Origin, Store, StoredAttr};
+use crate::store::{EKey, Origin, Store, StoredAttr};
 use crate::value::{status, Attr, AttrValue, EntryKey, Status};
 
 fn stored(attrs: Vec<Attr>) -> Vec<StoredAttr> {
@@ -173,14 +173,14 @@ impl Store {
         self.check_oid(oid::OT_SWITCH, sw_oid)?;
         let sw = oid::switch_index(sw_oid);
         let mut changes = Vec::new();
-        let keys: Vec<EntryKey> = self
+        let keys: Vec<EKey> = self
             .entries
             .keys()
-            .filter(|k| crate::store::entry_switch(k) == sw)
+            .filter(|k| k.switch() == sw)
             .cloned()
             .collect();
         for k in keys {
-            changes.extend(self.erase_entry(&k));
+            changes.extend(self.erase_ekey(&k));
         }
         let mut objs: Vec<(u64, u64)> = self
             .objs
@@ -226,7 +226,7 @@ impl Store {
                 if k.ot != ot {
                     return Err(status::INVALID_PARAMETER);
                 }
-                if !self.entries.contains_key(k) {
+                if !self.entries.contains_key(&EKey::of(k)) {
                     return Err(status::ITEM_NOT_FOUND);
                 }
             }
@@ -254,7 +254,7 @@ impl Store {
         emit: bool,
     ) -> Result<Option<Change>, Status> {
         self.validate_key(&key)?;
-        if self.entries.contains_key(&key) {
+        if self.entries.contains_key(&EKey::of(&key)) {
             return Err(status::ITEM_ALREADY_EXISTS);
         }
         self.validate_create(key.ot, &attrs)?;
@@ -267,11 +267,12 @@ impl Store {
         md::ot_info(key.ot)
             .filter(|i| i.is_non_object_id)
             .ok_or(status::INVALID_OBJECT_TYPE)?;
-        let obj = self.entries.get(key).ok_or(status::ITEM_NOT_FOUND)?;
+        let ek = EKey::of(key);
+        let obj = self.entries.get(&ek).ok_or(status::ITEM_NOT_FOUND)?;
         if obj.refcount > 0 {
             return Err(status::OBJECT_IN_USE);
         }
-        self.erase_entry(key).ok_or(status::ITEM_NOT_FOUND)
+        self.erase_ekey(&ek).ok_or(status::ITEM_NOT_FOUND)
     }
 
     /// Set an attribute the switch itself owns (read-only state such as a port's oper status),
@@ -318,13 +319,13 @@ impl Store {
                 attrs: now,
             });
         }
-        let mut entries: Vec<(&EntryKey, &crate::store::Obj)> = self.entries.iter().collect();
+        let mut entries: Vec<(&EKey, &crate::store::Obj)> = self.entries.iter().collect();
         entries.sort_unstable_by_key(|(_, o)| o.seq);
         creates.extend(deferred);
         for (k, obj) in entries {
             creates.push(Change::Create {
-                ot: k.ot,
-                key: ObjectKey::Entry(k.clone()),
+                ot: k.ot(),
+                key: ObjectKey::Entry(k.to_entry()),
                 attrs: obj.public_attrs(),
             });
         }

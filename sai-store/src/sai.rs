@@ -454,16 +454,16 @@ impl Sai {
         let info = md::ot_info(ot).ok_or(status::INVALID_OBJECT_TYPE)?;
         let sw = oid::switch_index(switch_id);
         if info.is_non_object_id {
-            let mut v: Vec<(u64, &EntryKey)> = st
+            let mut v: Vec<(u64, &crate::store::EKey)> = st
                 .store
                 .entries
                 .iter()
-                .filter(|(k, _)| k.ot == ot && crate::store::entry_switch(k) == sw)
+                .filter(|(k, _)| k.ot() == ot && k.switch() == sw)
                 .map(|(k, o)| (o.seq, k))
                 .collect();
             v.sort_unstable_by_key(|x| x.0);
             Ok(v.into_iter()
-                .map(|(_, k)| ObjectKey::Entry(k.clone()))
+                .map(|(_, k)| ObjectKey::Entry(k.to_entry()))
                 .collect())
         } else {
             Ok(st.store.oids_of_type(sw, ot).map(ObjectKey::Oid).collect())

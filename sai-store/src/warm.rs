@@ -318,7 +318,8 @@ pub(crate) fn encode(s: &Store) -> String {
         enc_attrs(&mut out, obj);
         out.push('\n');
     }
-    for (k, obj) in &s.entries {
+    for (ek, obj) in &s.entries {
+        let k = ek.to_entry();
         let _ = write!(
             out,
             "E {} {} {} {}",
@@ -431,7 +432,7 @@ pub(crate) fn decode(text: &str, cfg: Config) -> Result<Store, String> {
                     .entry((ot, crate::store::entry_family(&key)))
                     .or_insert(0) += 1;
                 s.entries.insert(
-                    key,
+                    crate::store::EKey::from_owned(key),
                     Obj {
                         attrs,
                         refcount,
