@@ -43,6 +43,14 @@ peer() { case $1 in r1) echo 10.0.1.2 ;; r2) echo 10.0.1.1 ;; esac; }
 lan() { case $1 in r1) echo 10.20.1.0/24 ;; r2) echo 10.20.2.0/24 ;; esac; }
 lan_gw() { case $1 in r1) echo 10.20.1.254/24 ;; r2) echo 10.20.2.254/24 ;; esac; }
 link_ip() { case $1 in r1) echo 10.0.1.1/30 ;; r2) echo 10.0.1.2/30 ;; esac; }
+link2_ip() { case $1 in r1) echo 10.0.2.1/30 ;; r2) echo 10.0.2.2/30 ;; esac; }
+peer2() { case $1 in r1) echo 10.0.2.2 ;; r2) echo 10.0.2.1 ;; esac; }
+# IPv6 (dual stack): link 2001:db8:0:1::/64, LANs 2001:db8:20:N::/64 (router ::fe, PC ::1)
+link6() { case $1 in r1) echo 2001:db8:0:1::1/64 ;; r2) echo 2001:db8:0:1::2/64 ;; esac; }
+peer6() { case $1 in r1) echo 2001:db8:0:1::2 ;; r2) echo 2001:db8:0:1::1 ;; esac; }
+lan6() { case $1 in r1) echo 2001:db8:20:1::/64 ;; r2) echo 2001:db8:20:2::/64 ;; esac; }
+lan6_gw() { case $1 in r1) echo 2001:db8:20:1::fe/64 ;; r2) echo 2001:db8:20:2::fe/64 ;; esac; }
+variant() { cat "$RUN/variant" 2>/dev/null || echo base; }
 rmac() { case $1 in r1) echo 02:fe:00:00:01:00 ;; r2) echo 02:fe:00:00:02:00 ;; esac; }
 hostname_of() { case $1 in r1) echo router1 ;; r2) echo router2 ;; esac; }
 
@@ -87,7 +95,8 @@ mk_ns() {
   local n; n=$(ns "$1")
   ip netns add "$n"
   ip -n "$n" link set lo up
-  ip netns exec "$n" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
+  ip netns exec "$n" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0 \
+    net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
 }
 
 veth() { # veth NAME_A NS_A NAME_B NS_B (namespaces are full names, "" = root)
@@ -111,6 +120,8 @@ setup_pcs() {
     nsx "pc$i" ip link set eth1 up
     local other=$((3 - i))
     nsx "pc$i" ip route add "10.20.$other.0/24" via "10.20.$i.254"
+    nsx "pc$i" ip -6 addr add "2001:db8:20:$i::1/64" dev eth1 nodad
+    nsx "pc$i" ip -6 route add "2001:db8:20:$other::/64" via "2001:db8:20:$i::fe"
   done
 }
 
@@ -123,7 +134,8 @@ write_config_db() { # the SONiC-style config_db.json of router $1
   },
   "PORT": {
     "Ethernet0": { "lanes": "25,26,27,28", "alias": "eth1", "index": "0", "admin_status": "down", "mtu": "9100", "speed": "10000" },
-    "Ethernet4": { "lanes": "29,30,31,32", "alias": "eth2", "index": "1", "admin_status": "down", "mtu": "9100", "speed": "10000" }
+    "Ethernet4": { "lanes": "29,30,31,32", "alias": "eth2", "index": "1", "admin_status": "down", "mtu": "9100", "speed": "10000" }$(
+    [ "$(variant)" = ecmp ] && printf ',\n    "Ethernet8": { "lanes": "33,34,35,36", "alias": "eth3", "index": "2", "admin_status": "down", "mtu": "9100", "speed": "10000" }')
   },
   "INTERFACE": {
     "Ethernet0": {},
@@ -132,7 +144,7 @@ write_config_db() { # the SONiC-style config_db.json of router $1
 }
 EOF
   # libsai's lane map: the SAI ports it creates (matched to PORT lanes by the agent, as portsorch does)
-  printf 'Ethernet0:25,26,27,28\nEthernet4:29,30,31,32\n' >"$RUN/$r/lanemap.ini"
+  printf 'Ethernet0:25,26,27,28\nEthernet4:29,30,31,32\nEthernet8:33,34,35,36\n' >"$RUN/$r/lanemap.ini"
 }
 
 write_frr() { # FRR config of router $1
@@ -155,8 +167,17 @@ router bgp 65100
  timers bgp 1 3
  neighbor $(peer "$r") remote-as 65100
  neighbor $(peer "$r") timers connect 1
+ neighbor $(peer6 "$r") remote-as 65100
+ neighbor $(peer6 "$r") timers connect 1
+$([ "$(variant)" = ecmp ] && printf ' neighbor %s remote-as 65100\n neighbor %s timers connect 1\n' "$(peer2 "$r")" "$(peer2 "$r")")
  address-family ipv4 unicast
   network $(lan "$r")
+  no neighbor $(peer6 "$r") activate
+$([ "$(variant)" = ecmp ] && echo '  maximum-paths ibgp 2')
+ exit-address-family
+ address-family ipv6 unicast
+  network $(lan6 "$r")
+  neighbor $(peer6 "$r") activate
  exit-address-family
 !
 EOF
@@ -226,6 +247,7 @@ start_fwd() { # forwarder of router $1 in namespace $P-fw$N, ports on the wire v
     --name "$P-$r" \
     --port "Ethernet0=net_af_packet0,iface=e0" \
     --port "Ethernet4=net_af_packet1,iface=e4" \
+    $([ "$(variant)" = ecmp ] && echo "--port Ethernet8=net_af_packet2,iface=e8") \
     --netns "$(ns "$r")" \
     --cli-socket "$RUN/$r/fwd.sock" >"$RUN/$r/fwd.log" 2>&1 &
   echo $! >"$RUN/fwd-$r.pid"
@@ -239,11 +261,12 @@ start_fwd() { # forwarder of router $1 in namespace $P-fw$N, ports on the wire v
 }
 
 do_up() {
-  local mode=full t0 sai=libsai a
+  local mode=full t0 sai=libsai a variant=base
   for a in "$@"; do
     case $a in
       --dev) mode=dev ;;
       --no-sai) sai=none ;;
+      --ecmp) variant=ecmp ;;
       *) die "unknown option $a" ;;
     esac
   done
@@ -259,6 +282,7 @@ do_up() {
   mkdir -p "$RUN"/r1 "$RUN"/r2
   echo "$mode" >"$RUN/mode"
   echo "$sai" >"$RUN/sai"
+  echo "$variant" >"$RUN/variant"
   echo "$t0" >"$RUN/t0"
   local r
   for r in "${ROUTERS[@]}" "${PCS[@]}"; do mk_ns "$r"; done
@@ -267,11 +291,13 @@ do_up() {
     veth Ethernet0 "$(ns r1)" Ethernet0 "$(ns r2)"
     veth Ethernet4 "$(ns r1)" eth1 "$(ns pc1)"
     veth Ethernet4 "$(ns r2)" eth1 "$(ns pc2)"
+    [ "$variant" = ecmp ] && veth Ethernet8 "$(ns r1)" Ethernet8 "$(ns r2)"
   else
     mk_ns fw1; mk_ns fw2
     veth e0 "$(ns fw1)" e0 "$(ns fw2)"
     veth e4 "$(ns fw1)" eth1 "$(ns pc1)"
     veth e4 "$(ns fw2)" eth1 "$(ns pc2)"
+    [ "$variant" = ecmp ] && veth e8 "$(ns fw1)" e8 "$(ns fw2)"
     for r in "${ROUTERS[@]}"; do start_fwd "$r"; done
   fi
   setup_pcs
@@ -284,8 +310,15 @@ do_up() {
     # the article's commands
     config_cmd "$r" interface ip add Ethernet0 "$(link_ip "$r")"
     config_cmd "$r" interface ip add Ethernet4 "$(lan_gw "$r")"
+    config_cmd "$r" interface ip add Ethernet0 "$(link6 "$r")"
+    config_cmd "$r" interface ip add Ethernet4 "$(lan6_gw "$r")"
     config_cmd "$r" interface startup Ethernet0
     config_cmd "$r" interface startup Ethernet4
+    if [ "$variant" = ecmp ]; then
+      wait_port "$r" Ethernet8
+      config_cmd "$r" interface ip add Ethernet8 "$(link2_ip "$r")"
+      config_cmd "$r" interface startup Ethernet8
+    fi
     write_frr "$r"
     start_frr "$r"
   done
@@ -310,29 +343,32 @@ poll() { # poll SECONDS CMD... : until CMD succeeds
   done
 }
 
-bgp_established() { # router
-  vty "$1" -c "show ip bgp neighbors $(peer "$1") json" | python3 -c '
+bgp_established() { # router [peer]
+  vty "$1" -c "show ip bgp neighbors ${2:-$(peer "$1")} json" | python3 -c '
 import json,sys
 d=json.load(sys.stdin)
 sys.exit(0 if all(v.get("bgpState")=="Established" for v in d.values()) and d else 1)'
 }
 
-rib_has() { # router prefix via proto
-  vty "$1" -c "show ip route $2 json" | python3 -c '
-import json,sys
-pfx,via,proto=sys.argv[1:4]
+rib_has() { # router prefix via-regex proto [count]: selected route, every next hop matching, count of them
+  local fam=ip; case $2 in *:*) fam=ipv6 ;; esac
+  vty "$1" -c "show $fam route $2 json" | python3 -c '
+import json,re,sys
+pfx,via,proto,count=sys.argv[1],sys.argv[2],sys.argv[3],int(sys.argv[4])
 d=json.load(sys.stdin)
-ok=any(r.get("protocol")==proto and r.get("selected") and any(n.get("ip")==via for n in r.get("nexthops",[])) for r in d.get(pfx,[]))
-sys.exit(0 if ok else 1)' "$2" "$3" "$4"
+def ok(r):
+    nh=[n for n in r.get("nexthops",[]) if n.get("active")]
+    return r.get("protocol")==proto and r.get("selected") and len(nh)==count and all(re.fullmatch(via,n.get("ip","")) for n in nh)
+sys.exit(0 if any(ok(r) for r in d.get(pfx,[])) else 1)' "$2" "$3" "$4" "${5:-1}"
 }
 
-agent_has_route() { # router prefix via -- the agent's programmed state (dev: what it would program)
-  "$AGENT" config --ctl "$RUN/$1/agent.sock" show routes | grep -E "^$2 .*via $3\b" 
+agent_has_route() { # router prefix via-regex -- the agent's programmed state
+  "$AGENT" config --ctl "$RUN/$1/agent.sock" show routes | grep -E "^$2 via $3( |$)"
 }
 agent_lacks_route() { ! agent_has_route "$@"; }
 
-sai_has_route() { # router prefix via port -- read back from libsai (get_route_entry_attribute ...)
-  "$AGENT" config --ctl "$RUN/$1/agent.sock" show sai route "$2" | grep -E "^$2 forward .*via $3 $4"
+sai_has_route() { # router prefix target-regex -- read back from libsai (get_route_entry_attribute ...)
+  "$AGENT" config --ctl "$RUN/$1/agent.sock" show sai route "$2" | grep -E "^$2 forward $3$"
 }
 sai_lacks_route() { ! "$AGENT" config --ctl "$RUN/$1/agent.sock" show sai route "$2" >/dev/null 2>&1; }
 
@@ -340,7 +376,8 @@ fwdctl() { local r=$1; shift; "$FWDCTL" -s "$RUN/$r/fwd.sock" "$@"; }
 
 fib_has() { # router prefix via port: the route's path leaves on PORT through the adjacency of VIA
   local fib neigh
-  fib=$(fwdctl "$1" --json show ip fib "$2") || return 1
+  local fam=ip; case $2 in *:*) fam=ip6 ;; esac
+  fib=$(fwdctl "$1" --json show $fam fib "$2") || return 1
   neigh=$(fwdctl "$1" --json show neighbors) || return 1
   python3 - "$2" "$3" "$4" "$fib" "$neigh" <<'PY'
 import json, sys
@@ -351,7 +388,7 @@ ok = any(r.get("prefix") == pfx and any(p.get("interface") == port and p.get("ad
 sys.exit(0 if ok else 1)
 PY
 }
-fib_lacks() { ! fwdctl "$1" --json show ip fib "$2" | grep -q "\"$2\""; }
+fib_lacks() { local fam=ip; case $2 in *:*) fam=ip6 ;; esac; ! fwdctl "$1" --json show $fam fib "$2" | grep -q "\"$2\""; }
 
 port_pkts() { # router port -> "rx tx" packets of a forwarder port
   fwdctl "$1" --json show interface "$2" | python3 -c '
@@ -367,27 +404,31 @@ do_check() {
   local mode t0 c0
   mode=$(cat "$RUN/mode"); t0=$(cat "$RUN/t0"); c0=$(now_ms)
   log "check ($mode mode, data plane: $(cat "$RUN/sai"))"
-  local r
+  local r sai variant
+  sai=$(cat "$RUN/sai"); variant=$(variant)
   for r in "${ROUTERS[@]}"; do
-    if poll 20 bgp_established "$r"; then pass "$r: BGP neighbor $(peer "$r") Established"; else fail "$r: BGP neighbor $(peer "$r") not Established"; fi
+    if poll 20 bgp_established "$r"; then pass "$r: show ip bgp neighbors $(peer "$r"): Established"; else fail "$r: BGP neighbor $(peer "$r") not Established"; fi
   done
-  if poll 10 rib_has r1 10.20.2.0/24 10.0.1.2 bgp; then pass "r1 show ip route: 10.20.2.0/24 via 10.0.1.2, bgp"; else fail "r1 RIB lacks 10.20.2.0/24 via 10.0.1.2 bgp"; fi
-  if poll 10 rib_has r2 10.20.1.0/24 10.0.1.1 bgp; then pass "r2 show ip route: 10.20.1.0/24 via 10.0.1.1, bgp"; else fail "r2 RIB lacks 10.20.1.0/24 via 10.0.1.1 bgp"; fi
-  if poll 10 agent_has_route r1 10.20.2.0/24 10.0.1.2; then pass "r1 agent: FPM route 10.20.2.0/24 via 10.0.1.2 programmed"; else fail "r1 agent did not get 10.20.2.0/24 via 10.0.1.2 over FPM"; fi
-  if [ "$(cat "$RUN/sai")" != none ]; then
-    if poll 5 sai_has_route r1 10.20.2.0/24 10.0.1.2 Ethernet0; then pass "r1 libsai: route 10.20.2.0/24 -> next hop 10.0.1.2 on the Ethernet0 RIF (read back through SAI)"; else fail "r1 libsai lacks 10.20.2.0/24 via 10.0.1.2 Ethernet0"; fi
-  else
-    log "agent runs with --no-sai: libsai read-back skipped"
-  fi
   for r in "${ROUTERS[@]}"; do
-    if [ "$(nsx "$r" sysctl -n net.ipv4.ip_forward)" = 0 ]; then pass "$r: kernel ip_forward=0"; else fail "$r: kernel ip_forward is on"; fi
+    if [ "$(nsx "$r" sysctl -n net.ipv4.ip_forward)$(nsx "$r" sysctl -n net.ipv6.conf.all.forwarding)" = 00 ]; then pass "$r: kernel ip_forward=0, ipv6 forwarding=0"; else fail "$r: kernel forwarding is on"; fi
   done
-  if [ "$mode" = full ]; then
-    check_dataplane
+  if [ "$variant" = ecmp ]; then
+    check_ecmp "$mode" "$sai"
   else
-    log "dev mode: no forwarder, so no PC-to-PC data path; data-plane checks skipped"
+    if poll 10 rib_has r1 10.20.2.0/24 10.0.1.2 bgp; then pass "r1 show ip route: 10.20.2.0/24 via 10.0.1.2, bgp"; else fail "r1 RIB lacks 10.20.2.0/24 via 10.0.1.2 bgp"; fi
+    if poll 10 rib_has r2 10.20.1.0/24 10.0.1.1 bgp; then pass "r2 show ip route: 10.20.1.0/24 via 10.0.1.1, bgp"; else fail "r2 RIB lacks 10.20.1.0/24 via 10.0.1.1 bgp"; fi
+    if poll 10 agent_has_route r1 10.20.2.0/24 "10.0.1.2 Ethernet0"; then pass "r1 agent: FPM route 10.20.2.0/24 via 10.0.1.2 Ethernet0"; else fail "r1 agent did not get 10.20.2.0/24 via 10.0.1.2 over FPM"; fi
+    if [ "$sai" != none ]; then
+      if poll 5 sai_has_route r1 10.20.2.0/24 "via 10.0.1.2 Ethernet0"; then pass "r1 libsai: route 10.20.2.0/24 -> next hop 10.0.1.2 on the Ethernet0 RIF (read back through SAI)"; else fail "r1 libsai lacks 10.20.2.0/24 via 10.0.1.2 Ethernet0"; fi
+    fi
+    [ "$mode" = full ] && check_dataplane
+    log "TIME TO PASSING: $(( $(now_ms) - t0 )) ms from the start of up to BGP + RIB + agent$([ "$sai" != none ] && echo ' + libsai')$([ "$mode" = full ] && echo ' + FIB + ping + traceroute + counters') passing"
+    check_withdraw "$mode"
+    check_ipv6 "$mode" "$sai"
+    check_fpm_reconnect
   fi
-  check_withdraw "$mode"
+  [ "$sai" = none ] && log "agent ran with --no-sai: libsai read-back steps skipped"
+  [ "$mode" = dev ] && log "dev mode: no forwarder, so no PC-to-PC data path; data-plane steps (FIB, ping, traceroute, counters) not run"
   local t1; t1=$(now_ms)
   if [ "$FAILS" -eq 0 ]; then
     log "ALL PASSED ($mode): check took $(( t1 - c0 )) ms; up->passing $(( t1 - t0 )) ms"
@@ -437,7 +478,7 @@ check_withdraw() {
     if poll 1 fib_lacks r1 10.20.2.0/24; then pass "withdraw: 10.20.2.0/24 left r1's FIB in $(( $(now_ms) - t )) ms"; else fail "withdraw: route still in r1's FIB after 1 s"; fi
     if nsx pc1 ping -c 1 -W 1 10.20.2.1 >/dev/null 2>&1; then fail "withdraw: PC2 still reachable"; else pass "withdraw: PC2 unreachable from PC1"; fi
   else
-    if poll 1 agent_lacks_route r1 10.20.2.0/24 10.0.1.2; then pass "withdraw: agent removed 10.20.2.0/24 in $(( $(now_ms) - t )) ms"; else fail "withdraw: agent still has 10.20.2.0/24 after 1 s"; fi
+    if poll 1 agent_lacks_route r1 10.20.2.0/24 "10.0.1.2 Ethernet0"; then pass "withdraw: agent removed 10.20.2.0/24 in $(( $(now_ms) - t )) ms"; else fail "withdraw: agent still has 10.20.2.0/24 after 1 s"; fi
     if [ "$(cat "$RUN/sai")" != none ]; then
       if sai_lacks_route r1 10.20.2.0/24; then pass "withdraw: route gone from libsai"; else fail "withdraw: libsai still has the route"; fi
     fi
@@ -448,16 +489,104 @@ check_withdraw() {
     if poll 15 fib_has r1 10.20.2.0/24 10.0.1.2 Ethernet0; then pass "no shutdown: route back in r1's FIB after $(( $(now_ms) - t )) ms"; else fail "no shutdown: route did not come back"; fi
     if poll 5 nsx pc1 ping -c 1 -W 1 10.20.2.1; then pass "no shutdown: PC2 reachable again"; else fail "no shutdown: PC2 unreachable"; fi
   else
-    if poll 15 agent_has_route r1 10.20.2.0/24 10.0.1.2; then pass "no shutdown: agent has 10.20.2.0/24 again after $(( $(now_ms) - t )) ms"; else fail "no shutdown: route did not come back to the agent"; fi
+    if poll 15 agent_has_route r1 10.20.2.0/24 "10.0.1.2 Ethernet0"; then pass "no shutdown: agent has 10.20.2.0/24 again after $(( $(now_ms) - t )) ms"; else fail "no shutdown: route did not come back to the agent"; fi
     if [ "$(cat "$RUN/sai")" != none ]; then
-      if poll 2 sai_has_route r1 10.20.2.0/24 10.0.1.2 Ethernet0; then pass "no shutdown: route back in libsai"; else fail "no shutdown: route not back in libsai"; fi
+      if poll 2 sai_has_route r1 10.20.2.0/24 "via 10.0.1.2 Ethernet0"; then pass "no shutdown: route back in libsai"; else fail "no shutdown: route not back in libsai"; fi
     fi
   fi
+}
+
+V6_VIA="(2001:db8:0:1::2|fe80::[0-9a-f:]+)"
+check_ipv6() {
+  local mode=$1 sai=$2 t
+  for r in "${ROUTERS[@]}"; do
+    if poll 15 bgp_established "$r" "$(peer6 "$r")"; then pass "$r: IPv6 BGP neighbor $(peer6 "$r") Established"; else fail "$r: IPv6 BGP neighbor $(peer6 "$r") not Established"; fi
+  done
+  if poll 10 rib_has r1 2001:db8:20:2::/64 "$V6_VIA" bgp; then pass "r1 show ipv6 route: 2001:db8:20:2::/64 via router2, bgp"; else fail "r1 RIB lacks 2001:db8:20:2::/64 bgp"; fi
+  if poll 10 agent_has_route r1 2001:db8:20:2::/64 "$V6_VIA Ethernet0"; then pass "r1 agent: $(agent_has_route r1 2001:db8:20:2::/64 "$V6_VIA Ethernet0")"; else fail "r1 agent lacks 2001:db8:20:2::/64 via Ethernet0"; fi
+  if [ "$sai" != none ]; then
+    if poll 5 sai_has_route r1 2001:db8:20:2::/64 "via $V6_VIA Ethernet0"; then pass "r1 libsai: 2001:db8:20:2::/64 read back via Ethernet0"; else fail "r1 libsai lacks 2001:db8:20:2::/64"; fi
+  fi
+  if [ "$mode" = full ]; then
+    if poll 10 fib_has r1 2001:db8:20:2::/64 "$(vty r1 -c 'show ipv6 route 2001:db8:20:2::/64 json' | python3 -c 'import json,sys; print([n["ip"] for r in json.load(sys.stdin)["2001:db8:20:2::/64"] for n in r["nexthops"]][0])' 2>/dev/null)" Ethernet0; then pass "r1 fwdctl show ip6 fib: 2001:db8:20:2::/64 out Ethernet0"; else fail "r1 forwarder lacks 2001:db8:20:2::/64"; fi
+    if nsx pc1 ping -6 -c 5 -i 0.2 -W 1 2001:db8:20:2::1 >"$RUN/ping6.log" 2>&1; then pass "pc1: ping -6 -c 5 2001:db8:20:2::1"; else fail "pc1: ping -6 2001:db8:20:2::1"; fi
+    if nsx pc1 traceroute -6 -n -w 1 -q 1 -m 4 2001:db8:20:2::1 >"$RUN/traceroute6.log" 2>&1 && grep -q ' 2001:db8:20:1::fe ' "$RUN/traceroute6.log"; then pass "pc1: traceroute -6 through router1"; else fail "pc1: traceroute -6: $(tr '\n' '|' <"$RUN/traceroute6.log")"; fi
+  fi
+  vty r1 -c "configure terminal" -c "router bgp 65100" -c "neighbor $(peer6 r1) shutdown" >/dev/null
+  t=$(now_ms)
+  if poll 1 agent_lacks_route r1 2001:db8:20:2::/64 "$V6_VIA Ethernet0"; then pass "IPv6 withdraw: agent removed 2001:db8:20:2::/64 in $(( $(now_ms) - t )) ms"; else fail "IPv6 withdraw: route still in the agent after 1 s"; fi
+  if [ "$sai" != none ]; then
+    if sai_lacks_route r1 2001:db8:20:2::/64; then pass "IPv6 withdraw: route gone from libsai"; else fail "IPv6 withdraw: libsai still has it"; fi
+  fi
+  vty r1 -c "configure terminal" -c "router bgp 65100" -c "no neighbor $(peer6 r1) shutdown" >/dev/null
+  t=$(now_ms)
+  if poll 15 agent_has_route r1 2001:db8:20:2::/64 "$V6_VIA Ethernet0"; then pass "IPv6 no shutdown: route back after $(( $(now_ms) - t )) ms"; else fail "IPv6 no shutdown: route did not come back"; fi
+}
+
+agent_counter() { "$AGENT" config --ctl "$RUN/$1/agent.sock" show counters | grep -o "$2: [0-9]*" | grep -o '[0-9]*$'; }
+
+check_fpm_reconnect() {
+  # 1. zebra's FPM connection drops and comes back: the replay must not disturb a programmed route
+  local c0 s0 t gaps=0 end
+  c0=$(agent_counter r1 fpm_connections); s0=$(agent_counter r1 routes_swept)
+  vty r1 -c "configure terminal" -c "no fpm address" >/dev/null
+  sleep 0.3
+  vty r1 -c "configure terminal" -c "fpm address 127.0.0.1" >/dev/null
+  t=$(now_ms); end=$((t + 8000))
+  while [ "$(now_ms)" -lt "$end" ]; do
+    agent_has_route r1 10.20.2.0/24 "10.0.1.2 Ethernet0" >/dev/null || gaps=$((gaps + 1))
+    [ "$(agent_counter r1 fpm_connections)" -gt "$c0" ] && break
+    sleep 0.1
+  done
+  sleep 2 # the replay and its quiet period
+  if [ "$(agent_counter r1 fpm_connections)" -gt "$c0" ] && [ $gaps = 0 ] && agent_has_route r1 10.20.2.0/24 "10.0.1.2 Ethernet0" >/dev/null \
+     && [ "$(agent_counter r1 routes_swept)" = "$s0" ]; then
+    pass "FPM reconnect: replay reconciled, 10.20.2.0/24 stayed programmed throughout (reconnected after $(( $(now_ms) - t - 2000 )) ms)"
+  else
+    fail "FPM reconnect: connections $c0->$(agent_counter r1 fpm_connections), gaps $gaps, swept $s0->$(agent_counter r1 routes_swept)"
+  fi
+  # 2. a route withdrawn while FPM is down is stale after the reconnect and swept
+  vty r1 -c "configure terminal" -c "no fpm address" >/dev/null
+  vty r1 -c "configure terminal" -c "router bgp 65100" -c "neighbor 10.0.1.2 shutdown" >/dev/null
+  sleep 0.5
+  if agent_has_route r1 10.20.2.0/24 "10.0.1.2 Ethernet0" >/dev/null; then pass "FPM down: agent keeps 10.20.2.0/24 (no news is not a withdrawal)"; else fail "FPM down: route vanished without a withdrawal"; fi
+  vty r1 -c "configure terminal" -c "fpm address 127.0.0.1" >/dev/null
+  t=$(now_ms)
+  if poll 10 agent_lacks_route r1 10.20.2.0/24 "10.0.1.2 Ethernet0"; then pass "FPM reconnect: stale 10.20.2.0/24 swept $(( $(now_ms) - t )) ms after reconnecting (swept $(agent_counter r1 routes_swept))"; else fail "FPM reconnect: stale route not swept"; fi
+  vty r1 -c "configure terminal" -c "router bgp 65100" -c "no neighbor 10.0.1.2 shutdown" >/dev/null
+  if poll 15 agent_has_route r1 10.20.2.0/24 "10.0.1.2 Ethernet0"; then pass "FPM reconnect: route back after no shutdown"; else fail "FPM reconnect: route did not come back"; fi
+}
+
+check_ecmp() {
+  local mode=$1 sai=$2 r
+  for r in "${ROUTERS[@]}"; do
+    if poll 20 bgp_established "$r" "$(peer2 "$r")"; then pass "$r: second-link BGP neighbor $(peer2 "$r") Established"; else fail "$r: BGP neighbor $(peer2 "$r") not Established"; fi
+  done
+  if poll 10 rib_has r1 10.20.2.0/24 "10.0.[12].2" bgp 2; then pass "r1 show ip route: 10.20.2.0/24 via 10.0.1.2 and 10.0.2.2 (maximum-paths ibgp 2)"; else fail "r1 RIB: 10.20.2.0/24 is not multipath"; fi
+  if poll 10 agent_has_route r1 10.20.2.0/24 "10.0.1.2 Ethernet0, via 10.0.2.2 Ethernet8"; then pass "r1 agent: 10.20.2.0/24 via an ECMP group of 10.0.1.2/Ethernet0 + 10.0.2.2/Ethernet8"; else fail "r1 agent: no ECMP group for 10.20.2.0/24"; fi
+  if [ "$sai" != none ]; then
+    if poll 5 sai_has_route r1 10.20.2.0/24 "group 0x[0-9a-f]+ \[via 10.0.1.2 Ethernet0, via 10.0.2.2 Ethernet8\]"; then pass "r1 libsai: 10.20.2.0/24 -> next-hop group with both members (read back)"; else fail "r1 libsai: no 2-member group for 10.20.2.0/24"; fi
+  fi
+  if [ "$mode" = full ]; then
+    if poll 10 fib_has r1 10.20.2.0/24 10.0.1.2 Ethernet0 && fib_has r1 10.20.2.0/24 10.0.2.2 Ethernet8; then pass "r1 FIB: 10.20.2.0/24 load-balanced over Ethernet0 and Ethernet8"; else fail "r1 FIB: 10.20.2.0/24 not on both links"; fi
+    nsx pc1 ping -c 1 -W 2 10.20.2.1 >/dev/null 2>&1 || true
+    local a0 a8 b0 b8
+    a0=$(port_pkts r1 Ethernet0 | cut -d' ' -f2); a8=$(port_pkts r1 Ethernet8 | cut -d' ' -f2)
+    nsx pc1 bash -c 'for p in $(seq 40000 40063); do echo x >/dev/udp/10.20.2.1/$p; done' 2>/dev/null || true
+    sleep 0.3
+    b0=$(port_pkts r1 Ethernet0 | cut -d' ' -f2); b8=$(port_pkts r1 Ethernet8 | cut -d' ' -f2)
+    if [ $((b0 - a0)) -gt 0 ] && [ $((b8 - a8)) -gt 0 ]; then pass "ECMP: 64 UDP flows spread: Ethernet0 +$((b0 - a0)) tx, Ethernet8 +$((b8 - a8)) tx"; else fail "ECMP: flows not spread (Ethernet0 +$((b0 - a0)), Ethernet8 +$((b8 - a8)))"; fi
+    if nsx pc1 ping -c 5 -i 0.2 -W 1 10.20.2.1 >/dev/null 2>&1; then pass "ECMP: ping -c 5 10.20.2.1"; else fail "ECMP: ping failed"; fi
+  fi
+  vty r1 -c "configure terminal" -c "router bgp 65100" -c "neighbor 10.0.1.2 shutdown" >/dev/null
+  if poll 2 agent_has_route r1 10.20.2.0/24 "10.0.2.2 Ethernet8"; then pass "ECMP: shut 10.0.1.2 -> 10.20.2.0/24 via 10.0.2.2 Ethernet8 only"; else fail "ECMP: route did not shrink to 10.0.2.2"; fi
+  vty r1 -c "configure terminal" -c "router bgp 65100" -c "no neighbor 10.0.1.2 shutdown" >/dev/null
+  if poll 15 agent_has_route r1 10.20.2.0/24 "10.0.1.2 Ethernet0, via 10.0.2.2 Ethernet8"; then pass "ECMP: no shutdown -> group of two again"; else fail "ECMP: group did not come back"; fi
 }
 
 case "${1:-}" in
   up) shift; do_up "$@" ;;
   check) do_check ;;
   down) do_down; log "down: namespaces, processes, FRR dirs, shm and lab/run removed" ;;
-  *) echo "usage: $0 up [--dev] | check | down" >&2; exit 2 ;;
+  *) echo "usage: $0 up [--dev] [--no-sai] [--ecmp] | check | down" >&2; exit 2 ;;
 esac
