@@ -43,6 +43,14 @@ pub(crate) fn not_implemented(label: &'static str) -> sai_status_t {
     SAI_STATUS_NOT_IMPLEMENTED
 }
 
+/// A spare slot after an API table (see `tables::TAIL_SLOTS`). Called with whatever arguments the
+/// newer caller passes; under the C calling convention unused arguments are harmless.
+pub(crate) unsafe extern "C" fn unknown_slot() -> sai_status_t {
+    run("unknown table slot", || {
+        not_implemented("slot beyond the SAI ABI data")
+    })
+}
+
 /// (panics caught, not-implemented calls) since load.
 pub fn counters() -> (u64, u64) {
     // Relaxed: statistics counters.

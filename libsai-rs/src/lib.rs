@@ -41,6 +41,9 @@ pub(crate) mod value_types {
 
 pub use guard::counters as boundary_counters;
 pub use tables::API_TABLES;
+/// Spare slots after every API table (answer `SAI_STATUS_NOT_IMPLEMENTED`), for callers built
+/// against newer SAI headers whose tables have more members.
+pub const SPARE_SLOTS: usize = tables::TAIL_SLOTS;
 
 use sai_headers::ffi::{sai_status_t, SAI_STATUS_UNINITIALIZED};
 use sai_store::Sai;

@@ -51,6 +51,12 @@ fn tables_lifecycle_and_roundtrip() {
             for i in 0..*slots {
                 assert!((*fns.add(i)).is_some(), "{name} slot {i}");
             }
+            // Spare slots after the table answer NOT_IMPLEMENTED.
+            let spare = t.cast::<Option<unsafe extern "C" fn() -> sai_status_t>>();
+            for i in *slots..*slots + sai::SPARE_SLOTS {
+                let f = (*spare.add(i)).expect("spare slot");
+                assert_eq!(f(), SAI_STATUS_NOT_IMPLEMENTED, "{name} spare slot {i}");
+            }
             total += slots;
         }
         assert!(total > 800);
