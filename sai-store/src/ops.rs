@@ -115,8 +115,9 @@ impl Store {
             return Err(status::INVALID_PARAMETER);
         }
         self.validate_create(ot, &attrs)?;
-        self.check_capacity(ot)?;
         let sw = oid::switch_index(switch_id);
+        self.check_unique_keys(ot, sw, &attrs)?;
+        self.check_capacity(ot)?;
         let o = self.alloc_oid(sw, ot)?;
         let first = self.insert_obj(o, stored(attrs), Origin::User);
         let mut changes = vec![first];

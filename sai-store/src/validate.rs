@@ -119,6 +119,35 @@ impl Store {
         Ok(())
     }
 
+    /// Objects whose type has KEY attributes (VLAN id, port lanes, trap type, ...) are unique by
+    /// those values on a switch: `ITEM_ALREADY_EXISTS` when one with the same keys exists.
+    pub fn check_unique_keys(&self, ot: u32, sw: u8, attrs: &[Attr]) -> Result<(), Status> {
+        let info = md::ot_info(ot).ok_or(status::INVALID_OBJECT_TYPE)?;
+        let keys: Vec<(u32, &AttrValue)> = info
+            .attrs
+            .iter()
+            .filter(|m| m.is_key())
+            .filter_map(|m| {
+                attrs
+                    .iter()
+                    .find(|a| a.id == m.id)
+                    .map(|a| (m.id, &a.value))
+            })
+            .collect();
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let clash = self.oids_of_type(sw, ot).any(|o| {
+            self.objs
+                .get(&o)
+                .is_some_and(|obj| keys.iter().all(|(id, v)| obj.get(*id) == Some(*v)))
+        });
+        if clash {
+            return Err(status::ITEM_ALREADY_EXISTS);
+        }
+        Ok(())
+    }
+
     /// Validate a set of one attribute on an existing object.
     pub fn validate_set(&self, ot: u32, obj: &Obj, a: &Attr) -> Result<&'static AttrMeta, Status> {
         let m = md::attr(ot, a.id).ok_or_else(|| status::unknown_attribute(0))?;

@@ -143,6 +143,32 @@ fn create_rules() {
     fails_cleanly(&sai, status::INVALID_OBJECT_TYPE, |s: &Sai| {
         s.create(0x7777, sw, vec![]).map(|_| ())
     });
+    // KEY attributes are unique: VLAN 1 exists
+    let vlan_t = ot("SAI_OBJECT_TYPE_VLAN");
+    fails_cleanly(&sai, status::ITEM_ALREADY_EXISTS, |s: &Sai| {
+        s.create(
+            vlan_t,
+            sw,
+            vec![a("SAI_VLAN_ATTR_VLAN_ID", AttrValue::U16(1))],
+        )
+        .map(|_| ())
+    });
+    let v100 = sai
+        .create(
+            vlan_t,
+            sw,
+            vec![a("SAI_VLAN_ATTR_VLAN_ID", AttrValue::U16(100))],
+        )
+        .unwrap();
+    fails_cleanly(&sai, status::ITEM_ALREADY_EXISTS, |s: &Sai| {
+        s.create(
+            vlan_t,
+            sw,
+            vec![a("SAI_VLAN_ATTR_VLAN_ID", AttrValue::U16(100))],
+        )
+        .map(|_| ())
+    });
+    sai.remove(vlan_t, v100).unwrap();
     // and the good one
     let r = sai.create(rif, sw, rif_attrs(vr, p)).unwrap();
     assert_eq!(sai.object_type_query(r), rif);
