@@ -203,9 +203,11 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
     #[inline]
     pub fn decrement_ttl(&mut self) {
         let b = self.buffer.as_mut();
+        // Read the TTL/protocol word once and write it back whole: a byte store followed by a
+        // word load of the same bytes would stall on store forwarding.
         let old = be16(b, field::TTL_PROTOCOL);
-        b[field::TTL] = b[field::TTL].wrapping_sub(1);
-        let new = be16(b, field::TTL_PROTOCOL);
+        let new = old.wrapping_sub(0x0100);
+        set_be16(b, field::TTL_PROTOCOL, new);
         let hc = be16(b, field::CHECKSUM);
         set_be16(b, field::CHECKSUM, checksum::update16(hc, old, new));
     }
