@@ -286,6 +286,18 @@ impl Builder<'_> {
                 AttrValue::Mac([0x02, 0xfe, 0x5a, 0x10, 0x00, 0x01]),
             )?;
         }
+        // VXLAN router MAC: the switch MAC unless configured (syncd reads it right after creation).
+        let mac_id = id("SAI_SWITCH_ATTR_SRC_MAC_ADDRESS")?;
+        let mac = self
+            .s
+            .objs
+            .get(&sw_oid)
+            .and_then(|o| o.get(mac_id).cloned())
+            .ok_or(status::FAILURE)?;
+        let vx = id("SAI_SWITCH_ATTR_VXLAN_DEFAULT_ROUTER_MAC")?;
+        if self.s.objs.get(&sw_oid).and_then(|o| o.get(vx)).is_none() {
+            self.set(sw_oid, "SAI_SWITCH_ATTR_VXLAN_DEFAULT_ROUTER_MAC", mac)?;
+        }
         let cpu = self.create(
             "SAI_OBJECT_TYPE_PORT",
             vec![(
@@ -296,6 +308,8 @@ impl Builder<'_> {
             Origin::Pinned,
         )?;
         self.set(sw_oid, "SAI_SWITCH_ATTR_CPU_PORT", AttrValue::Oid(cpu))?;
+        // vslib answers the CPU port's serdes with success (a null id): it has no serdes object.
+        self.set(cpu, "SAI_PORT_ATTR_PORT_SERDES_ID", AttrValue::Oid(0))?;
         let vlan = self.create(
             "SAI_OBJECT_TYPE_VLAN",
             vec![("SAI_VLAN_ATTR_VLAN_ID", AttrValue::U16(1), false)],

@@ -183,3 +183,37 @@ fn builder_names_resolve() {
         assert!(sai_store::md::attr_id(n).is_some(), "{n}");
     }
 }
+
+/// Every get vslib answered with SUCCESS during syncd's discovery also succeeds here (on the
+/// same number of objects).
+#[test]
+fn vslib_successful_gets_succeed() {
+    let path = "/work/shared/syncd-discovery-vslib.txt";
+    let Ok(text) = std::fs::read_to_string(path) else {
+        eprintln!("SKIP: {path} absent");
+        return;
+    };
+    let (sai, sw) = new_switch(profile());
+    let (_, _) = discover(&sai, sw);
+    for line in text.lines().filter(|l| l.contains("SAI_STATUS_SUCCESS")) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let (want, attr) = (f[0].parse::<usize>().unwrap(), f[1]);
+        let m = sai_headers::meta::attr_by_name(attr).unwrap();
+        let keys = sai.object_keys(sw, m.ot).unwrap();
+        let ok = keys
+            .iter()
+            .filter(|k| sai.get_each(m.ot, k, &[m.id]).unwrap()[0].is_ok())
+            .count();
+        // syncd asks some switch attributes twice (discovery + internal ids), and lanes only of
+        // front ports: compare per object.
+        let per_object = if m.ot == ot("SAI_OBJECT_TYPE_SWITCH") {
+            1
+        } else {
+            want
+        };
+        assert!(
+            ok >= per_object.min(keys.len()),
+            "{attr}: {ok} successful gets, vslib {want}"
+        );
+    }
+}
