@@ -202,6 +202,12 @@ pub(crate) fn computed(s: &Store, ot: u32, key: &ObjectKey, m: &AttrMeta) -> Opt
         }
         return None;
     }
+    if m.name == "SAI_PORT_ATTR_OPER_SPEED" {
+        // The forwarder does not negotiate: the operational speed is the configured one (what
+        // vslib does with SAI_VS_USE_CONFIGURED_SPEED_AS_OPER_SPEED).
+        let speed = md::attr_id("SAI_PORT_ATTR_SPEED")?;
+        return s.objs.get(&o)?.get(speed).cloned();
+    }
     for (list, count, member_ot, owner_attr) in MEMBER_LISTS {
         let is_list = *list == m.name;
         let is_count = *count == Some(m.name);

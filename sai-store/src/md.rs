@@ -221,3 +221,65 @@ pub fn conditions_hold(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mixed_conditions_in_postfix_form() {
+        // validonly: TYPE == 1D and (FLOOD_CONTROL_TYPE == L2MC_GROUP or == COMBINED)
+        let a = meta::attr_by_name("SAI_BRIDGE_ATTR_UNKNOWN_UNICAST_FLOOD_GROUP").unwrap();
+        assert_eq!(a.validonly_type, ConditionType::Mixed);
+        let ty = attr_id("SAI_BRIDGE_ATTR_TYPE").unwrap();
+        let ctl = attr_id("SAI_BRIDGE_ATTR_UNKNOWN_UNICAST_FLOOD_CONTROL_TYPE").unwrap();
+        let d1 = enum_value("SAI_BRIDGE_ATTR_TYPE", "SAI_BRIDGE_TYPE_1D").unwrap();
+        let q1 = enum_value("SAI_BRIDGE_ATTR_TYPE", "SAI_BRIDGE_TYPE_1Q").unwrap();
+        let l2mc = enum_value(
+            "SAI_BRIDGE_ATTR_UNKNOWN_UNICAST_FLOOD_CONTROL_TYPE",
+            "SAI_BRIDGE_FLOOD_CONTROL_TYPE_L2MC_GROUP",
+        )
+        .unwrap();
+        let sub = enum_value(
+            "SAI_BRIDGE_ATTR_UNKNOWN_UNICAST_FLOOD_CONTROL_TYPE",
+            "SAI_BRIDGE_FLOOD_CONTROL_TYPE_SUB_PORTS",
+        )
+        .unwrap();
+        let eval = |t: i32, c: i32| {
+            let lookup = move |id: u32| {
+                if id == ty {
+                    Some(AttrValue::I32(t))
+                } else if id == ctl {
+                    Some(AttrValue::I32(c))
+                } else {
+                    None
+                }
+            };
+            conditions_hold(a.validonly_type, a.validonly, a.ot, &lookup)
+        };
+        assert!(eval(d1, l2mc));
+        assert!(!eval(q1, l2mc));
+        assert!(!eval(d1, sub));
+    }
+
+    #[test]
+    fn or_conditions_use_defaults() {
+        // RIF PORT_ID: TYPE == PORT or TYPE == SUB_PORT; TYPE has no default -> not met.
+        let a = meta::attr_by_name("SAI_ROUTER_INTERFACE_ATTR_PORT_ID").unwrap();
+        let none = |_: u32| None;
+        assert!(!conditions_hold(
+            a.condition_type,
+            a.conditions,
+            a.ot,
+            &none
+        ));
+        let ty = attr_id("SAI_ROUTER_INTERFACE_ATTR_TYPE").unwrap();
+        let sub = enum_value(
+            "SAI_ROUTER_INTERFACE_ATTR_TYPE",
+            "SAI_ROUTER_INTERFACE_TYPE_SUB_PORT",
+        )
+        .unwrap();
+        let l = move |id: u32| (id == ty).then_some(AttrValue::I32(sub));
+        assert!(conditions_hold(a.condition_type, a.conditions, a.ot, &l));
+    }
+}
