@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The two-router lab of the SONiC-VPP article, on one machine with network namespaces.
 #
-#   lab/lab.sh up [--dev]   build the topology, start forwarders, agents and FRR (re-runnable)
+#   lab/lab.sh up [--full|--dev] [--ecmp] [--no-sai]
+#                           build the topology, start forwarders, agents and FRR (re-runnable).
+#                           Default: full; if the full lab cannot come up, the dev lab with a loud notice
+#                           (--full or FSL_REQUIRE_FULL=1: no fallback). --ecmp: two links + maximum-paths.
 #   lab/lab.sh check        verify BGP, RIB, FIB, ping, traceroute, counters, withdraw (exit != 0 on failure)
 #   lab/lab.sh down         remove everything the lab created
 #
@@ -261,17 +264,44 @@ start_fwd() { # forwarder of router $1 in namespace $P-fw$N, ports on the wire v
 }
 
 do_up() {
-  local mode=full t0 sai=libsai a variant=base
+  local mode=auto sai=libsai a variant=base
   for a in "$@"; do
     case $a in
       --dev) mode=dev ;;
+      --full) mode=full ;;
       --no-sai) sai=none ;;
       --ecmp) variant=ecmp ;;
       *) die "unknown option $a" ;;
     esac
   done
+  [ -n "${FSL_REQUIRE_FULL:-}" ] && [ "$mode" = auto ] && mode=full
+  if [ "$mode" != auto ]; then
+    up_mode "$mode" "$sai" "$variant"
+    return
+  fi
+  # auto: the full lab; when it cannot come up, the control-plane-only lab, said loudly
+  local out rc=0
+  out=$(mktemp)
+  set +e
+  (up_mode full "$sai" "$variant") 2>&1 | tee "$out"
+  rc=${PIPESTATUS[0]}
+  set -e
+  if [ "$rc" = 0 ]; then rm -f "$out"; return 0; fi
+  local why; why=$(grep 'ERROR' "$out" | tail -1 | sed 's/^.*ERROR: //'); rm -f "$out"
+  log "################################################################################"
+  log "FULL LAB UNAVAILABLE: $why"
+  log "falling back to the CONTROL-PLANE-ONLY dev lab (no forwarder, no PC-to-PC data path)."
+  log "(lab/lab.sh up --full or FSL_REQUIRE_FULL=1 forbids this fallback)"
+  log "################################################################################"
+  up_mode dev "$sai" "$variant"
+  echo "$why" >"$RUN/fallback"
+}
+
+up_mode() {
+  local mode=$1 sai=$2 variant=$3 t0
   [ "$mode" = dev ] && [ ! -f "$LIBSAI" ] && sai=none
   t0=$(now_ms)
+  do_down
   command -v vtysh >/dev/null || die "FRR not installed (run scripts/install-deps.sh)"
   [ -x "$AGENT" ] || die "$AGENT missing (cargo build --release -p ferrosai-agent)"
   if [ "$mode" = full ]; then
@@ -432,6 +462,10 @@ do_check() {
   local t1; t1=$(now_ms)
   if [ "$FAILS" -eq 0 ]; then
     log "ALL PASSED ($mode): check took $(( t1 - c0 )) ms; up->passing $(( t1 - t0 )) ms"
+    if [ -f "$RUN/fallback" ]; then
+      log "NOTE: this was the control-plane-only fallback; the full lab did not come up: $(cat "$RUN/fallback")"
+      log "NOTE: the data-plane requirements (forwarder FIB, ping, traceroute, counters) were NOT verified"
+    fi
   else
     log "$FAILS FAILED ($mode)"; exit 1
   fi
@@ -588,5 +622,5 @@ case "${1:-}" in
   up) shift; do_up "$@" ;;
   check) do_check ;;
   down) do_down; log "down: namespaces, processes, FRR dirs, shm and lab/run removed" ;;
-  *) echo "usage: $0 up [--dev] [--no-sai] [--ecmp] | check | down" >&2; exit 2 ;;
+  *) echo "usage: $0 up [--full|--dev] [--no-sai] [--ecmp] | check | down" >&2; exit 2 ;;
 esac

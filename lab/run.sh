@@ -27,7 +27,7 @@ if [ "$mode" = dev ]; then
   exec "$LAB_DIR/lab.sh" check
 fi
 
-if "$LAB_DIR/lab.sh" up && "$LAB_DIR/lab.sh" check; then
+if "$LAB_DIR/lab.sh" up --full && "$LAB_DIR/lab.sh" check; then
   echo "run: the full two-router lab PASSED (lab/lab.sh down to remove it)"
   exit 0
 fi
