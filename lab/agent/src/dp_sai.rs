@@ -503,6 +503,27 @@ impl Dataplane for SaiDataplane {
             .map_err(dp("remove neighbor"))
     }
 
+    fn poll_events(&mut self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .port_events()
+            .into_iter()
+            .map(|(port, st)| {
+                let state = if st == s32v(s::SAI_PORT_OPER_STATUS_UP) {
+                    "up"
+                } else {
+                    "down"
+                };
+                format!("port {port} oper {state}")
+            })
+            .collect();
+        out.extend(
+            Sai::take_shutdown_requests()
+                .into_iter()
+                .map(|sw| format!("switch 0x{sw:x} requests shutdown")),
+        );
+        out
+    }
+
     fn query_route(&self, prefix: IpPrefix) -> Result<String, DpError> {
         let e = self.entry(prefix);
         let q = dp("query route");

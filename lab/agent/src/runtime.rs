@@ -283,6 +283,9 @@ impl<D: Dataplane> Rt<D> {
     }
 
     fn tick(&mut self) {
+        for ev in self.agent.dp.poll_events() {
+            tracing::info!(target: "sai_notification", "{ev}");
+        }
         if let Some(since) = self.resync_since {
             if since.elapsed() >= RESYNC_QUIET && self.last_fpm.elapsed() >= RESYNC_QUIET {
                 let n = self.agent.end_resync();

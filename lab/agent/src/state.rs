@@ -70,6 +70,10 @@ pub trait Dataplane {
         -> Result<(), DpError>;
     /// Removes a neighbor entry.
     fn remove_neighbor(&mut self, ip: IpAddr, rif: Oid) -> Result<(), DpError>;
+    /// Notifications received since the last call (port oper status, ...), as text.
+    fn poll_events(&mut self) -> Vec<String> {
+        Vec::new()
+    }
     /// Reads a route back from the data plane (`show sai route`), as text.
     fn query_route(&self, prefix: IpPrefix) -> Result<String, DpError> {
         Err(DpError {
