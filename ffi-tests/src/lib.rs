@@ -174,6 +174,117 @@ pub fn gen_meta_header() -> String {
         writeln!(h, "    {a},").unwrap();
     }
     h.push_str("    SAI_OBJECT_TYPE_NULL\n};\n\n");
+    // Every attribute of object-id types with its value type and a shape for the robustness
+    // program: 0 = plain value (no pointer), 1 = `{count, list}` at offset 0 with flat elements
+    // (element size given), 2 = anything else (pointers, ACL data).
+    let records: std::collections::HashMap<&str, &Value> = arr(&d["records"])
+        .iter()
+        .map(|r| (s(&r["name"]), r))
+        .collect();
+    let member_type: std::collections::HashMap<&str, &Value> =
+        arr(&records["sai_attribute_value_t"]["fields"])
+            .iter()
+            .map(|f| (s(&f["name"]), &f["type"]))
+            .collect();
+    let vt_member: std::collections::HashMap<&str, Option<&str>> = arr(&d["attr_value_types"])
+        .iter()
+        .map(|v| (s(&v["name"]), arr(&v["union_members"]).first().map(s)))
+        .collect();
+    let shape = |vt: &str| -> (u32, i64) {
+        const PLAIN: &[&str] = &[
+            "BOOL",
+            "CHARDATA",
+            "UINT8",
+            "INT8",
+            "UINT16",
+            "INT16",
+            "UINT32",
+            "INT32",
+            "UINT64",
+            "INT64",
+            "MAC",
+            "IPV4",
+            "IPV6",
+            "IP_ADDRESS",
+            "IP_PREFIX",
+            "OBJECT_ID",
+            "UINT32_RANGE",
+            "INT32_RANGE",
+            "UINT16_RANGE",
+        ];
+        let short = vt.trim_start_matches("SAI_ATTR_VALUE_TYPE_");
+        if PLAIN.contains(&short) {
+            return (0, 0);
+        }
+        let Some(Some(m)) = vt_member.get(vt) else {
+            return (2, 0);
+        };
+        if m.contains('.') {
+            return (2, 0);
+        }
+        let Some(r) = member_type[m]["name"].as_str().and_then(|n| records.get(n)) else {
+            return (2, 0);
+        };
+        let f = arr(&r["fields"]);
+        if f.len() == 2 && s(&f[0]["name"]) == "count" && s(&f[1]["name"]) == "list" {
+            let el = &f[1]["type"]["pointee"];
+            let flat_el = match s(&el["kind"]) {
+                "builtin" => true,
+                _ => el["name"]
+                    .as_str()
+                    .and_then(|n| records.get(n))
+                    .is_none_or(|er| {
+                        arr(&er["fields"])
+                            .iter()
+                            .all(|x| !matches!(s(&x["type"]["kind"]), "pointer"))
+                            && arr(&er["fields"]).iter().all(|x| {
+                                x["type"]["name"]
+                                    .as_str()
+                                    .and_then(|n| records.get(n))
+                                    .is_none()
+                            })
+                    }),
+            };
+            let size = match s(&el["kind"]) {
+                "builtin" => match s(&el["name"]) {
+                    "uint8_t" | "int8_t" | "char" | "bool" => 1,
+                    "uint16_t" | "int16_t" => 2,
+                    "uint32_t" | "int32_t" => 4,
+                    _ => 8,
+                },
+                _ => 0,
+            };
+            if flat_el {
+                return (1, size);
+            }
+        }
+        (2, 0)
+    };
+    h.push_str("struct any_attr { uint32_t ot; sai_attr_id_t id; int shape; long elem_size; };\n");
+    h.push_str("static const struct any_attr ALL_ATTRS[] = {\n");
+    let mut n = 0;
+    for o in arr(&d["object_types"]) {
+        if o["is_non_object_id"].as_bool() != Some(false) {
+            continue;
+        }
+        let Some(attrs) = o["attributes"].as_array() else {
+            continue;
+        };
+        for a in attrs {
+            let (sh, es) = shape(s(&a["value_type"]));
+            let es = if sh == 1 && es == 0 {
+                format!(
+                    "(long)sizeof(*((sai_attribute_value_t *)0)->{}.list)",
+                    vt_member[s(&a["value_type"])].unwrap_or("u8list")
+                )
+            } else {
+                es.to_string()
+            };
+            writeln!(h, "    {{ {}, {}, {sh}, {es} }},", o["value"], a["id"]).unwrap();
+            n += 1;
+        }
+    }
+    writeln!(h, "}};\n#define N_ALL_ATTRS {n}\n").unwrap();
     h.push_str("static const char *const SAI_FUNCTION_NAMES[] = {\n");
     let mut n = 0;
     for f in arr(&d["functions"]) {

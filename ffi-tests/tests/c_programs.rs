@@ -44,3 +44,14 @@ fn dlopen_libsai_and_libsaivpp() {
     run("dlopen.c", false, &[vpp.to_str().unwrap()], &dir);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Random create/set/get/remove on every object-id type with random (mostly valid) attributes:
+/// every call answers a status, and removing everything created restores the object counts.
+#[test]
+fn random_calls_never_crash_and_clean_up() {
+    let dir = scratch("robust");
+    for seed in ["0x9e3779b97f4a7c15", "0x1234567"] {
+        run("robust.c", true, &["20000", seed], &dir);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
