@@ -362,6 +362,11 @@ impl<B: PacketBuf, C: Clock> Worker<B, C> {
                         .leave(if terminal { None } else { Some(&*nexts) });
                 }
                 if !terminal {
+                    debug_assert!(
+                        nexts.iter().all(|n| node.reg().next_nodes.contains(n)),
+                        "{} used an undeclared next node",
+                        node.name()
+                    );
                     // Common case: the whole frame goes to one next node (one copy).
                     let first = nexts[0];
                     if nexts.iter().all(|&n| n == first) {

@@ -166,3 +166,39 @@ pub fn errors_json(errors: &[u64]) -> String {
     s.push(']');
     s
 }
+
+/// `show vlib graph`: every node with its next nodes and error counters.
+pub fn graph_text() -> String {
+    let mut s = String::new();
+    for n in NodeId::ALL {
+        let r = n.reg();
+        let nexts: Vec<&str> = r.next_nodes.iter().map(|x| x.name()).collect();
+        let _ = writeln!(s, "{:<24} next: {}", r.name, nexts.join(", "));
+        for e in r.errors {
+            let _ = writeln!(
+                s,
+                "{:<26}{:<20}{:<6}{}",
+                "",
+                e.name,
+                e.severity.as_str(),
+                e.description
+            );
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graph_text_lists_nodes_and_arcs() {
+        let t = graph_text();
+        assert!(
+            t.contains("ip4-lookup               next: error-drop, punt, ip4-rewrite"),
+            "{t}"
+        );
+        assert!(t.contains("checksum"));
+    }
+}
