@@ -408,7 +408,7 @@ fib_has() { # router prefix via port: the route's path leaves on PORT through th
   local fib neigh
   local fam=ip; case $2 in *:*) fam=ip6 ;; esac
   fib=$(fwdctl "$1" --json show $fam fib "$2") || return 1
-  neigh=$(fwdctl "$1" --json show neighbors) || return 1
+  neigh=$(fwdctl "$1" --json show ip neighbors) || return 1
   python3 - "$2" "$3" "$4" "$fib" "$neigh" <<'PY'
 import json, sys
 pfx, via, port, fib, neigh = sys.argv[1:6]
