@@ -185,6 +185,15 @@ fn bench_v6(c: &mut Criterion) {
                 black_box(acc)
             })
         });
+        let mut out = [0u32; FRAME];
+        g.bench_function("batch", |b| {
+            b.iter(|| {
+                let v = r.view();
+                v.lookup6_batch(0, &dsts[pos..pos + FRAME], &mut out);
+                pos = (pos + FRAME) % DSTS;
+                black_box(out[FRAME - 1])
+            })
+        });
         g.finish();
         drop(w);
     }

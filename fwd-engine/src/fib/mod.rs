@@ -488,10 +488,42 @@ impl FibView<'_> {
         }
     }
 
-    /// `out[i] = lookup6(vrf, dst[i])`.
+    /// `out[i] = lookup6(vrf, dst[i])`. Walks the trie level by level for chunks of 64
+    /// addresses so that the cache misses of different addresses overlap.
     pub fn lookup6_batch(&self, vrf: VrfId, dst: &[u128], out: &mut [LbIndex]) {
-        for (o, &d) in out.iter_mut().zip(dst) {
-            *o = self.lookup6(vrf, d);
+        let Some(t) = self.vrf(vrf) else {
+            out.iter_mut()
+                .take(dst.len())
+                .for_each(|o| *o = GLOBAL_DROP_LB);
+            return;
+        };
+        let pool = &self.shared.pool6[..];
+        for (o, d) in out.chunks_mut(64).zip(dst.chunks(64)) {
+            for (o, &d) in o.iter_mut().zip(d) {
+                *o = t
+                    .v6_root
+                    .get((d >> 112) as usize)
+                    .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
+            }
+            let mut shift = 112u32;
+            while shift >= trie::STRIDE && o.iter().any(|&e| e & EXT != 0) {
+                shift -= trie::STRIDE;
+                for (o, &d) in o.iter_mut().zip(d) {
+                    let ext = u32::from(*o & EXT != 0);
+                    let byte = ((d >> shift) & 0xff) as u32;
+                    let i = (((*o & IDX_MASK) << trie::STRIDE) | byte) * ext;
+                    // Acquire pairs with the writer's Release store of the entry (trie.rs).
+                    let e2 = pool
+                        .get(i as usize)
+                        .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
+                    if ext != 0 {
+                        *o = e2;
+                    }
+                }
+            }
+            for o in o.iter_mut() {
+                *o &= IDX_MASK;
+            }
         }
     }
 

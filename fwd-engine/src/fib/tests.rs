@@ -329,7 +329,7 @@ fn check_family(
                     (p | host).wrapping_add(1) & if bits == 32 { 0xffff_ffff } else { u128::MAX },
                 ]);
             }
-            for a in addrs {
+            for &a in &addrs {
                 let got = if bits == 32 {
                     v.lookup4(0, u32::try_from(a).unwrap())
                 } else {
@@ -343,8 +343,15 @@ fn check_family(
                     k
                 );
             }
+            if bits == 128 {
+                let mut out = vec![0; addrs.len()];
+                v.lookup6_batch(0, &addrs, &mut out);
+                for (a, o) in addrs.iter().zip(&out) {
+                    prop_assert_eq!(*o, v.lookup6(0, *a));
+                }
+            }
             if bits == 32 {
-                let d: Vec<u32> = probes.iter().map(|&a| u32::try_from(a).unwrap()).collect();
+                let d: Vec<u32> = addrs.iter().map(|&a| u32::try_from(a).unwrap()).collect();
                 let mut out = vec![0; d.len()];
                 v.lookup4_batch(0, &d, &mut out);
                 for (a, o) in d.iter().zip(&out) {
