@@ -145,6 +145,9 @@ fn rig_with(cfg: WorkerConfig) -> Rig {
         prefix_len: 24,
     });
     ifs.upsert(s5).unwrap();
+    let mut p4 = Interface::port(4, MacAddr([2, 0, 0, 0, 4, 4]));
+    p4.vrf = 1;
+    ifs.upsert(p4).unwrap();
     let mut p3 = Interface::port(3, MacAddr([2, 0, 0, 0, 3, 3]));
     p3.admin_up = false;
     ifs.upsert(p3).unwrap();
@@ -208,6 +211,8 @@ fn rig_with(cfg: WorkerConfig) -> Rig {
     ] {
         fib.route6_add(0, v6(p), len, lb).unwrap();
     }
+    fib.add_vrf(1).unwrap();
+    fib.route4_add(1, v4("10.2.0.0"), 16, l1).unwrap();
     let w = Worker::new(cfg, fib_r, if_r, NoClock);
     Rig {
         fib,
@@ -895,4 +900,24 @@ fn interface_table_errors_are_precise() {
         w.upsert(Interface::port(5000, R1)),
         Err(fwd_engine::interface::IfError::IndexTooLarge(5000))
     );
+}
+
+#[test]
+fn mixed_vrf_frame_uses_each_packets_vrf() {
+    let mut r = rig();
+    let mut in_vrf1 = hex(V4_IN);
+    in_vrf1[0..6].copy_from_slice(&[2, 0, 0, 0, 4, 4]);
+    r.out.clear();
+    let mut rx = vec![
+        VecBuf::from_frame(1, &hex(V4_IN)),
+        VecBuf::from_frame(4, &in_vrf1),
+        VecBuf::from_frame(1, &hex(V4_IN)),
+    ];
+    r.w.process(&mut rx, 0, &mut r.out);
+    // VRF 0: 10.2.0.0/16 via port 2; VRF 1: the same prefix via port 1.
+    assert_eq!(r.tx(2), vec![hex(V4_OUT), hex(V4_OUT)]);
+    let t1 = r.tx(1);
+    assert_eq!(t1.len(), 1);
+    assert_eq!(&t1[0][..6], &H1.0);
+    assert_eq!(&t1[0][14..], &hex(V4_OUT)[14..]);
 }

@@ -210,9 +210,12 @@ pub(crate) fn lookup<B: PacketBuf>(ctx: &mut Ctx<'_, '_, B>, frame: &[u16], next
     if same_vrf {
         ctx.fib.lookup4_batch(vrf0, &dst[..n], &mut lbs[..n]);
     } else {
-        for ((l, d), &i) in lbs[..n].iter_mut().zip(&dst[..n]).zip(frame) {
-            *l = ctx.fib.lookup4(ctx.pkts[usize::from(i)].meta().vrf, *d);
+        let mut vrfs = [0u16; FRAME_SIZE];
+        for (v, &i) in vrfs[..n].iter_mut().zip(frame) {
+            *v = ctx.pkts[usize::from(i)].meta().vrf;
         }
+        ctx.fib
+            .lookup4_batch_vrfs(&vrfs[..n], &dst[..n], &mut lbs[..n]);
     }
     for ((nx, &i), &lbi) in nexts.iter_mut().zip(frame).zip(&lbs[..n]) {
         *nx = if ctx.pkts[usize::from(i)].len() < HEADER_LEN {
