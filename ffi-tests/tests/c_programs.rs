@@ -55,3 +55,10 @@ fn random_calls_never_crash_and_clean_up() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn fdb_entries_and_flush() {
+    let dir = scratch("fdb");
+    run("fdb.c", true, &[], &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
