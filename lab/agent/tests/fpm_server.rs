@@ -4,7 +4,7 @@
 
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ferrosai_agent::config_db::ConfigDb;
@@ -24,12 +24,12 @@ const NH10: &str = "01010034300000006800010500000000f469dc9502000b00000000000800
 const RT: &str = "01010038340000001800010500000000f469dc9502180000feba000100000000080001000a140200080006001400000008001e000a000000";
 const DEL: &str = "010100302c0000001900010400000000f469dc9502180000feba000000000000080001000a1402000800060014000000";
 
-fn ask(ctl: &PathBuf, cmd: &str) -> String {
+fn ask(ctl: &Path, cmd: &str) -> String {
     let words: Vec<String> = cmd.split(' ').map(String::from).collect();
     runtime::client(ctl, &words).unwrap_or_else(|e| e)
 }
 
-fn wait_for(ctl: &PathBuf, cmd: &str, want: impl Fn(&str) -> bool) -> String {
+fn wait_for(ctl: &Path, cmd: &str, want: impl Fn(&str) -> bool) -> String {
     let end = Instant::now() + Duration::from_secs(5);
     loop {
         let out = ask(ctl, cmd);
