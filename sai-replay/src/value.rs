@@ -376,10 +376,11 @@ fn parse_value_inner(m: &AttrMeta, s: &str) -> Result<AttrValue, String> {
                     Err(bad())
                 }
             })?;
-            if flat.len() % 2 != 0 {
+            let pairs = flat.chunks_exact(2);
+            if !pairs.remainder().is_empty() {
                 return Err(bad());
             }
-            AttrValue::U16RangeList(flat.chunks(2).map(|c| (c[0], c[1])).collect())
+            AttrValue::U16RangeList(pairs.map(|c| (c[0], c[1])).collect())
         }
         T::QosMapList => parse_qos_map_list(s)?,
         t if is_acl_field(t) => {
