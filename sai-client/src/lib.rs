@@ -10,8 +10,8 @@
 //! the profile service table and the notification queues are process-global, as in syncd.
 #![deny(unsafe_code)]
 
-mod raw;
 pub mod generic;
+mod raw;
 
 use std::net::IpAddr;
 use std::path::Path;
