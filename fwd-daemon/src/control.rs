@@ -81,6 +81,8 @@ pub struct Control {
     pub stop: Arc<AtomicBool>,
     /// Counters.
     pub counters: Arc<ControlCounters>,
+    /// Port administrative state shared with the workers.
+    pub admin: Arc<Vec<AtomicBool>>,
     hostifs: HashMap<u32, Hostif>,
     links: Vec<LinkState>,
     /// Port counters baseline for `clear counters` (DPDK stats are reset too when supported).
@@ -107,6 +109,7 @@ impl Control {
         worker_counters: Vec<Arc<WorkerCounters>>,
         cli: Receiver<CliRequest>,
         stop: Arc<AtomicBool>,
+        admin: Arc<Vec<AtomicBool>>,
     ) -> Control {
         let n = ports.len();
         Control {
@@ -121,6 +124,7 @@ impl Control {
             cli,
             stop,
             counters: Arc::new(ControlCounters::default()),
+            admin,
             hostifs: HashMap::new(),
             links: vec![LinkState::default(); n],
             base: vec![PortStats::default(); n],
@@ -298,6 +302,34 @@ impl Control {
                     None => (Status::NotFound, u64::from(id)),
                 }
             }
+            Command::PortSet(p) => {
+                let o = self.tables.apply(cmd);
+                if o.status != Status::Ok {
+                    return (o.status, o.object_id);
+                }
+                let i = usize::try_from(p.port).unwrap_or(usize::MAX);
+                if let (Some(a), Some(port)) = (self.admin.get(i), self.ports.get(i)) {
+                    // Relaxed: a flag the workers poll; nothing else is published with it.
+                    a.store(p.admin_up, Ordering::Relaxed);
+                    // The device's own admin state / MTU when the PMD supports them (af_packet does
+                    // not support link up/down; the workers enforce admin-down either way).
+                    if let Err(e) = port.set_admin(p.admin_up) {
+                        tracing::debug!("{e}");
+                    }
+                    if let Ok(mtu) = u16::try_from(p.mtu) {
+                        if mtu != port.info.mtu {
+                            if let Err(e) = port.set_mtu(mtu) {
+                                tracing::warn!(
+                                    "port {}: MTU {mtu} not applied to the device: {e}",
+                                    port.name
+                                );
+                            }
+                        }
+                    }
+                }
+                self.check_links();
+                (o.status, o.object_id)
+            }
             _ => {
                 let o = self.tables.apply(cmd);
                 // A RIF MAC change shows on the port's host interface.
@@ -377,7 +409,9 @@ impl Control {
 
     fn check_links(&mut self) {
         for (i, p) in self.ports.iter().enumerate() {
-            let l = p.link();
+            let mut l = p.link();
+            // Oper state is down while the port is administratively down.
+            l.up &= self.admin.get(i).is_some_and(|a| a.load(Ordering::Relaxed));
             if self.links[i] == l {
                 continue;
             }
@@ -643,8 +677,9 @@ impl Control {
                         c.tap_rx_drops.load(Ordering::Relaxed),
                     ),
                 ];
-                let mut wsum = [0u64; 4];
+                let mut wsum = [0u64; 5];
                 for w in &self.worker_counters {
+                    wsum[4] += w.admin_down.load(Ordering::Relaxed);
                     wsum[0] += w.punt_queue_full.load(Ordering::Relaxed);
                     wsum[1] += w.bad_tx_port.load(Ordering::Relaxed);
                     wsum[2] += w.pcap_lost.load(Ordering::Relaxed);
@@ -654,6 +689,12 @@ impl Control {
                         .map(|p| p[4].load(Ordering::Relaxed))
                         .sum::<u64>();
                 }
+                daemon.push((
+                    "worker",
+                    "admin-down",
+                    "packets received on / sent to an admin-down port",
+                    wsum[4],
+                ));
                 daemon.push((
                     "worker",
                     "punt-queue-full",

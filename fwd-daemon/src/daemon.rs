@@ -80,6 +80,8 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<(), String> {
         }
     }
     let ports = Arc::new(ports);
+    let admin: Arc<Vec<AtomicBool>> =
+        Arc::new(ports.iter().map(|_| AtomicBool::new(true)).collect());
     let mut punts = Vec::new();
     let mut injects = Vec::new();
     let mut wreqs = Vec::new();
@@ -109,6 +111,7 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<(), String> {
             counters: Arc::clone(&counters),
             stats: stats_writers.next(),
             cpu: cfg.worker_cpus.get(w).copied(),
+            admin: Arc::clone(&admin),
         };
         let h = std::thread::Builder::new()
             .name(format!("fwd-worker-{w}"))
@@ -149,6 +152,7 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<(), String> {
         wcounters,
         cli_rx,
         Arc::clone(&stop),
+        admin,
     );
     let netns = cfg.netns.clone();
     let (ready_tx, ready_rx) = mpsc::channel::<Result<(), String>>();

@@ -39,6 +39,8 @@ pub struct WorkerCounters {
     pub bad_tx_port: AtomicU64,
     /// Pcap packets not captured because the writer was behind.
     pub pcap_lost: AtomicU64,
+    /// Packets received on or sent to an administratively down port (dropped).
+    pub admin_down: AtomicU64,
 }
 
 impl WorkerCounters {
@@ -55,6 +57,7 @@ impl WorkerCounters {
             loops: AtomicU64::new(0),
             bad_tx_port: AtomicU64::new(0),
             pcap_lost: AtomicU64::new(0),
+            admin_down: AtomicU64::new(0),
         }
     }
 
@@ -69,6 +72,7 @@ impl WorkerCounters {
             &self.loops,
             &self.bad_tx_port,
             &self.pcap_lost,
+            &self.admin_down,
         ])
     }
 }
@@ -148,6 +152,8 @@ pub struct WorkerCtx {
     pub counters: Arc<WorkerCounters>,
     /// Ring statistics block (None when the segment has fewer worker blocks).
     pub stats: Option<StatsWriter>,
+    /// Administrative state per port (set by the control thread from SAI port attributes).
+    pub admin: Arc<Vec<AtomicBool>>,
     /// CPU to pin to.
     pub cpu: Option<usize>,
 }
@@ -214,6 +220,11 @@ impl WorkerCtx {
                     s.add_port(port, PortCounter::RxPackets, count);
                     s.add_port(port, PortCounter::RxBytes, bytes);
                 }
+                if !self.admin_up(port) {
+                    bump(&c.admin_down, count);
+                    rx.clear();
+                    continue;
+                }
                 if pcap.is_some() {
                     for m in &rx {
                         capture(&mut pcap, false, m, &c.pcap_lost);
@@ -264,6 +275,13 @@ impl WorkerCtx {
         }
     }
 
+    fn admin_up(&self, port: u32) -> bool {
+        // Relaxed: see `send`.
+        self.admin
+            .get(usize::try_from(port).unwrap_or(usize::MAX))
+            .is_some_and(|a| a.load(Ordering::Relaxed))
+    }
+
     fn send(&mut self, port: u32, m: Mbuf, pcap: &mut Option<Pcap>) {
         let c = &self.counters;
         let Some(q) = usize::try_from(port)
@@ -273,6 +291,16 @@ impl WorkerCtx {
             bump(&c.bad_tx_port, 1);
             return;
         };
+        // Relaxed: a flag read; pairs with the control thread's relaxed store, no other data
+        // depends on it.
+        if !self
+            .admin
+            .get(usize::try_from(port).unwrap_or(usize::MAX))
+            .is_some_and(|a| a.load(Ordering::Relaxed))
+        {
+            bump(&c.admin_down, 1);
+            return;
+        }
         let len = m.len() as u64;
         if pcap.is_some() {
             capture(pcap, true, &m, &c.pcap_lost);

@@ -51,7 +51,7 @@ print("sent")
 fn forwards_between_namespaces() {
     let mut lab = Lab::new("f");
     lab.start();
-    lab.program(false);
+    let mut lib = lab.program(false);
 
     // The route programmed through the ring is in the FIB.
     let fib = lab.cli("show ip fib 10.9.9.9");
@@ -184,6 +184,39 @@ fn forwards_between_namespaces() {
         "3 echo requests, captured at rx and tx: {echo} of {total}"
     );
     assert!(udp >= 980, "UDP stream at rx and tx: {udp} of {total}");
+
+    // Port admin down (SAI port attribute through the ring): traffic stops and is counted.
+    let port = |up: bool| {
+        ring_proto::Command::PortSet(ring_proto::Port {
+            port: 1,
+            admin_up: up,
+            mtu: 1500,
+            mac: common::R2_MAC,
+            speed_mbps: 10_000,
+        })
+    };
+    lab.send(&mut lib, &[port(false)]);
+    std::thread::sleep(Duration::from_millis(200));
+    let (ok, _) = lab.ns(&lab.h1, "ping -c 1 -W 1 10.0.2.2");
+    assert!(
+        !ok,
+        "ping passed through an admin-down port: {} {}",
+        lab.cli("show ring"),
+        lab.cli("show errors")
+    );
+    let errs = lab.cli_json("show errors");
+    assert!(
+        errs["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["name"] == "admin-down"),
+        "{errs}"
+    );
+    lab.send(&mut lib, &[port(true)]);
+    std::thread::sleep(Duration::from_millis(200));
+    let (ok, out) = lab.ns(&lab.h1, "ping -c 1 -W 2 10.0.2.2");
+    assert!(ok, "admin up again: {out}");
 
     // clear counters.
     lab.cli("clear counters");

@@ -579,6 +579,13 @@ impl Port {
         })
     }
 
+    /// Set the device MTU.
+    pub fn set_mtu(&self, mtu: u16) -> Result<(), DpdkError> {
+        // SAFETY: self.id is a valid started port.
+        let rc = unsafe { sys::rte_eth_dev_set_mtu(self.id, mtu) };
+        check(rc, || format!("rte_eth_dev_set_mtu({}, {mtu})", self.name))
+    }
+
     /// Counters.
     pub fn stats(&self) -> PortStats {
         let mut s = sys::rte_eth_stats::default();

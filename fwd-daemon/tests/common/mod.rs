@@ -288,8 +288,19 @@ impl Lab {
             });
         }
         cmds.push(Command::Barrier(42));
+        let got = self.send(&mut lib, &cmds);
+        assert_eq!(got.last().unwrap().object_id, 42, "barrier token");
+        lib
+    }
+
+    /// Send commands and check that every completion is Ok; returns the completions.
+    pub fn send(
+        &self,
+        lib: &mut ring_proto::Library,
+        cmds: &[Command],
+    ) -> Vec<ring_proto::Completion> {
         let first = lib
-            .send_all(&cmds, Duration::from_secs(5))
+            .send_all(cmds, Duration::from_secs(5))
             .expect("send commands");
         let mut got = Vec::new();
         let t0 = Instant::now();
@@ -308,11 +319,10 @@ impl Lab {
             self.log_text()
         );
         for (i, c) in got.iter().enumerate() {
-            assert_eq!(c.seq, first + i as u64);
+            assert_eq!(c.seq, first + i as u64, "completions {got:?} for {cmds:?}");
             assert_eq!(c.status, Status::Ok, "command {:?} -> {:?}", cmds[i], c);
         }
-        assert_eq!(got.last().unwrap().object_id, 42, "barrier token");
-        lib
+        got
     }
 
     /// Run a command in namespace `ns`.
