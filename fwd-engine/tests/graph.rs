@@ -921,3 +921,27 @@ fn mixed_vrf_frame_uses_each_packets_vrf() {
     assert_eq!(&t1[0][..6], &H1.0);
     assert_eq!(&t1[0][14..], &hex(V4_OUT)[14..]);
 }
+
+#[test]
+fn ip4_broadcast_and_link_local_multicast_punted_other_multicast_dropped() {
+    let mut r = rig();
+    let with_dst = |d: [u8; 4]| {
+        let mut p = hex(V4_IN);
+        p[0..6].copy_from_slice(&[0x01, 0x00, 0x5e, 0, 0, 5]);
+        p[14 + 16..14 + 20].copy_from_slice(&d);
+        p[24] = 0;
+        p[25] = 0;
+        let c = fwd_engine::wire::checksum::checksum(&p[14..34]);
+        p[24..26].copy_from_slice(&c.to_be_bytes());
+        p
+    };
+    for d in [[224, 0, 0, 5], [255, 255, 255, 255]] {
+        let p = with_dst(d);
+        r.send(1, &[&p]);
+        assert_eq!(r.out.punt.len(), 1);
+        assert_eq!(r.out.punt[0].data(), &p[..]);
+        assert_eq!(error_name(r.out.punt[0].meta().error), "ip4-local/local");
+    }
+    r.send(1, &[&with_dst([239, 1, 1, 1])]);
+    assert_eq!(r.only_drop(), "ip4-input/multicast");
+}

@@ -21,6 +21,8 @@ pub mod input_err {
     pub const TRUNCATED: u16 = 4;
     /// Header checksum does not verify.
     pub const CHECKSUM: u16 = 5;
+    /// Multicast beyond 224.0.0.0/24 (no multicast routing).
+    pub const MULTICAST: u16 = 6;
 }
 
 const INPUT_ERRORS: &[ErrorDesc] = &[
@@ -30,19 +32,20 @@ const INPUT_ERRORS: &[ErrorDesc] = &[
     ErrorDesc::error("bad_length", "total length below header length"),
     ErrorDesc::error("truncated", "total length above bytes received"),
     ErrorDesc::error("checksum", "bad header checksum"),
+    ErrorDesc::warn("multicast", "multicast destination not routed"),
 ];
 
 /// ip4-input registration.
 pub const INPUT_REG: NodeReg = NodeReg {
     name: "ip4-input",
-    next_nodes: &[NodeId::Drop, NodeId::Ip4Lookup],
+    next_nodes: &[NodeId::Drop, NodeId::Ip4Lookup, NodeId::Ip4Local],
     errors: INPUT_ERRORS,
 };
 
 /// ip4-input-no-checksum registration (checksum verified by the NIC).
 pub const INPUT_NO_CSUM_REG: NodeReg = NodeReg {
     name: "ip4-input-no-checksum",
-    next_nodes: &[NodeId::Drop, NodeId::Ip4Lookup],
+    next_nodes: &[NodeId::Drop, NodeId::Ip4Lookup, NodeId::Ip4Local],
     errors: INPUT_ERRORS,
 };
 
@@ -133,7 +136,8 @@ pub const LOCAL_REG: NodeReg = NodeReg {
 // --- ip4-input ------------------------------------------------------------------------------
 
 /// ip4-input: version, IHL, total length against the buffer, checksum when `VERIFY_CSUM`;
-/// trims Ethernet padding. TTL is checked in ip4-rewrite so that packets for us with TTL 1
+/// trims Ethernet padding; limited broadcast and 224.0.0.0/24 to ip4-local, other multicast
+/// dropped. TTL is checked in ip4-rewrite so that packets for us with TTL 1
 /// (eBGP, BFD) still reach ip4-local, as VPP does.
 pub(crate) fn input<B: PacketBuf, const VERIFY_CSUM: bool>(
     ctx: &mut Ctx<'_, '_, B>,
@@ -148,7 +152,7 @@ pub(crate) fn input<B: PacketBuf, const VERIFY_CSUM: bool>(
     for (nx, &i) in nexts.iter_mut().zip(frame) {
         let b = &mut ctx.pkts[usize::from(i)];
         *nx = match check::<B, VERIFY_CSUM>(b) {
-            Ok(()) => NodeId::Ip4Lookup,
+            Ok(next) => next,
             Err(code) => {
                 b.meta_mut().error = err(node, code);
                 NodeId::Drop
@@ -158,7 +162,7 @@ pub(crate) fn input<B: PacketBuf, const VERIFY_CSUM: bool>(
 }
 
 #[inline(always)]
-fn check<B: PacketBuf, const VERIFY_CSUM: bool>(b: &mut B) -> Result<(), u16> {
+fn check<B: PacketBuf, const VERIFY_CSUM: bool>(b: &mut B) -> Result<NodeId, u16> {
     let d = b.data();
     let len = d.len();
     if len < HEADER_LEN {
@@ -184,10 +188,20 @@ fn check<B: PacketBuf, const VERIFY_CSUM: bool>(b: &mut B) -> Result<(), u16> {
     if VERIFY_CSUM && !p.verify_checksum() {
         return Err(input_err::CHECKSUM);
     }
+    // Limited broadcast and link-local multicast (224.0.0.0/24: OSPF, VRRP, ...) go to the
+    // host; other multicast is not routed.
+    let dst = u32::from(p.dst_addr());
+    let next = if dst & 0xf000_0000 != 0xe000_0000 && dst != u32::MAX {
+        NodeId::Ip4Lookup
+    } else if dst == u32::MAX || dst & 0xffff_ff00 == 0xe000_0000 {
+        NodeId::Ip4Local
+    } else {
+        return Err(input_err::MULTICAST);
+    };
     if tl < len {
         b.trim_tail(len - tl);
     }
-    Ok(())
+    Ok(next)
 }
 
 // --- ip4-lookup -----------------------------------------------------------------------------
