@@ -4,6 +4,7 @@
 # Usage: ring-proto/miri.sh   (needs the nightly toolchain with the miri component)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Isolation stays on except for the clock (the blocking push uses Instant for its timeout).
-export MIRIFLAGS="${MIRIFLAGS:--Zmiri-disable-isolation}"
+# Isolation stays on: Miri has a virtual clock, and isolated calls (the /proc pid-namespace lookup)
+# return an error that the code handles.
+export MIRIFLAGS="${MIRIFLAGS:--Zmiri-isolation-error=warn-nobacktrace}"
 exec cargo +nightly miri test -p ring-proto --test ring_core "$@"

@@ -72,6 +72,29 @@ fn pause(idle: u32) -> u32 {
     idle.saturating_add(1)
 }
 
+fn codec(c: &mut Criterion) {
+    let mut g = c.benchmark_group("ring/codec_routes");
+    let cmds = routes(256);
+    let recs: Vec<Record> = cmds.iter().map(Command::encode).collect();
+    let limits = ring_proto::Limits::default();
+    g.throughput(Throughput::Elements(256));
+    g.bench_function("encode", |b| {
+        b.iter(|| {
+            for c in &cmds {
+                black_box(c.encode());
+            }
+        })
+    });
+    g.bench_function("decode", |b| {
+        b.iter(|| {
+            for r in &recs {
+                let _ = black_box(Command::decode(black_box(r), &limits));
+            }
+        })
+    });
+    g.finish();
+}
+
 fn in_process(c: &mut Criterion) {
     let mut g = c.benchmark_group("ring/in_process_records");
     for b in BURSTS {
@@ -175,7 +198,7 @@ fn config() -> Criterion {
         .configure_from_args()
 }
 
-criterion_group! { name = benches; config = config(); targets = in_process, two_process }
+criterion_group! { name = benches; config = config(); targets = codec, in_process, two_process }
 
 fn main() {
     if let Ok(path) = std::env::var(CHILD_ENV) {

@@ -165,6 +165,7 @@ impl Kind {
     ];
 
     /// Decodes a kind tag.
+    #[inline]
     pub fn from_u16(v: u16) -> Option<Kind> {
         let k = match v {
             1..=33 => Kind::ALL[usize::from(v) - 1],
@@ -576,26 +577,63 @@ impl Status {
     }
 }
 
-/// An IP prefix with its host bits zero.
+/// An IP prefix with its host bits zero (kept as integers: cheap to build, compare and copy).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Prefix {
-    addr: IpAddr,
+    /// Address bits; an IPv4 address in the low 32 bits.
+    bits: u128,
     len: u8,
+    v6: bool,
 }
 
 impl Prefix {
     /// A prefix; `None` if `len` is too long for the family or host bits are set.
     pub fn new(addr: IpAddr, len: u8) -> Option<Prefix> {
-        let ok = match addr {
-            IpAddr::V4(a) => len <= 32 && (len == 32 || u32::from(a) & (u32::MAX >> len) == 0),
-            IpAddr::V6(a) => len <= 128 && (len == 128 || u128::from(a) & (u128::MAX >> len) == 0),
-        };
-        ok.then_some(Prefix { addr, len })
+        match addr {
+            IpAddr::V4(a) => Self::v4(u32::from(a), len),
+            IpAddr::V6(a) => Self::v6(u128::from(a), len),
+        }
+    }
+
+    /// An IPv4 prefix from the address as a host-order integer.
+    #[inline]
+    pub fn v4(a: u32, len: u8) -> Option<Prefix> {
+        let ok = len <= 32 && (len == 32 || a & (u32::MAX >> len) == 0);
+        ok.then_some(Prefix {
+            bits: u128::from(a),
+            len,
+            v6: false,
+        })
+    }
+
+    /// An IPv6 prefix from the address as a host-order integer.
+    #[inline]
+    pub fn v6(a: u128, len: u8) -> Option<Prefix> {
+        let ok = len <= 128 && (len == 128 || a & (u128::MAX >> len) == 0);
+        ok.then_some(Prefix {
+            bits: a,
+            len,
+            v6: true,
+        })
     }
 
     /// Address.
     pub fn addr(&self) -> IpAddr {
-        self.addr
+        if self.v6 {
+            IpAddr::V6(Ipv6Addr::from(self.bits))
+        } else {
+            IpAddr::V4(Ipv4Addr::from(u32::try_from(self.bits).unwrap_or(0)))
+        }
+    }
+
+    /// Is this an IPv6 prefix?
+    pub fn is_v6(&self) -> bool {
+        self.v6
+    }
+
+    /// Address bits (an IPv4 address in the low 32 bits).
+    pub fn bits(&self) -> u128 {
+        self.bits
     }
 
     /// Length in bits.
@@ -606,6 +644,15 @@ impl Prefix {
     /// Is this the default route (`/0`)?
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    fn bytes(&self) -> [u8; 16] {
+        if self.v6 {
+            return self.bits.to_be_bytes();
+        }
+        let mut b = [0u8; 16];
+        b[..4].copy_from_slice(&u32::try_from(self.bits).unwrap_or(0).to_be_bytes());
+        b
     }
 }
 
@@ -889,6 +936,7 @@ pub enum Event {
     ForwarderStopping(u32),
 }
 
+#[inline]
 fn record<P: Pod>(kind: Kind, p: &P) -> Record {
     let mut r = Record {
         kind: kind as u16,
@@ -899,6 +947,7 @@ fn record<P: Pod>(kind: Kind, p: &P) -> Record {
     r
 }
 
+#[inline]
 fn ip_bytes(ip: IpAddr) -> ([u8; 16], u8) {
     let mut b = [0u8; 16];
     match ip {
@@ -921,6 +970,7 @@ struct Rd<'a> {
 }
 
 impl Rd<'_> {
+    #[cold]
     fn err(&self, field: &'static str, value: u64) -> DecodeError {
         DecodeError::Field {
             kind: self.kind,
@@ -929,15 +979,19 @@ impl Rd<'_> {
         }
     }
 
+    #[inline(always)]
     fn payload<P: Pod>(&self) -> Result<P, DecodeError> {
         let n = std::mem::size_of::<P>();
-        if let Some(i) = self.r.payload[n..].iter().position(|&b| b != 0) {
+        let tail = self.r.payload.get(n..).unwrap_or(&[]);
+        if tail.iter().fold(0u8, |acc, &b| acc | b) != 0 {
+            let i = tail.iter().position(|&b| b != 0).unwrap_or(0);
             return Err(self.err("payload tail", u64::try_from(n + i).unwrap_or(u64::MAX)));
         }
         read_pod::<P>(&self.r.payload)
             .ok_or_else(|| self.err("payload size", u64::try_from(n).unwrap_or(0)))
     }
 
+    #[inline(always)]
     fn id(&self, field: &'static str, v: u32, limit: u32) -> Result<u32, DecodeError> {
         if v < limit {
             Ok(v)
@@ -946,6 +1000,7 @@ impl Rd<'_> {
         }
     }
 
+    #[inline(always)]
     fn flag(&self, field: &'static str, v: u8) -> Result<bool, DecodeError> {
         match v {
             0 => Ok(false),
@@ -954,6 +1009,7 @@ impl Rd<'_> {
         }
     }
 
+    #[inline(always)]
     fn zero(&self, field: &'static str, v: u64) -> Result<(), DecodeError> {
         if v == 0 {
             Ok(())
@@ -978,10 +1034,34 @@ impl Rd<'_> {
         }
     }
 
+    /// A route prefix, checked on integers (no `IpAddr` round trips on the hot path).
+    #[inline(always)]
+    fn prefix(&self, v4: bool, b: [u8; 16], len: u8) -> Result<Prefix, DecodeError> {
+        let bits = u128::from_be_bytes(b);
+        let p = if v4 {
+            if bits & (u128::MAX >> 32) != 0 {
+                return Err(self.err(
+                    "ip",
+                    u64::try_from(bits & u128::from(u64::MAX)).unwrap_or(0),
+                ));
+            }
+            Prefix::v4(u32::from_be_bytes([b[0], b[1], b[2], b[3]]), len)
+        } else {
+            Prefix::v6(bits, len)
+        };
+        p.ok_or_else(|| self.err("len", u64::from(len)))
+    }
+
+    #[inline]
     fn ip(&self, family: u8, b: [u8; 16]) -> Result<IpAddr, DecodeError> {
         match family {
             4 => {
-                if b[4..].iter().any(|&x| x != 0) {
+                if u128::from_ne_bytes(b)
+                    & u128::from_ne_bytes([
+                        0, 0, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+                    ])
+                    != 0
+                {
                     return Err(self.err(
                         "ip",
                         u64::from_be_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]]),
@@ -1023,6 +1103,7 @@ fn fdb_payload(f: &Fdb) -> FdbPayload {
     }
 }
 
+#[inline]
 fn check_header(r: &Record) -> Result<Kind, DecodeError> {
     let kind = Kind::from_u16(r.kind).ok_or(DecodeError::UnknownKind(r.kind))?;
     if r.flags != 0 {
@@ -1148,11 +1229,11 @@ impl Command {
                     RouteAction::Local => (RouteActionCode::Local, TargetKind::None, 0),
                     RouteAction::Connected(t) => (RouteActionCode::Connected, TargetKind::Rif, t),
                 };
-                let (bytes, fam) = ip_bytes(prefix.addr);
-                let kind = if fam == 4 {
-                    Kind::RouteAddV4
-                } else {
+                let bytes = prefix.bytes();
+                let kind = if prefix.v6 {
                     Kind::RouteAddV6
+                } else {
+                    Kind::RouteAddV4
                 };
                 record(
                     kind,
@@ -1168,11 +1249,11 @@ impl Command {
                 )
             }
             Command::RouteDel { vrf, prefix } => {
-                let (bytes, fam) = ip_bytes(prefix.addr);
-                let kind = if fam == 4 {
-                    Kind::RouteDelV4
-                } else {
+                let bytes = prefix.bytes();
+                let kind = if prefix.v6 {
                     Kind::RouteDelV6
+                } else {
+                    Kind::RouteDelV4
                 };
                 record(
                     kind,
@@ -1391,9 +1472,7 @@ impl Command {
                 let p: RoutePayload = d.payload()?;
                 d.zero("pad", u64::from(p.pad))?;
                 let v4 = matches!(kind, Kind::RouteAddV4 | Kind::RouteDelV4);
-                let addr = d.ip(if v4 { 4 } else { 6 }, p.prefix)?;
-                let prefix =
-                    Prefix::new(addr, p.len).ok_or_else(|| d.err("len", u64::from(p.len)))?;
+                let prefix = d.prefix(v4, p.prefix, p.len)?;
                 let vrf = d.id("vrf", p.vrf, l.vrfs)?;
                 if matches!(kind, Kind::RouteDelV4 | Kind::RouteDelV6) {
                     d.zero("action", u64::from(p.action))?;
