@@ -258,3 +258,65 @@ fn c_headers_match_json_and_rust() {
     );
     assert!(checked > 7000, "only {checked} items checked");
 }
+
+/// The headers also compile as C++ (syncd and orchagent are C++), with every header on its own.
+#[test]
+fn headers_compile_as_cxx_and_standalone() {
+    let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
+    let mut src = String::new();
+    for e in std::fs::read_dir(sai_headers::INCLUDE_DIR).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".h") {
+            src.push_str(&format!("#include <{name}>\n"));
+        }
+    }
+    src.push_str("int main() { sai_attribute_t a{}; a.id = SAI_SWITCH_ATTR_INIT_SWITCH; return (int)a.id * 0; }\n");
+    let dir = std::env::temp_dir().join(format!("sai-headers-cxx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("all.cpp");
+    std::fs::write(&file, src).unwrap();
+    let out = Command::new(&cxx)
+        .args([
+            "-std=c++17",
+            "-fsyntax-only",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-I",
+            sai_headers::INCLUDE_DIR,
+        ])
+        .arg(&file)
+        .output()
+        .expect("run the C++ compiler");
+    assert!(
+        out.status.success(),
+        "C++ compile failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Each header alone (its includes must be complete).
+    for e in std::fs::read_dir(sai_headers::INCLUDE_DIR).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let one = dir.join("one.c");
+        std::fs::write(&one, format!("#include <{name}>\nint x;\n")).unwrap();
+        let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+        let out = Command::new(&cc)
+            .args([
+                "-std=c11",
+                "-fsyntax-only",
+                "-Wall",
+                "-Werror",
+                "-I",
+                sai_headers::INCLUDE_DIR,
+            ])
+            .arg(&one)
+            .output()
+            .expect("run the C compiler");
+        assert!(
+            out.status.success(),
+            "{name} alone:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
