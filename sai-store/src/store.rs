@@ -235,6 +235,9 @@ impl Store {
 
     pub fn alloc_oid(&mut self, sw: u8, ot: u32) -> Result<u64, Status> {
         let c = self.next_counter;
+        if c > oid::COUNTER_MASK {
+            return Err(status::INSUFFICIENT_RESOURCES);
+        }
         let o = oid::make(sw, ot, c).ok_or(status::INVALID_OBJECT_TYPE)?;
         self.next_counter += 1;
         Ok(o)
