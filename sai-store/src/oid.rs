@@ -93,3 +93,30 @@ mod tests {
         assert!(make(0, EXT_RANGE_START + 200, 1).is_none());
     }
 }
+
+#[cfg(test)]
+mod meta_tests {
+    use super::*;
+
+    #[test]
+    fn every_oid_type_is_encodable() {
+        for info in crate::md::OBJECT_TYPES
+            .iter()
+            .filter(|i| !i.is_non_object_id)
+        {
+            let o =
+                make(7, info.ot, 12345).unwrap_or_else(|| panic!("{} not encodable", info.name));
+            assert_eq!(crate::object_type_query(o), info.ot, "{}", info.name);
+            assert_eq!(crate::switch_id_query(o), switch_oid(7));
+        }
+        // entry types never come back from an id
+        for info in crate::md::OBJECT_TYPES
+            .iter()
+            .filter(|i| i.is_non_object_id)
+        {
+            if let Some(o) = make(0, info.ot, 1) {
+                assert_eq!(crate::object_type_query(o), OT_NULL, "{}", info.name);
+            }
+        }
+    }
+}
