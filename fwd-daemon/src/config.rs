@@ -603,6 +603,18 @@ mtu = 9100
     }
 
     #[test]
+    fn example_file_parses() {
+        let c = Config::parse(
+            include_str!("../config/example.toml"),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.ports.len(), 2);
+        assert_eq!(c.ports[1].kernel_iface(), Some("veth-r1b"));
+        assert_eq!(c.netns.as_deref(), Some("r1host"));
+    }
+
+    #[test]
     fn pci_addresses() {
         assert!(is_pci_addr("0000:01:00.0"));
         assert!(is_pci_addr("01:00.1"));
