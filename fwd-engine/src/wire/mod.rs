@@ -164,3 +164,58 @@ impl fmt::Display for MacAddr {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The contract: after `check_len` succeeds, no accessor panics (random bytes through
+        /// every view; a panic fails the test).
+        #[test]
+        fn no_accessor_panics_after_check_len(b in proptest::collection::vec(any::<u8>(), 0..96)) {
+            if let Ok(f) = ethernet::Frame::new_checked(&b[..]) {
+                let _ = (f.dst_addr(), f.src_addr(), f.ethertype(), f.payload().len());
+                if let Ok(t) = ethernet::VlanTag::new_checked(f.payload()) {
+                    let _ = (t.vlan_id(), t.pcp(), t.ethertype());
+                }
+            }
+            if let Ok(p) = arp::Packet::new_checked(&b[..]) {
+                let _ = (p.hardware_type(), p.protocol_type(), p.hardware_len(), p.protocol_len());
+                let _ = (p.operation(), p.source_hardware_addr(), p.source_protocol_addr());
+                let _ = (p.target_hardware_addr(), p.target_protocol_addr(), arp::Repr::parse(&p));
+            }
+            if let Ok(p) = ipv4::Packet::new_checked(&b[..]) {
+                let _ = (p.version(), p.header_len(), p.dscp_ecn(), p.total_len(), p.ident());
+                let _ = (p.dont_frag(), p.more_frags(), p.frag_offset(), p.ttl(), p.next_header());
+                let _ = (p.checksum(), p.src_addr(), p.dst_addr(), p.header().len());
+                let _ = (p.verify_checksum(), p.payload().len(), ipv4::Repr::parse(&p));
+            }
+            if let Ok(p) = ipv6::Packet::new_checked(&b[..]) {
+                let _ = (p.version(), p.traffic_class(), p.flow_label(), p.payload_len());
+                let _ = (p.next_header(), p.hop_limit(), p.src_addr(), p.dst_addr());
+                let _ = (p.payload().len(), ipv6::Repr::parse(&p));
+            }
+            if let Ok(p) = icmpv4::Packet::new_checked(&b[..]) {
+                let _ = (p.msg_type(), p.msg_code(), p.checksum(), p.echo_ident());
+                let _ = (p.echo_seq_no(), p.next_hop_mtu(), p.data().len(), p.verify_checksum());
+            }
+            if let Ok(p) = icmpv6::Packet::new_checked(&b[..]) {
+                let a = core::net::Ipv6Addr::LOCALHOST;
+                let _ = (p.msg_type(), p.msg_code(), p.checksum(), p.rest(), p.data().len());
+                let _ = (p.nd_target(), p.na_flags(), p.verify_checksum(a, a));
+                let _ = icmpv6::find_lladdr(&p, icmpv6::OPT_SOURCE_LLADDR);
+                for o in p.nd_options().flatten() {
+                    let _ = o.link_layer_addr();
+                }
+            }
+            if let Ok(p) = udp::Packet::new_checked(&b[..]) {
+                let _ = (p.src_port(), p.dst_port(), p.len(), p.checksum());
+            }
+            if let Ok(p) = tcp::Packet::new_checked(&b[..]) {
+                let _ = (p.src_port(), p.dst_port());
+            }
+        }
+    }
+}
