@@ -790,4 +790,239 @@ mod tests {
             assert_eq!(back[1].value.tc, 5);
         }
     }
+
+    /// Small deterministic generator (xorshift64).
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn bytes<const N: usize>(&mut self) -> [u8; N] {
+            let mut b = [0u8; N];
+            for x in &mut b {
+                *x = self.next().to_ne_bytes()[0];
+            }
+            b
+        }
+        fn len(&mut self) -> usize {
+            usize::try_from(self.next() % 6).unwrap()
+        }
+        fn ip(&mut self) -> IpAddr {
+            if self.next().is_multiple_of(2) {
+                IpAddr::V4(Ipv4Addr::from(self.bytes::<4>()))
+            } else {
+                IpAddr::V6(Ipv6Addr::from(self.bytes::<16>()))
+            }
+        }
+    }
+
+    #[allow(clippy::cast_possible_truncation, reason = "random test data")]
+    fn random_value(r: &mut Rng, t: T) -> Option<AttrValue> {
+        use AttrValue as V;
+        let n = r.len();
+        Some(match t {
+            T::Bool => V::Bool(r.next().is_multiple_of(2)),
+            T::Chardata => V::Chardata(r.bytes()),
+            T::U8 => V::U8(r.next() as u8),
+            T::I8 => V::I8(r.next() as i8),
+            T::U16 => V::U16(r.next() as u16),
+            T::I16 => V::I16(r.next() as i16),
+            T::U32 => V::U32(r.next() as u32),
+            T::I32 => V::I32(r.next() as i32),
+            T::U64 => V::U64(r.next()),
+            T::I64 => V::I64(r.next() as i64),
+            T::Pointer => V::Pointer(r.next() as usize),
+            T::Mac => V::Mac(r.bytes()),
+            T::Ipv4 => V::Ipv4(r.bytes()),
+            T::Ipv6 => V::Ipv6(r.bytes()),
+            T::IpAddress => V::IpAddr(r.ip()),
+            T::IpPrefix => {
+                let addr = r.ip();
+                let mask = match addr {
+                    IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::from(r.bytes::<4>())),
+                    IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::from(r.bytes::<16>())),
+                };
+                V::IpPrefix(IpPrefix { addr, mask })
+            }
+            T::ObjectId => V::Oid(r.next()),
+            T::ObjectList => V::OidList((0..n).map(|_| r.next()).collect()),
+            T::U8List => V::U8List((0..n).map(|_| r.next() as u8).collect()),
+            T::I8List => V::I8List((0..n).map(|_| r.next() as i8).collect()),
+            T::U16List => V::U16List((0..n).map(|_| r.next() as u16).collect()),
+            T::I16List => V::I16List((0..n).map(|_| r.next() as i16).collect()),
+            T::U32List => V::U32List((0..n).map(|_| r.next() as u32).collect()),
+            T::I32List => V::I32List((0..n).map(|_| r.next() as i32).collect()),
+            T::U32Range => V::U32Range(r.next() as u32, r.next() as u32),
+            T::I32Range => V::I32Range(r.next() as i32, r.next() as i32),
+            T::U16RangeList => {
+                V::U16RangeList((0..n).map(|_| (r.next() as u16, r.next() as u16)).collect())
+            }
+            T::VlanList => V::VlanList((0..n).map(|_| r.next() as u16).collect()),
+            t if is_acl_field(t) => {
+                if r.next().is_multiple_of(4) {
+                    return Some(V::AclField {
+                        enable: false,
+                        data: AclData::None,
+                        mask: AclData::None,
+                    });
+                }
+                let (data, mask) = match t {
+                    T::AclFieldDataBool => {
+                        (AclData::Bool(r.next().is_multiple_of(2)), AclData::None)
+                    }
+                    T::AclFieldDataU8 => (AclData::U8(r.next() as u8), AclData::U8(r.next() as u8)),
+                    T::AclFieldDataI8 => (AclData::I8(r.next() as i8), AclData::I8(r.next() as i8)),
+                    T::AclFieldDataU16 => {
+                        (AclData::U16(r.next() as u16), AclData::U16(r.next() as u16))
+                    }
+                    T::AclFieldDataI16 => {
+                        (AclData::I16(r.next() as i16), AclData::I16(r.next() as i16))
+                    }
+                    T::AclFieldDataU32 => {
+                        (AclData::U32(r.next() as u32), AclData::U32(r.next() as u32))
+                    }
+                    T::AclFieldDataI32 => {
+                        (AclData::I32(r.next() as i32), AclData::I32(r.next() as i32))
+                    }
+                    T::AclFieldDataU64 => (AclData::U64(r.next()), AclData::U64(r.next())),
+                    T::AclFieldDataMac => (AclData::Mac(r.bytes()), AclData::Mac(r.bytes())),
+                    T::AclFieldDataIpv4 => (AclData::Ipv4(r.bytes()), AclData::Ipv4(r.bytes())),
+                    T::AclFieldDataIpv6 => (AclData::Ipv6(r.bytes()), AclData::Ipv6(r.bytes())),
+                    T::AclFieldDataObjectId => (AclData::Oid(r.next()), AclData::None),
+                    T::AclFieldDataObjectList => (
+                        AclData::OidList((0..n).map(|_| r.next()).collect()),
+                        AclData::None,
+                    ),
+                    T::AclFieldDataU8List => (
+                        AclData::U8List((0..n).map(|_| r.next() as u8).collect()),
+                        AclData::U8List((0..n).map(|_| r.next() as u8).collect()),
+                    ),
+                    _ => return None,
+                };
+                V::AclField {
+                    enable: true,
+                    data,
+                    mask,
+                }
+            }
+            t if is_acl_action(t) => {
+                let param = match t {
+                    T::AclActionDataBool => AclData::Bool(r.next().is_multiple_of(2)),
+                    T::AclActionDataU8 => AclData::U8(r.next() as u8),
+                    T::AclActionDataI8 => AclData::I8(r.next() as i8),
+                    T::AclActionDataU16 => AclData::U16(r.next() as u16),
+                    T::AclActionDataI16 => AclData::I16(r.next() as i16),
+                    T::AclActionDataU32 => AclData::U32(r.next() as u32),
+                    T::AclActionDataI32 => AclData::I32(r.next() as i32),
+                    T::AclActionDataMac => AclData::Mac(r.bytes()),
+                    T::AclActionDataIpv4 => AclData::Ipv4(r.bytes()),
+                    T::AclActionDataIpv6 => AclData::Ipv6(r.bytes()),
+                    T::AclActionDataIpAddress => AclData::IpAddr(r.ip()),
+                    T::AclActionDataObjectId => AclData::Oid(r.next()),
+                    T::AclActionDataObjectList => {
+                        AclData::OidList((0..n).map(|_| r.next()).collect())
+                    }
+                    _ => return None,
+                };
+                V::AclAction {
+                    enable: !r.next().is_multiple_of(4),
+                    param,
+                }
+                .normalized()
+            }
+            t => {
+                let l = flat_layout(t).ok()?;
+                let mut flat: Vec<u8> = (0..l.size).map(|_| r.next().to_ne_bytes()[0]).collect();
+                let (list, count) = match l.list {
+                    Some((off, elem)) => {
+                        flat[off..off + 8 + PTR_SIZE].fill(0);
+                        (
+                            Some((0..n * elem).map(|_| r.next().to_ne_bytes()[0]).collect()),
+                            n as u32,
+                        )
+                    }
+                    None => (None, 0),
+                };
+                V::Other {
+                    value_type: t as u32,
+                    flat,
+                    list,
+                    count,
+                }
+            }
+        })
+    }
+
+    trait Normalized {
+        fn normalized(self) -> Self;
+    }
+    impl Normalized for AttrValue {
+        /// A disabled ACL action reads back without its parameter.
+        fn normalized(self) -> Self {
+            match self {
+                AttrValue::AclAction { enable: false, .. } => AttrValue::AclAction {
+                    enable: false,
+                    param: AclData::None,
+                },
+                v => v,
+            }
+        }
+    }
+
+    /// Points every `{count, list}` the value type can use at a large buffer.
+    fn prepare(t: T, v: &mut sai_attribute_value_t, bufs: &mut Vec<Vec<u64>>) {
+        let mut give = |at: usize, v: &mut sai_attribute_value_t| {
+            let mut b = vec![0u64; 512];
+            let p = b.as_mut_ptr();
+            bufs.push(b);
+            let base: *mut u8 = core::ptr::from_mut(v).cast();
+            // SAFETY: `at + 16 <= size_of::<sai_attribute_value_t>()`: a `{count, list}` struct.
+            unsafe {
+                base.add(at).cast::<u32>().write_unaligned(64);
+                base.add(at + 8).cast::<*mut u64>().write_unaligned(p);
+            }
+        };
+        if is_acl_field(t) {
+            give(8, v); // mask.u8list
+            give(24, v); // data.objlist / data.u8list
+        } else if is_acl_action(t) {
+            give(8, v); // parameter.objlist
+        } else if let Some(RawLayout {
+            list: Some((off, _)),
+            ..
+        }) = raw_layout(t as u32)
+        {
+            give(off, v);
+        }
+    }
+
+    #[test]
+    fn every_attribute_roundtrips_through_c() {
+        let mut r = Rng(0x2545_F491_4F6C_DD1D);
+        let mut checked = 0;
+        for ot in meta::OBJECT_TYPES {
+            for m in ot.attrs {
+                for _ in 0..4 {
+                    let Some(val) = random_value(&mut r, m.value_type) else {
+                        continue;
+                    };
+                    let mut out = zero_value();
+                    let mut bufs = Vec::new();
+                    prepare(m.value_type, &mut out, &mut bufs);
+                    // SAFETY: every list pointer in `out` points to a 4 KiB buffer with count 64.
+                    unsafe { value_to_c(m, &val, &mut out) }
+                        .unwrap_or_else(|e| panic!("{}: {e:?} for {val:?}", m.name));
+                    // SAFETY: lists written above are valid for their counts.
+                    let back = unsafe { value_from_c(m, &out) }
+                        .unwrap_or_else(|e| panic!("{}: {e:?}", m.name));
+                    assert_eq!(back, val, "{}", m.name);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 7000, "{checked}");
+    }
 }
