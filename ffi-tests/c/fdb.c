@@ -97,6 +97,33 @@ int main(void)
     EXPECT_ST(port_api->get_port_stats(ports[0], 1, ids, NULL), SAI_STATUS_INVALID_PARAMETER);
     EXPECT_ST(port_api->get_port_stats_ext(ports[0], 1, ids, (sai_stats_mode_t)77, counters),
               SAI_STATUS_INVALID_PARAMETER);
+    /* bulk counters over sai_object_key_t */
+    sai_object_key_t keys[2];
+    memset(keys, 0, sizeof keys);
+    keys[0].key.object_id = ports[0];
+    keys[1].key.object_id = ports[1];
+    sai_status_t sts[2] = { 1, 1 };
+    uint64_t bulk_counters[2];
+    sai_status_t want = cl.count == 0 ? SAI_STATUS_NOT_IMPLEMENTED : SAI_STATUS_SUCCESS;
+    EXPECT_ST(sai_bulk_object_get_stats(g_sw, SAI_OBJECT_TYPE_PORT, 2, keys, 1, ids, SAI_STATS_MODE_BULK_READ, sts,
+                                        bulk_counters),
+              want == SAI_STATUS_SUCCESS ? SAI_STATUS_SUCCESS : SAI_STATUS_FAILURE);
+    EXPECT(sts[0] == want && sts[1] == want);
+    EXPECT_ST(sai_bulk_object_get_stats(g_sw, SAI_OBJECT_TYPE_PORT, 2, keys, 1, ids, SAI_STATS_MODE_BULK_READ, NULL,
+                                        bulk_counters),
+              SAI_STATUS_INVALID_PARAMETER);
+    EXPECT_ST(sai_bulk_object_get_stats(g_sw, SAI_OBJECT_TYPE_PORT, 0, keys, 1, ids, SAI_STATS_MODE_BULK_READ, sts,
+                                        bulk_counters),
+              SAI_STATUS_INVALID_PARAMETER);
+    EXPECT_ST(sai_bulk_object_clear_stats(g_sw, SAI_OBJECT_TYPE_PORT, 2, keys, 1, ids, SAI_STATS_MODE_BULK_CLEAR, sts),
+              want == SAI_STATUS_SUCCESS ? SAI_STATUS_SUCCESS : SAI_STATUS_FAILURE);
+    EXPECT_ST(sai_bulk_object_clear_stats(g_sw, SAI_OBJECT_TYPE_PORT, 2, keys, 1, ids, (sai_stats_mode_t)99, sts),
+              SAI_STATUS_INVALID_PARAMETER);
+    sai_stat_st_capability_t stcaps[1];
+    sai_stat_st_capability_list_t stl = { 1, stcaps };
+    EXPECT_ST(sai_query_stats_st_capability(g_sw, SAI_OBJECT_TYPE_PORT, &stl),
+              cl.count > 1 ? SAI_STATUS_BUFFER_OVERFLOW : SAI_STATUS_SUCCESS);
+    EXPECT(stl.count == cl.count);
     free(ports);
 
     sai_switch_api_t *sw_api = table_of(SAI_API_SWITCH);
