@@ -328,3 +328,70 @@ fn truncated_input_never_panics() {
         assert_eq!(s.count(ProblemKind::Cleanup), 0, "{}", s.report());
     }
 }
+
+/// The get checks can fail: a wrong list count, an object id mapped twice, a wrong object type
+/// and a wrong status are each reported as a mismatch at the `G` line.
+#[test]
+fn get_answers_that_differ_are_mismatches() {
+    let head = "\
+t|c|SAI_OBJECT_TYPE_SWITCH:oid:0x21000000000000|SAI_SWITCH_ATTR_INIT_SWITCH=true
+";
+    let ports = |n: usize, dup: bool| -> String {
+        let mut v: Vec<String> = (0..n)
+            .map(|i| format!("oid:0x{:x}", 0x1000000000002u64 + i as u64))
+            .collect();
+        if dup {
+            v[1] = v[0].clone();
+        }
+        format!("{n}:{}", v.join(","))
+    };
+    let zeros = |n: usize| format!("{n}:{}", vec!["oid:0x0"; n].join(","));
+    let cases: Vec<(String, &str)> = vec![
+        // the recording says 31 ports; the library has 32 (BUFFER_OVERFLOW for a 31-entry buffer)
+        (
+            format!(
+                "t|g|SAI_OBJECT_TYPE_SWITCH:oid:0x21000000000000|SAI_SWITCH_ATTR_PORT_LIST={}\nt|G|SAI_STATUS_SUCCESS|SAI_SWITCH_ATTR_PORT_LIST={}\n",
+                zeros(31),
+                ports(31, false)
+            ),
+            "needs 32",
+        ),
+        // one recording id for two library ports
+        (
+            format!(
+                "t|g|SAI_OBJECT_TYPE_SWITCH:oid:0x21000000000000|SAI_SWITCH_ATTR_PORT_LIST={}\nt|G|SAI_STATUS_SUCCESS|SAI_SWITCH_ATTR_PORT_LIST={}\n",
+                zeros(32),
+                ports(32, true)
+            ),
+            "PORT_LIST[1]",
+        ),
+        // the default virtual router answered with a port's id
+        (
+            "t|g|SAI_OBJECT_TYPE_SWITCH:oid:0x21000000000000|SAI_SWITCH_ATTR_DEFAULT_VIRTUAL_ROUTER_ID=oid:0x0\nt|G|SAI_STATUS_SUCCESS|SAI_SWITCH_ATTR_DEFAULT_VIRTUAL_ROUTER_ID=oid:0x1000000000002\n".to_string(),
+            "is SAI_OBJECT_TYPE_VIRTUAL_ROUTER, recording oid:0x1000000000002 is SAI_OBJECT_TYPE_PORT",
+        ),
+        // a different status
+        (
+            "t|g|SAI_OBJECT_TYPE_SWITCH:oid:0x21000000000000|SAI_SWITCH_ATTR_CPU_PORT=oid:0x0\nt|G|SAI_STATUS_FAILURE\n".to_string(),
+            "recording SAI_STATUS_FAILURE",
+        ),
+    ];
+    let mut b = StoreBackend::new(&profile()).expect("store");
+    for (body, want) in cases {
+        let s = replay(&mut b, &format!("{head}{body}"), Options::default());
+        assert_eq!(s.mismatched_gets(), 1, "{}", s.report());
+        let p = &s.problems[0];
+        assert_eq!(p.line, 3, "{p}");
+        assert!(p.msg.contains(want), "{p} does not say {want:?}");
+        assert_eq!(s.count(ProblemKind::Cleanup), 0, "{}", s.report());
+    }
+    // and the correct answer passes
+    let ok = format!(
+        "{head}t|g|SAI_OBJECT_TYPE_SWITCH:oid:0x21000000000000|SAI_SWITCH_ATTR_PORT_LIST={}\nt|G|SAI_STATUS_SUCCESS|SAI_SWITCH_ATTR_PORT_LIST={}\n",
+        zeros(32),
+        ports(32, false)
+    );
+    let s = replay(&mut b, &ok, Options::default());
+    assert!(s.problems.is_empty(), "{}", s.report());
+    assert_eq!(s.discovered, 32);
+}
