@@ -18,6 +18,7 @@ pub mod exports;
 pub(crate) mod guard;
 pub(crate) mod keys;
 pub mod log;
+pub mod notify;
 pub(crate) mod ops;
 pub(crate) mod special;
 

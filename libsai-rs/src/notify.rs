@@ -1,0 +1,78 @@
+//! Delivering notifications to the consumer: the switch's notification attributes hold the C
+//! function pointers syncd passed (`SAI_SWITCH_ATTR_PORT_STATE_CHANGE_NOTIFY`, ...); these functions
+//! look them up and call them. They are for the parts of the library that learn about events (the
+//! forwarder's event ring); nothing is called when the consumer registered no callback.
+//!
+//! Callbacks run on the caller's thread, outside every store lock (a callback may call back into
+//! the SAI API).
+
+use sai_headers::ffi::*;
+use sai_headers::meta;
+use sai_store::{AttrValue, ObjectKey};
+
+/// Raw pointer value of switch attribute `name` (0 when unset or unknown).
+fn callback(switch_id: sai_object_id_t, name: &str) -> Result<usize, sai_status_t> {
+    let sai = crate::sai()?;
+    let m = meta::attr_by_name(name).ok_or(SAI_STATUS_FAILURE)?;
+    let v = sai.get_each(m.ot, &ObjectKey::Oid(switch_id), &[m.id])?;
+    Ok(match v.first() {
+        Some(Ok(AttrValue::Pointer(p))) => *p,
+        _ => 0,
+    })
+}
+
+/// One port operational-status change per element. Returns whether a callback was called.
+pub fn port_state_change(
+    switch_id: sai_object_id_t,
+    events: &[sai_port_oper_status_notification_t],
+) -> Result<bool, sai_status_t> {
+    let p = callback(switch_id, "SAI_SWITCH_ATTR_PORT_STATE_CHANGE_NOTIFY")?;
+    if p == 0 || events.is_empty() {
+        return Ok(false);
+    }
+    // SAFETY: `p` is the non-null function pointer the consumer set for this attribute, whose type
+    // is `sai_port_state_change_notification_fn`; usize and fn pointers have the same size.
+    let f: sai_port_state_change_notification_fn = unsafe { std::mem::transmute::<usize, _>(p) };
+    let count = u32::try_from(events.len()).map_err(|_| SAI_STATUS_INVALID_PARAMETER)?;
+    if let Some(f) = f {
+        // SAFETY: `events` is a valid array of `count` elements for the duration of the call.
+        unsafe { f(count, events.as_ptr()) };
+    }
+    Ok(true)
+}
+
+/// FDB events (learned, aged, moved, flushed). Returns whether a callback was called.
+pub fn fdb_event(
+    switch_id: sai_object_id_t,
+    events: &[sai_fdb_event_notification_data_t],
+) -> Result<bool, sai_status_t> {
+    let p = callback(switch_id, "SAI_SWITCH_ATTR_FDB_EVENT_NOTIFY")?;
+    if p == 0 || events.is_empty() {
+        return Ok(false);
+    }
+    // SAFETY: as in port_state_change, for `sai_fdb_event_notification_fn`.
+    let f: sai_fdb_event_notification_fn = unsafe { std::mem::transmute::<usize, _>(p) };
+    let count = u32::try_from(events.len()).map_err(|_| SAI_STATUS_INVALID_PARAMETER)?;
+    if let Some(f) = f {
+        // SAFETY: `events` (and the attribute arrays they point to, the caller's responsibility) are
+        // valid for the duration of the call.
+        unsafe { f(count, events.as_ptr()) };
+    }
+    Ok(true)
+}
+
+/// Asks the consumer to shut the switch down. Returns whether a callback was called.
+pub fn switch_shutdown_request(switch_id: sai_object_id_t) -> Result<bool, sai_status_t> {
+    let p = callback(switch_id, "SAI_SWITCH_ATTR_SWITCH_SHUTDOWN_REQUEST_NOTIFY")?;
+    if p == 0 {
+        return Ok(false);
+    }
+    // SAFETY: as in port_state_change, for `sai_switch_shutdown_request_notification_fn`.
+    let f: sai_switch_shutdown_request_notification_fn =
+        unsafe { std::mem::transmute::<usize, _>(p) };
+    if let Some(f) = f {
+        // SAFETY: plain value argument.
+        unsafe { f(switch_id) };
+    }
+    Ok(true)
+}
