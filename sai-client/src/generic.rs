@@ -152,6 +152,63 @@ pub fn qos_map_entries(v: &AttrValue) -> Option<Vec<QosMapEntry>> {
     )
 }
 
+/// A list value of `Other` type `t` from raw element bytes (`elem` bytes each).
+fn raw_list_value(t: T, flat_size: usize, bytes: Vec<u8>, count: usize) -> AttrValue {
+    AttrValue::Other {
+        value_type: t as u32,
+        flat: vec![0u8; flat_size],
+        list: Some(bytes),
+        count: len_u32(count),
+    }
+}
+
+/// A `SAI_ATTR_VALUE_TYPE_MAP_LIST` value (`sai_map_t` key/value pairs).
+pub fn map_list(items: &[(u32, i32)]) -> AttrValue {
+    let es = size_of::<s::sai_map_t>();
+    let mut b = vec![0u8; items.len() * es];
+    for (i, (k, v)) in items.iter().enumerate() {
+        let k0 = i * es + offset_of!(s::sai_map_t, key);
+        let v0 = i * es + offset_of!(s::sai_map_t, value);
+        b[k0..k0 + 4].copy_from_slice(&k.to_ne_bytes());
+        b[v0..v0 + 4].copy_from_slice(&v.to_ne_bytes());
+    }
+    raw_list_value(T::MapList, size_of::<s::sai_map_list_t>(), b, items.len())
+}
+
+/// A `SAI_ATTR_VALUE_TYPE_IP_ADDRESS_LIST` value.
+pub fn ip_address_list(items: &[IpAddr]) -> AttrValue {
+    type A = s::sai_ip_address_t;
+    let es = size_of::<A>();
+    let mut b = vec![0u8; items.len() * es];
+    for (i, ip) in items.iter().enumerate() {
+        let f0 = i * es + offset_of!(A, addr_family);
+        let a0 = i * es + offset_of!(A, addr);
+        let (fam, bytes): (u32, Vec<u8>) = match ip {
+            IpAddr::V4(a) => (s::SAI_IP_ADDR_FAMILY_IPV4, a.octets().to_vec()),
+            IpAddr::V6(a) => (s::SAI_IP_ADDR_FAMILY_IPV6, a.octets().to_vec()),
+        };
+        b[f0..f0 + 4].copy_from_slice(&fam.to_ne_bytes());
+        b[a0..a0 + bytes.len()].copy_from_slice(&bytes);
+    }
+    raw_list_value(
+        T::IpAddressList,
+        size_of::<s::sai_ip_address_list_t>(),
+        b,
+        items.len(),
+    )
+}
+
+/// A `SAI_ATTR_VALUE_TYPE_SEGMENT_LIST` value (IPv6 segments).
+pub fn segment_list(items: &[[u8; 16]]) -> AttrValue {
+    let b: Vec<u8> = items.iter().flatten().copied().collect();
+    raw_list_value(
+        T::SegmentList,
+        size_of::<s::sai_segment_list_t>(),
+        b,
+        items.len(),
+    )
+}
+
 // ------------------------------------------------------------------ attribute marshalling
 
 /// The buffer behind one attribute's list member (kept alive and read back after a get).
@@ -567,12 +624,12 @@ fn value_from_c(m: &AttrMeta, v: &s::sai_attribute_value_t, buf: &Buf) -> Option
             (t, Buf::Raw(words, es)) => {
                 let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_ne_bytes()).collect();
                 let len = usize::try_from(n).ok()?.checked_mul(*es)?;
-                V::Other {
-                    value_type: t as u32,
-                    flat: vec![0u8; size_of::<s::sai_qos_map_list_t>()],
-                    list: Some(bytes.get(..len)?.to_vec()),
-                    count: n,
-                }
+                raw_list_value(
+                    t,
+                    size_of::<s::sai_qos_map_list_t>(),
+                    bytes.get(..len)?.to_vec(),
+                    usize::try_from(n).ok()?,
+                )
             }
             (t, _) if is_acl_field(t) => acl_field_from_c(t, &v.aclfield, buf)?,
             (t, _) if is_acl_action(t) => acl_action_from_c(t, &v.aclaction, buf)?,
@@ -1640,6 +1697,26 @@ mod tests {
         let back = c.value(0).unwrap();
         assert_eq!(qos_map_entries(&back), qos_map_entries(&q));
         assert_eq!(qos_map_entries(&back).unwrap()[0].value.color, 2);
+        // the other raw list types survive a round trip through the C union
+        for (ot, name, v) in [
+            (
+                s::SAI_OBJECT_TYPE_TUNNEL,
+                "SAI_TUNNEL_ATTR_ENCAP_SRC_IP",
+                AttrValue::IpAddr("10.0.0.1".parse().unwrap()),
+            ),
+            (
+                s::SAI_OBJECT_TYPE_SRV6_SIDLIST,
+                "SAI_SRV6_SIDLIST_ATTR_SEGMENT_LIST",
+                segment_list(&[[1; 16], [2; 16]]),
+            ),
+        ] {
+            let c = CAttrs::new(ot, &[a(name, v.clone())]).unwrap();
+            assert_eq!(c.value(0), Some(v), "{name}");
+        }
+        let m = map_list(&[(1, -2), (3, 4)]);
+        let ip = ip_address_list(&["10.0.0.1".parse().unwrap(), "fe80::1".parse().unwrap()]);
+        assert_eq!(m.list_len(), Some(2));
+        assert_eq!(ip.list_len(), Some(2));
     }
 
     #[test]

@@ -4,7 +4,9 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use sai_client::generic::{qos_map_list, QosMapEntry, QosMapParams};
+use sai_client::generic::{
+    ip_address_list, map_list, qos_map_list, segment_list, QosMapEntry, QosMapParams,
+};
 use sai_headers::meta::{self, AttrMeta, AttrValueType as T, EnumInfo, KeyMember, ObjectTypeInfo};
 use sai_store::{AclData, AttrValue, EntryKey, IpPrefix};
 use serde_json::Value as Json;
@@ -303,6 +305,33 @@ fn parse_qos_map_list(s: &str) -> Result<AttrValue, String> {
     Ok(qos_map_list(&items))
 }
 
+/// `{"count":N,"list":[{"key":K,"value":V},...]}` (sai_map_t pairs).
+fn parse_map_list(s: &str) -> Result<AttrValue, String> {
+    let j: Json = serde_json::from_str(s).map_err(|e| format!("map list is not JSON: {e}"))?;
+    let list = match j.get("list") {
+        Some(Json::Array(a)) => a.as_slice(),
+        Some(Json::Null) | None => &[],
+        Some(_) => return Err("map list: \"list\" is not an array".into()),
+    };
+    let num = |v: Option<&Json>| -> Option<i64> {
+        match v? {
+            Json::Number(n) => n.as_i64(),
+            Json::String(s) => int(s),
+            _ => None,
+        }
+    };
+    let mut items = Vec::with_capacity(list.len());
+    for it in list {
+        let k = num(it.get("key")).and_then(|x| u32::try_from(x).ok());
+        let v = num(it.get("value")).and_then(|x| i32::try_from(x).ok());
+        match (k, v) {
+            (Some(k), Some(v)) => items.push((k, v)),
+            _ => return Err(format!("bad map list item {it}")),
+        }
+    }
+    Ok(map_list(&items))
+}
+
 /// Parses the text form of a value of attribute `m` (`index`: the attribute's position on the
 /// line, for the ranged status of an error).
 pub fn parse_value(m: &AttrMeta, s: &str, index: usize) -> Result<AttrValue, ParseError> {
@@ -383,6 +412,14 @@ fn parse_value_inner(m: &AttrMeta, s: &str) -> Result<AttrValue, String> {
             AttrValue::U16RangeList(pairs.map(|c| (c[0], c[1])).collect())
         }
         T::QosMapList => parse_qos_map_list(s)?,
+        T::MapList => parse_map_list(s)?,
+        T::IpAddressList => ip_address_list(
+            &parse_list(s, |x| x.parse::<IpAddr>().ok().map(Some))?
+                .into_iter()
+                .map(|x| x.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)))
+                .collect::<Vec<_>>(),
+        ),
+        T::SegmentList => segment_list(&parse_list(s, ip6)?),
         t if is_acl_field(t) => {
             if s == "disabled" {
                 AttrValue::AclField {
@@ -716,6 +753,12 @@ mod tests {
         .unwrap();
         assert_eq!(q.list_len(), Some(1));
         assert!(v("SAI_QOS_MAP_ATTR_MAP_TO_VALUE_LIST", "{nope").is_err());
+        assert_eq!(
+            v("SAI_SRV6_SIDLIST_ATTR_SEGMENT_LIST", "2:fc00::1,fc00::2")
+                .unwrap()
+                .list_len(),
+            Some(2)
+        );
 
         let info = meta::object_type_by_name("SAI_OBJECT_TYPE_ROUTE_ENTRY").unwrap();
         let k = parse_entry_key(
