@@ -230,9 +230,9 @@ start_agent() {
   tail -20 "$RUN/$r/agent.log"; die "agent $r control socket did not appear"
 }
 
-config_cmd() { # the article's `config` command against router $1
+config_cmd() { # the article's `config` command, run inside router $1's namespace
   local r=$1; shift
-  "$AGENT" config --ctl "$RUN/$r/agent.sock" "$@"
+  FSL_AGENT=$AGENT ip netns exec "$(ns "$r")" "$LAB_DIR/bin/config" "$@"
 }
 
 wait_port() { # wait until the host interface $2 exists in router $1's namespace
@@ -451,6 +451,7 @@ do_check() {
     if [ "$sai" != none ]; then
       if poll 5 sai_has_route r1 10.20.2.0/24 "via 10.0.1.2 Ethernet0"; then pass "r1 libsai: route 10.20.2.0/24 -> next hop 10.0.1.2 on the Ethernet0 RIF (read back through SAI)"; else fail "r1 libsai lacks 10.20.2.0/24 via 10.0.1.2 Ethernet0"; fi
     fi
+    check_neighbors "$sai"
     [ "$mode" = full ] && check_dataplane
     log "TIME TO PASSING: $(( $(now_ms) - t0 )) ms from the start of up to BGP + RIB + agent$([ "$sai" != none ] && echo ' + libsai')$([ "$mode" = full ] && echo ' + FIB + ping + traceroute + counters') passing"
     check_withdraw "$mode"
@@ -556,6 +557,31 @@ check_ipv6() {
   t=$(now_ms)
   if poll 15 agent_has_route r1 2001:db8:20:2::/64 "$V6_VIA Ethernet0"; then pass "IPv6 no shutdown: route back after $(( $(now_ms) - t )) ms"; else fail "IPv6 no shutdown: route did not come back"; fi
 }
+
+kernel_mac() { nsx "$1" ip neigh show "$2" dev "$3" | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
+agent_neigh() { "$AGENT" config --ctl "$RUN/$1/agent.sock" show neighbors | grep -E "^$2 $3 $4$"; }
+sai_neigh() { "$AGENT" config --ctl "$RUN/$1/agent.sock" show sai neighbor "$2" "$4" | grep -E "^$2 $3 $4$"; }
+
+check_neighbors() { # the kernel neighbor table of router1 is followed (neighsyncd's job)
+  local sai=$1 mac n0
+  mac=$(kernel_mac r1 10.0.1.2 Ethernet0)
+  if [ -n "$mac" ] && poll 3 agent_neigh r1 10.0.1.2 "$mac" Ethernet0; then pass "r1 agent: kernel neighbor 10.0.1.2 $mac on Ethernet0 programmed"; else fail "r1 agent: neighbor 10.0.1.2 (kernel: ${mac:-none}) not programmed"; fi
+  if [ "$sai" != none ]; then
+    if sai_neigh r1 10.0.1.2 "$mac" Ethernet0 >/dev/null; then pass "r1 libsai: neighbor entry 10.0.1.2 -> $mac read back"; else fail "r1 libsai: neighbor 10.0.1.2 not read back"; fi
+  fi
+  # a MAC change and a deletion in the kernel table are followed
+  nsx r1 ip neigh replace 10.0.1.2 lladdr 02:00:00:00:00:99 dev Ethernet0 nud permanent
+  if poll 2 agent_neigh r1 10.0.1.2 02:00:00:00:00:99 Ethernet0; then pass "neighbor MAC change followed (02:00:00:00:00:99)"; else fail "neighbor MAC change not followed"; fi
+  if [ "$sai" != none ]; then
+    if sai_neigh r1 10.0.1.2 02:00:00:00:00:99 Ethernet0 >/dev/null; then pass "libsai neighbor entry updated"; else fail "libsai neighbor entry not updated"; fi
+  fi
+  n0=$(agent_counter r1 neighbors_programmed)
+  nsx r1 ip neigh del 10.0.1.2 dev Ethernet0
+  if poll 2 test_gt "$n0" agent_counter r1 neighbors_programmed; then pass "neighbor deletion followed"; else fail "neighbor deletion not followed"; fi
+  # BGP keeps talking to 10.0.1.2: the kernel resolves it again with the real MAC
+  if poll 5 agent_neigh r1 10.0.1.2 "$mac" Ethernet0; then pass "neighbor re-learned: 10.0.1.2 $mac"; else fail "neighbor 10.0.1.2 not re-learned"; fi
+}
+test_gt() { local v=$1; shift; [ "$("$@")" -gt "$v" ]; }
 
 agent_counter() { "$AGENT" config --ctl "$RUN/$1/agent.sock" show counters | grep -o "$2: [0-9]*" | grep -o '[0-9]*$'; }
 

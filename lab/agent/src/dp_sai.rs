@@ -503,6 +503,24 @@ impl Dataplane for SaiDataplane {
             .map_err(dp("remove neighbor"))
     }
 
+    fn query_neighbor(&self, ip: IpAddr, rif: Oid) -> Result<Mac, DpError> {
+        match self
+            .sai
+            .get_neighbor(
+                &NeighborEntry { rif, ip },
+                s::SAI_NEIGHBOR_ENTRY_ATTR_DST_MAC_ADDRESS,
+                Kind::Mac,
+            )
+            .map_err(dp("query neighbor"))?
+        {
+            Value::Mac(m) => Ok(Mac(m)),
+            other => Err(DpError {
+                op: "query neighbor",
+                msg: format!("unexpected value {other:?}"),
+            }),
+        }
+    }
+
     fn poll_events(&mut self) -> Vec<String> {
         let mut out: Vec<String> = self
             .port_events()

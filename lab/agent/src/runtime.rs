@@ -220,6 +220,14 @@ impl<D: Dataplane> Rt<D> {
             ["show", "neighbors"] => self.agent.show_neighbors(),
             ["show", "interfaces"] => self.agent.show_interfaces(),
             ["show", "counters"] => self.agent.show_counters(),
+            ["show", "sai", "neighbor", ip, port] => {
+                let ip: IpAddr = ip.parse().map_err(|e| format!("{ip}: {e}"))?;
+                let mac = self
+                    .agent
+                    .query_neighbor(ip, port)
+                    .map_err(|e| e.to_string())?;
+                format!("{ip} {mac} {port}\n")
+            }
             ["show", "sai", "route", p] => {
                 let p: crate::prefix::IpPrefix = p.parse().map_err(|e| format!("{p}: {e}"))?;
                 let mut out = self.agent.dp.query_route(p).map_err(|e| e.to_string())?;

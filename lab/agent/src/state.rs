@@ -74,6 +74,13 @@ pub trait Dataplane {
     fn poll_events(&mut self) -> Vec<String> {
         Vec::new()
     }
+    /// Reads a neighbor's MAC back from the data plane (`show sai neighbor`).
+    fn query_neighbor(&self, ip: IpAddr, rif: Oid) -> Result<Mac, DpError> {
+        Err(DpError {
+            op: "query neighbor",
+            msg: format!("{ip} on rif {rif}: this data plane cannot be read back"),
+        })
+    }
     /// Reads a route back from the data plane (`show sai route`), as text.
     fn query_route(&self, prefix: IpPrefix) -> Result<String, DpError> {
         Err(DpError {
@@ -696,6 +703,15 @@ impl<D: Dataplane> Agent<D> {
             let _ = writeln!(s, "{p} {}{}", r.desc, if r.stale { " (stale)" } else { "" });
         }
         s
+    }
+
+    /// `show sai neighbor IP PORT`: the neighbor entry read back from the data plane.
+    pub fn query_neighbor(&self, ip: IpAddr, port: &str) -> Result<Mac, DpError> {
+        let rif = self.rif_of(port).ok_or_else(|| DpError {
+            op: "query neighbor",
+            msg: format!("{port} has no router interface"),
+        })?;
+        self.dp.query_neighbor(ip, rif)
     }
 
     /// `show neighbors`.
