@@ -300,12 +300,17 @@ impl<B: PacketBuf, C: Clock> Worker<B, C> {
             rx.clear();
         } else {
             let mut rest = core::mem::take(rx);
-            while !rest.is_empty() {
-                let n = rest.len().min(FRAME_SIZE);
+            let mut it = rest.drain(..);
+            loop {
                 self.pkts.clear();
-                self.pkts.extend(rest.drain(..n));
+                self.pkts.extend(it.by_ref().take(FRAME_SIZE));
+                if self.pkts.is_empty() {
+                    break;
+                }
                 self.run_batch(&ifs, now_ns, out);
             }
+            drop(it);
+            // Give the caller its (now empty) vector back with its capacity.
             *rx = rest;
         }
     }
