@@ -76,7 +76,8 @@ impl std::fmt::Display for Problem {
 pub struct Summary {
     /// Lines by OP character.
     pub lines_by_kind: BTreeMap<char, u64>,
-    /// Library calls made (a bulk call counts once), and objects touched by them.
+    /// Library calls made (a bulk call counts once; without a bulk method, each single call
+    /// counts), and objects named by bulk lines.
     pub calls: u64,
     pub bulk_objects: u64,
     pub problems: Vec<Problem>,
@@ -762,12 +763,12 @@ impl<'b, B: Backend> Player<'b, B> {
                     }
                 }
                 let krefs: Vec<&EntryKey> = keys.iter().collect();
-                self.summary.calls += 1;
                 self.summary.bulk_objects += u64::try_from(objs.len()).unwrap_or(0);
                 if let Some(r) = self
                     .backend
                     .bulk_create(info.ot, self.switch_lib, &krefs, &attrs)
                 {
+                    self.summary.calls += 1;
                     for (i, st) in r.statuses.iter().enumerate().take(objs.len()) {
                         if *st == status::SUCCESS {
                             if info.is_non_object_id {
@@ -817,10 +818,10 @@ impl<'b, B: Backend> Player<'b, B> {
                     refs.push(self.obj(info, o.key, line)?);
                 }
                 let objs_only: Vec<ObjRef> = refs.iter().map(|r| r.0.clone()).collect();
-                self.summary.calls += 1;
                 self.summary.bulk_objects += u64::try_from(objs.len()).unwrap_or(0);
                 let st = match self.backend.bulk_remove(info.ot, &objs_only) {
                     Some(r) => {
+                        self.summary.calls += 1;
                         if r.statuses.len() != objs.len() {
                             return self.bulk_statuses(
                                 &r.statuses,
@@ -858,7 +859,6 @@ impl<'b, B: Backend> Player<'b, B> {
                         attrs.push(a);
                     }
                 }
-                self.summary.calls += 1;
                 self.summary.bulk_objects += u64::try_from(objs.len()).unwrap_or(0);
                 if op == 'B' {
                     // bulk get: one get per object, statuses checked (no answer line to compare)
@@ -866,6 +866,7 @@ impl<'b, B: Backend> Player<'b, B> {
                         .iter()
                         .zip(&attrs)
                         .map(|(r, a)| {
+                            self.summary.calls += 1;
                             let req = [Attr::new(a.id, request_of(&a.value))];
                             self.backend.get(info.ot, r, &req).status
                         })
@@ -884,6 +885,7 @@ impl<'b, B: Backend> Player<'b, B> {
                 }
                 let st = match self.backend.bulk_set(info.ot, &refs, &attrs) {
                     Some(r) => {
+                        self.summary.calls += 1;
                         if r.statuses.len() != refs.len() {
                             return self.bulk_statuses(
                                 &r.statuses,
