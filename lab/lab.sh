@@ -58,29 +58,26 @@ rmac() { case $1 in r1) echo 02:fe:00:00:01:00 ;; r2) echo 02:fe:00:00:02:00 ;; 
 hostname_of() { case $1 in r1) echo router1 ;; r2) echo router2 ;; esac; }
 
 # ---------------------------------------------------------------- down
-kill_pidfile() {
-  local f=$1 pid
-  [ -f "$f" ] || return 0
-  pid=$(cat "$f" 2>/dev/null || true)
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$f"
-}
-
 do_down() {
-  local n f pid
-  # Our own processes: pid files we wrote, FRR's pid files under its per-instance directory.
+  local n f pid pids=()
+  # Our own processes: pid files we wrote, FRR's pid files under its per-instance directory, and
+  # anything still living inside our (uniquely named) namespaces: all were started by the lab.
   for f in "$RUN"/*.pid /var/run/frr/"$P"-*/*.pid; do
-    [ -e "$f" ] && kill_pidfile "$f"
+    [ -e "$f" ] && pid=$(cat "$f" 2>/dev/null) && [ -n "$pid" ] && pids+=("$pid")
   done
-  # Anything still living inside our (uniquely named) namespaces was started by the lab.
   for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P-" || true); do
-    for pid in $(ip netns pids "$n" 2>/dev/null || true); do kill "$pid" 2>/dev/null || true; done
+    for pid in $(ip netns pids "$n" 2>/dev/null || true); do pids+=("$pid"); done
   done
-  sleep 0.2
+  if [ ${#pids[@]} -gt 0 ]; then
+    kill "${pids[@]}" 2>/dev/null || true
+    for _ in $(seq 30); do
+      local alive=0
+      for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1 && break; done
+      [ $alive = 0 ] && break
+      sleep 0.1
+    done
+    kill -9 "${pids[@]}" 2>/dev/null || true
+  fi
   for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P-" || true); do
     for pid in $(ip netns pids "$n" 2>/dev/null || true); do kill -9 "$pid" 2>/dev/null || true; done
     ip netns del "$n" 2>/dev/null || true
