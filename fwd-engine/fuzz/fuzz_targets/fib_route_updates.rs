@@ -24,6 +24,7 @@ fuzz_target!(|data: &[u8]| {
         tbl8_groups6: 64,
         max_routes4: 64,
         max_routes6: 64,
+        max_host_routes6: 8,
         max_adjacencies: 16,
         max_lbs: 16,
         max_readers: 2,

@@ -30,6 +30,7 @@
 
 pub mod synth;
 
+mod host6;
 mod objects;
 mod rcu;
 mod store;
@@ -41,7 +42,7 @@ mod tests;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -153,6 +154,9 @@ pub struct FibConfig {
     pub tbl8_groups6: u32,
     pub max_routes4: usize,
     pub max_routes6: usize,
+    /// IPv6 /128 routes, kept in a hash table (one slot each, 64 bytes of table per route,
+    /// allocated on the first /128); they count towards `max_routes6` too.
+    pub max_host_routes6: usize,
     pub max_adjacencies: u32,
     pub max_lbs: u32,
     /// Reader slots; more clones than this share slots (correct, but grace periods get longer).
@@ -173,6 +177,7 @@ impl Default for FibConfig {
             tbl8_groups6: 1 << 18,
             max_routes4: 2 << 20,
             max_routes6: 1 << 20,
+            max_host_routes6: 1 << 16,
             max_adjacencies: 1 << 18,
             max_lbs: 1 << 18,
             max_readers: 64,
@@ -260,6 +265,7 @@ struct Shared {
     objects: ArcSwap<Objects>,
     pool4: Box<[AtomicU32]>,
     pool6: Box<[AtomicU32]>,
+    host6: OnceLock<host6::HostTable>,
 }
 
 /// Constructor of the writer/reader pair.
@@ -285,6 +291,7 @@ impl Fib {
             objects: ArcSwap::from_pointee(objs.clone()),
             pool4: pool(cfg.tbl8_groups),
             pool6: pool(cfg.tbl8_groups6),
+            host6: OnceLock::new(),
         });
         let mut w = FibWriter {
             alloc4: GroupAlloc::new(cfg.tbl8_groups),
@@ -302,6 +309,7 @@ impl Fib {
             routes4: 0,
             routes6: 0,
             passed_through: 0,
+            host6w: None,
             cfg,
         };
         // LB 0: the global drop LB (lookups in VRFs that do not exist).
@@ -478,6 +486,9 @@ impl FibView<'_> {
     pub fn lookup6(&self, vrf: VrfId, dst: u128) -> LbIndex {
         match self.vrf(vrf) {
             Some(t) => {
+                if let Some(lb) = self.shared.host6.get().and_then(|h| h.get(vrf, dst)) {
+                    return lb;
+                }
                 let e = t
                     .v6_root
                     .get((dst >> 112) as usize)
@@ -523,6 +534,13 @@ impl FibView<'_> {
             }
             for o in o.iter_mut() {
                 *o &= IDX_MASK;
+            }
+            if let Some(h) = self.shared.host6.get() {
+                for (o, &d) in o.iter_mut().zip(d) {
+                    if let Some(lb) = h.get(vrf, d) {
+                        *o = lb;
+                    }
+                }
             }
         }
     }
@@ -650,6 +668,8 @@ pub struct FibWriter {
     routes6: usize,
     /// Highest epoch known to have passed.
     passed_through: u64,
+    /// Writer side of the /128 table (created with it).
+    host6w: Option<host6::HostWriter>,
 }
 
 /// Expand weighted next hops to a power-of-two bucket array whose shares are within 1/64 of
@@ -1241,11 +1261,81 @@ impl FibWriter {
         len: u8,
         lb: LbIndex,
     ) -> Result<Option<LbIndex>, FibError> {
-        self.route_add::<u128>(vrf, prefix, len, lb)
+        if len == 128 {
+            self.host6_add(vrf, prefix, lb)
+        } else {
+            self.route_add::<u128>(vrf, prefix, len, lb)
+        }
+    }
+
+    fn host6_add(
+        &mut self,
+        vrf: VrfId,
+        key: u128,
+        lb: LbIndex,
+    ) -> Result<Option<LbIndex>, FibError> {
+        let v = usize::from(vrf);
+        let existing = self
+            .vrfs
+            .get(v)
+            .and_then(Option::as_ref)
+            .ok_or(FibError::NoSuchVrf)?
+            .v6
+            .get(key, 128);
+        self.ensure_lb_ready(lb)?;
+        if existing == Some(lb) {
+            return Ok(existing);
+        }
+        if existing.is_none() && self.routes6 >= self.cfg.max_routes6 {
+            return Err(FibError::TableFull(<u128 as Family>::ROUTES));
+        }
+        let max = self.cfg.max_host_routes6;
+        let table = self.shared.host6.get_or_init(|| host6::HostTable::new(max));
+        let hw = self
+            .host6w
+            .get_or_insert_with(|| host6::HostWriter::new(table, max));
+        hw.insert(
+            table,
+            &self.shared.rcu,
+            vrf,
+            key,
+            lb,
+            self.cfg.grace_timeout,
+        )?;
+        if let Some(ctl) = self.vrfs.get_mut(v).and_then(Option::as_mut) {
+            ctl.v6.insert(key, 128, lb);
+        }
+        if existing.is_none() {
+            self.routes6 += 1;
+        }
+        if let Some(old) = existing.and_then(|o| self.lbs.get_mut(o as usize)) {
+            old.route_refs = old.route_refs.saturating_sub(1);
+        }
+        if let Some(c) = self.lbs.get_mut(lb as usize) {
+            c.route_refs += 1;
+        }
+        Ok(existing)
     }
 
     pub fn route6_del(&mut self, vrf: VrfId, prefix: u128, len: u8) -> Result<LbIndex, FibError> {
-        self.route_del::<u128>(vrf, prefix, len)
+        if len != 128 {
+            return self.route_del::<u128>(vrf, prefix, len);
+        }
+        let ctl = self
+            .vrfs
+            .get_mut(usize::from(vrf))
+            .and_then(Option::as_mut)
+            .ok_or(FibError::NoSuchVrf)?;
+        let lb = ctl.v6.remove(prefix, 128).ok_or(FibError::NotFound)?;
+        if let (Some(t), Some(hw)) = (self.shared.host6.get(), self.host6w.as_mut()) {
+            let removed = hw.remove(t, &self.shared.rcu, vrf, prefix);
+            debug_assert!(removed, "the store and the host table agree");
+        }
+        self.routes6 -= 1;
+        if let Some(c) = self.lbs.get_mut(lb as usize) {
+            c.route_refs = c.route_refs.saturating_sub(1);
+        }
+        Ok(lb)
     }
 
     pub fn route4_exact(&self, vrf: VrfId, prefix: u32, len: u8) -> Option<LbIndex> {
@@ -1347,7 +1437,8 @@ impl FibWriter {
             self.objs.adjs.chunk_count() * objects::CHUNK * std::mem::size_of::<Adjacency>();
         let ctl = self.lbs.capacity() * std::mem::size_of::<LbCtl>()
             + self.adjs.capacity() * std::mem::size_of::<AdjCtl>();
-        roots + groups + stores + lb_chunks + buckets + adj_chunks + ctl
+        let host6 = self.shared.host6.get().map_or(0, host6::HostTable::bytes);
+        roots + groups + stores + lb_chunks + buckets + adj_chunks + ctl + host6
     }
 
     /// Virtual bytes reserved for the group pools (committed by the OS only when touched).

@@ -14,6 +14,7 @@ fn small_cfg(first_bits: u8) -> FibConfig {
         tbl8_groups6: 8192,
         max_routes4: 100_000,
         max_routes6: 100_000,
+        max_host_routes6: 1000,
         max_adjacencies: 1024,
         max_lbs: 4096,
         max_readers: 8,
@@ -252,7 +253,7 @@ enum Op {
 fn op_strategy(bits: u8, bases: Vec<u128>) -> impl Strategy<Value = Op> {
     let n = bases.len();
     prop_oneof![
-        3 => (0..n, any::<u128>(), 0..=bits, 0usize..6).prop_map(move |(b, noise, len, lb)| {
+        3 => (0..n, any::<u128>(), prop_oneof![4 => 0..=bits, 1 => Just(bits)], 0usize..6).prop_map(move |(b, noise, len, lb)| {
             // Mostly near a base (shared high bits), sometimes anywhere.
             let m = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len)) };
             let width_mask = if bits == 128 { u128::MAX } else { (1u128 << bits) - 1 };
@@ -556,4 +557,102 @@ fn fib_route_insert_rate() {
     }
     println!("deleted {n} routes in {:?}", t.elapsed());
     assert_eq!(w.stats().groups4_in_use, 0);
+}
+
+#[test]
+fn fib_ipv6_host_routes() {
+    let mut cfg = small_cfg(16);
+    cfg.max_host_routes6 = 4;
+    let (mut w, r, lbs) = with_lbs(cfg, 4);
+    w.add_vrf(1).unwrap();
+    let net: u128 = 0x2001_0db8_0000_0001 << 64;
+    w.route6_add(0, net, 64, lbs[0]).unwrap();
+    for i in 1..=3u128 {
+        assert_eq!(w.route6_add(0, net | i, 128, lbs[1]), Ok(None));
+    }
+    assert_eq!(
+        w.route6_add(0, net | 1, 128, lbs[2]),
+        Ok(Some(lbs[1])),
+        "replace"
+    );
+    assert_eq!(
+        w.route6_add(1, net | 1, 128, lbs[3]),
+        Ok(None),
+        "same address, other VRF"
+    );
+    assert_eq!(
+        w.route6_add(1, net | 9, 128, lbs[3]),
+        Err(FibError::TableFull("ipv6 host routes (max_host_routes6)"))
+    );
+    let v = r.view();
+    assert_eq!(v.lookup6(0, net | 1), lbs[2]);
+    assert_eq!(v.lookup6(0, net | 2), lbs[1]);
+    assert_eq!(v.lookup6(0, net | 7), lbs[0], "covering /64");
+    assert_eq!(v.lookup6(1, net | 1), lbs[3]);
+    assert_eq!(v.lookup6(1, net | 2), w.drop_lb(1).unwrap());
+    let mut out = [0; 3];
+    v.lookup6_batch(0, &[net | 1, net | 3, net | 5], &mut out);
+    assert_eq!(out, [lbs[2], lbs[1], lbs[0]]);
+    // Delete while a view is open: the slot is not reused until the view ends.
+    assert_eq!(w.route6_del(0, net | 2, 128), Ok(lbs[1]));
+    assert_eq!(w.route6_del(0, net | 2, 128), Err(FibError::NotFound));
+    drop(v);
+    w.route6_add(1, net | 9, 128, lbs[3]).unwrap();
+    let v = r.view();
+    assert_eq!(v.lookup6(0, net | 2), lbs[0]);
+    assert_eq!(v.lookup6(1, net | 9), lbs[3]);
+    drop(v);
+    let dump: Vec<_> = w.routes6(0).collect();
+    assert_eq!(
+        dump,
+        vec![
+            (net, 64, lbs[0]),
+            (net | 1, 128, lbs[2]),
+            (net | 3, 128, lbs[1])
+        ]
+    );
+    assert_eq!(w.route6_exact(0, net | 3, 128), Some(lbs[1]));
+    // Host routes take no trie groups: only the /64's chain (levels 24..64) exists.
+    assert_eq!(w.stats().groups6_in_use, 6);
+    // Churn in a tiny table: dead slots get reused, lookups stay exact.
+    let mut rng = synth::Rng::new(3);
+    let mut live: HashMap<(u16, u128), LbIndex> = w
+        .routes6(0)
+        .filter(|r| r.1 == 128)
+        .map(|r| ((0, r.0), r.2))
+        .chain(w.routes6(1).filter(|r| r.1 == 128).map(|r| ((1, r.0), r.2)))
+        .collect();
+    for _ in 0..400 {
+        let vrf = u16::try_from(rng.below(2)).unwrap();
+        let a = net | u128::from(rng.below(6));
+        if live.contains_key(&(vrf, a)) && rng.below(2) == 0 {
+            assert_eq!(
+                w.route6_del(vrf, a, 128),
+                Ok(live.remove(&(vrf, a)).unwrap())
+            );
+        } else {
+            let lb = lbs[rng.below(4) as usize];
+            match w.route6_add(vrf, a, 128, lb) {
+                Ok(old) => assert_eq!(old, live.insert((vrf, a), lb)),
+                Err(e) => {
+                    assert_eq!(
+                        e,
+                        FibError::TableFull("ipv6 host routes (max_host_routes6)")
+                    );
+                    assert_eq!(live.len(), 4);
+                }
+            }
+        }
+        let v = r.view();
+        for vrf in 0..2u16 {
+            for h in 0..6u128 {
+                let want = live.get(&(vrf, net | h)).copied().unwrap_or(if vrf == 0 {
+                    lbs[0]
+                } else {
+                    w.drop_lb(1).unwrap()
+                });
+                assert_eq!(v.lookup6(vrf, net | h), want);
+            }
+        }
+    }
 }
