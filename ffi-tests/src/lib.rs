@@ -69,6 +69,16 @@ pub fn scratch(name: &str) -> PathBuf {
     d
 }
 
+/// Removes a scratch directory unless `FERROSAI_KEEP_SCRATCH` is set (to rerun a program by hand,
+/// e.g. under perf or valgrind).
+pub fn cleanup(dir: &Path) {
+    if std::env::var_os("FERROSAI_KEEP_SCRATCH").is_none() {
+        let _ = std::fs::remove_dir_all(dir);
+    } else {
+        eprintln!("kept {}", dir.display());
+    }
+}
+
 /// `gen_meta.h` for the C programs, from the ABI data.
 pub fn gen_meta_header() -> String {
     let d: Value =

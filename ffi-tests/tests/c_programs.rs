@@ -15,21 +15,21 @@ fn syncd_start_sequence_and_discovery() {
     let dir = scratch("start");
     let dump = dir.join("dump.txt");
     run("start_discovery.c", true, &[dump.to_str().unwrap()], &dir);
-    let _ = std::fs::remove_dir_all(&dir);
+    ffi_tests::cleanup(&dir);
 }
 
 #[test]
 fn l3_configuration_bulk_100k_and_teardown() {
     let dir = scratch("l3");
     run("l3.c", true, &["100000"], &dir);
-    let _ = std::fs::remove_dir_all(&dir);
+    ffi_tests::cleanup(&dir);
 }
 
 #[test]
 fn bad_input_exact_statuses() {
     let dir = scratch("bad");
     run("bad_input.c", true, &[], &dir);
-    let _ = std::fs::remove_dir_all(&dir);
+    ffi_tests::cleanup(&dir);
 }
 
 /// libsai.so and the `libsaivpp.so` name it is installed under (a symlink, as the install step
@@ -42,7 +42,7 @@ fn dlopen_libsai_and_libsaivpp() {
     let vpp = dir.join("libsaivpp.so");
     std::os::unix::fs::symlink(&lib, &vpp).expect("symlink libsaivpp.so");
     run("dlopen.c", false, &[vpp.to_str().unwrap()], &dir);
-    let _ = std::fs::remove_dir_all(&dir);
+    ffi_tests::cleanup(&dir);
 }
 
 /// Random create/set/get/remove on every object-id type with random (mostly valid) attributes:
@@ -53,12 +53,12 @@ fn random_calls_never_crash_and_clean_up() {
     for seed in ["0x9e3779b97f4a7c15", "0x1234567"] {
         run("robust.c", true, &["20000", seed], &dir);
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    ffi_tests::cleanup(&dir);
 }
 
 #[test]
 fn fdb_entries_and_flush() {
     let dir = scratch("fdb");
     run("fdb.c", true, &[], &dir);
-    let _ = std::fs::remove_dir_all(&dir);
+    ffi_tests::cleanup(&dir);
 }
