@@ -316,17 +316,49 @@ impl WorkerCtx {
         q.push(m);
     }
 
+    /// Send a graph output queue: counters once per batch, packets into the tx buffer.
+    fn send_batch(&mut self, port: u32, pkts: &mut Vec<Mbuf>, pcap: &mut Option<Pcap>) {
+        let c = &self.counters;
+        let n = pkts.len() as u64;
+        if !self.admin_up(port) {
+            bump(&c.admin_down, n);
+            pkts.clear();
+            return;
+        }
+        let Some(q) = usize::try_from(port)
+            .ok()
+            .and_then(|p| self.txqs.get_mut(p))
+        else {
+            bump(&c.bad_tx_port, n);
+            pkts.clear();
+            return;
+        };
+        let mut bytes = 0u64;
+        for m in pkts.drain(..) {
+            bytes += m.len() as u64;
+            if pcap.is_some() {
+                capture(pcap, true, &m, &c.pcap_lost);
+            }
+            q.push(m);
+        }
+        if let Some(pc) = usize::try_from(port).ok().and_then(|p| c.port.get(p)) {
+            bump(&pc[2], n);
+            bump(&pc[3], bytes);
+        }
+        if let Some(s) = &self.stats {
+            s.add_port(port, PortCounter::TxPackets, n);
+            s.add_port(port, PortCounter::TxBytes, bytes);
+        }
+    }
+
     fn dispatch(&mut self, out: &mut Output<Mbuf>, pcap: &mut Option<Pcap>) {
         for port in 0..out.tx.len() {
             if out.tx[port].is_empty() {
                 continue;
             }
-            let pkts = std::mem::take(&mut out.tx[port]);
+            let mut pkts = std::mem::take(&mut out.tx[port]);
             let p = u32::try_from(port).unwrap_or(u32::MAX);
-            let mut pkts = pkts;
-            for m in pkts.drain(..) {
-                self.send(p, m, pcap);
-            }
+            self.send_batch(p, &mut pkts, pcap);
             // Give the (empty) vector back so its capacity is reused.
             out.tx[port] = pkts;
         }
