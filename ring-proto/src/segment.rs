@@ -217,6 +217,10 @@ impl Segment {
     /// under a temporary name and linked into place complete, so no one ever opens a half-written
     /// header.
     pub fn create(cfg: &SegmentConfig) -> Result<Segment, SegmentError> {
+        Self::create_inner(cfg, false)
+    }
+
+    fn create_inner(cfg: &SegmentConfig, replace: bool) -> Result<Segment, SegmentError> {
         let layout = SegLayout::compute(
             cfg.cmd_capacity,
             cfg.cpl_capacity,
@@ -244,7 +248,11 @@ impl Segment {
                 .map_err(io("resize", &tmp))?;
             let mut region = Region::map(&file, layout.total).map_err(io("mmap", &tmp))?;
             Self::init(&mut region, &layout, cfg.initial_index)?;
-            std::fs::hard_link(&tmp, &cfg.path).map_err(io("link", &cfg.path))?;
+            if replace {
+                std::fs::rename(&tmp, &cfg.path).map_err(io("rename", &cfg.path))?;
+            } else {
+                std::fs::hard_link(&tmp, &cfg.path).map_err(io("link", &cfg.path))?;
+            }
             Ok(Segment {
                 region: Arc::new(region),
                 layout,
@@ -252,6 +260,13 @@ impl Segment {
         })();
         let _ = std::fs::remove_file(&tmp);
         result
+    }
+
+    /// Creates a fresh segment and atomically replaces whatever is at `cfg.path` (e.g. a segment
+    /// of another layout version). Processes still mapping the old file keep it until they
+    /// notice their peer is gone (see [`Liveness`]) and reopen the path.
+    pub fn create_replacing(cfg: &SegmentConfig) -> Result<Segment, SegmentError> {
+        Self::create_inner(cfg, true)
     }
 
     /// Opens and validates an existing segment.

@@ -52,6 +52,15 @@ fn create_open_mode_and_generations() {
     let lib = b.library().unwrap();
     assert_eq!(lib.generation(), 2);
     assert_eq!(a.generation(Side::Forwarder), 0);
+    // A segment of another layout is replaced atomically; the old mapping stays valid.
+    let stale = ShmPath::new("stale");
+    std::fs::write(&stale.0, b"not a segment").unwrap();
+    assert!(matches!(
+        Segment::open(&stale.0),
+        Err(SegmentError::Header(_))
+    ));
+    let fresh = Segment::create_replacing(&SegmentConfig::with_path(&stale.0)).unwrap();
+    assert_eq!(Segment::open(&stale.0).unwrap().layout(), fresh.layout());
     let custom = ShmPath::new("mode");
     Segment::create(&SegmentConfig {
         mode: 0o640,

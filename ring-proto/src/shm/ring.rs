@@ -382,6 +382,7 @@ impl<T: Pod> Producer<T> {
     }
 
     fn publish(&mut self) {
+        debug_assert!(check_distance(self.tail, self.cached_head, self.capacity()));
         // Release: pairs with the consumer's Acquire load of the producer index (Consumer::refresh):
         // the slot writes above become visible before the index that covers them.
         self.mem.prod().store(self.tail, Ordering::Release);
@@ -483,6 +484,7 @@ impl<T: Pod> Consumer<T> {
         layout: RingLayout,
     ) -> Result<(Self, u32), RingError> {
         let mem = RingMem::<T>::new(region, layout)?;
+        // Relaxed: we are now the only writer of the consumer index (only used for the count).
         let head = mem.cons().load(Ordering::Relaxed);
         // Acquire: pairs with the producer's Release store (Producer::publish).
         let tail = mem.prod().load(Ordering::Acquire);
@@ -531,6 +533,7 @@ impl<T: Pod> Consumer<T> {
     }
 
     fn publish(&mut self) {
+        debug_assert!(check_distance(self.cached_tail, self.head, self.capacity()));
         // Release: pairs with the producer's Acquire load of the consumer index (Producer::refresh):
         // our slot reads complete before the producer may reuse the slots.
         self.mem.cons().store(self.head, Ordering::Release);
