@@ -1139,6 +1139,7 @@ mod tests {
             max_readers: 4,
             v4_first_bits: 16,
             grace_timeout: std::time::Duration::from_millis(100),
+            ..FibConfig::default()
         }
     }
 
