@@ -148,3 +148,62 @@ void fill_route(FsRingRecord *r, uint64_t seq, uint32_t lib_gen, uint32_t fwd_ge
     );
     let _ = layout::HEADER_BYTES;
 }
+
+/// A C program built against the header writes a route command into a live segment; the Rust
+/// forwarder receives and validates it.
+#[test]
+fn c_tool_writes_a_command_the_forwarder_accepts() {
+    use ring_proto::{Command, FromLibrary, Prefix, RouteAction, Segment, SegmentConfig};
+    let dir = std::env::temp_dir().join(format!("ferrosai-ring-tool-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = dir.join("ring_tool");
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new("cc")
+        .args(["-std=gnu11", "-O1", "-Wall", "-Werror", "-o"])
+        .arg(&exe)
+        .arg(manifest.join("tests/c/ring_tool.c"))
+        .arg("-I")
+        .arg(manifest.join("include"))
+        .output()
+        .expect("run cc");
+    assert!(
+        out.status.success(),
+        "cc failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = PathBuf::from(format!(
+        "/dev/shm/ferrosai-test-ctool-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&path);
+    let seg = Segment::create(&SegmentConfig {
+        initial_index: u32::MAX,
+        ..SegmentConfig::with_path(&path)
+    })
+    .unwrap();
+    let mut fwd = seg.forwarder().unwrap();
+    let lib = seg.library().unwrap();
+    fwd.recv(8, |_| {}); // NewLibrary
+    let run = std::process::Command::new(&exe)
+        .arg(&path)
+        .arg(lib.generation().to_string())
+        .arg(fwd.generation().to_string())
+        .arg("42")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        run.status.success(),
+        "ring_tool failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mut got = Vec::new();
+    fwd.recv(8, |m| got.push(m));
+    let want = Command::RouteAdd {
+        vrf: 0,
+        prefix: Prefix::new("10.20.0.0".parse().unwrap(), 16).unwrap(),
+        action: RouteAction::NextHop(7),
+    };
+    assert_eq!(got, vec![FromLibrary::Command { seq: 42, cmd: want }]);
+}
