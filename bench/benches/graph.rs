@@ -99,6 +99,7 @@ fn frame(dst: u32, sport: u16) -> [u8; 60] {
 }
 
 struct Runner<C: Clock> {
+    frame: usize,
     w: Worker<VecBuf, C>,
     out: Output<VecBuf>,
     rx: Vec<VecBuf>,
@@ -106,17 +107,18 @@ struct Runner<C: Clock> {
 }
 
 impl<C: Clock> Runner<C> {
-    fn new(s: &Setup, clock: C) -> Self {
+    fn new(s: &Setup, clock: C, frame: usize) -> Self {
         let w = Worker::new(
             WorkerConfig::default(),
             s.fib_r.clone(),
             s.if_r.clone(),
             clock,
         );
-        let rx = (0..FRAME)
+        let rx = (0..frame)
             .map(|_| VecBuf::from_frame(1, &[0u8; 60]))
             .collect();
         Runner {
+            frame,
             w,
             out: Output::new(),
             rx,
@@ -132,12 +134,12 @@ impl<C: Clock> Runner<C> {
         self.rx.append(&mut self.out.punt);
         self.rx.append(&mut self.out.drop);
         self.out.clear();
-        self.rx.truncate(FRAME);
+        self.rx.truncate(self.frame);
         for (k, b) in self.rx.iter_mut().enumerate() {
             let d = dsts[(self.pos + k) % dsts.len()];
             b.reset(1, &frame(d, u16::try_from(k).unwrap_or(0)));
         }
-        self.pos = (self.pos + FRAME) % dsts.len();
+        self.pos = (self.pos + self.frame) % dsts.len();
     }
 
     fn timed_frame(&mut self, dsts: &[u32]) -> Duration {
@@ -161,17 +163,17 @@ fn cpu_ghz() -> Option<f64> {
     Some(mhz / 1000.0)
 }
 
-fn summary(label: &str, s: &Setup) {
+fn summary(label: &str, s: &Setup, frame: usize) {
     // Direct measurement outside criterion for the summary line: 8192 frames = 2M packets,
     // each frame timed alone. The machine is shared (2 cores, several builds running), so the
     // median and the 10th percentile are reported; the mean is in criterion's output.
-    let mut r = Runner::new(s, NoClock);
+    let mut r = Runner::new(s, NoClock, frame);
     for _ in 0..256 {
         r.timed_frame(&s.dsts);
     }
-    let frames = 8192;
+    let frames = 8192 * FRAME / frame;
     let mut t: Vec<f64> = (0..frames)
-        .map(|_| r.timed_frame(&s.dsts).as_secs_f64() * 1e9 / FRAME as f64)
+        .map(|_| r.timed_frame(&s.dsts).as_secs_f64() * 1e9 / frame as f64)
         .collect();
     let st = r.w.stats();
     assert_eq!(
@@ -192,13 +194,14 @@ fn summary(label: &str, s: &Setup) {
     );
     // Per-node breakdown with a real clock (adds two clock reads per node dispatch), and the
     // share of the frame time spent outside the nodes (dispatch setup, final distribution).
-    let mut r = Runner::new(s, InstantClock::new());
+    let mut r = Runner::new(s, InstantClock::new(), frame);
+    let n = 2048 * FRAME / frame;
     let mut total = Duration::ZERO;
-    for _ in 0..2048 {
+    for _ in 0..n {
         total += r.timed_frame(&s.dsts);
     }
     let in_nodes: u64 = r.w.runtime().iter().map(|n| n.clocks).sum();
-    let pk = (2048 * FRAME) as f64;
+    let pk = (n * frame) as f64;
     eprintln!(
         "[graph] {label} show runtime (clocks = ns); frame {:.1} ns/packet, in nodes {:.1}:\n{}",
         total.as_secs_f64() * 1e9 / pk,
@@ -211,21 +214,25 @@ fn bench_graph(c: &mut Criterion) {
     for (n, label) in [(1_000usize, "1k"), (1_000_000, "1M")] {
         for (ecmp, kind) in [(0u32, "single-nh"), (4, "ecmp-quarter")] {
             let s = setup(n, ecmp);
-            let name = format!("ip4_path/{label}/{kind}");
-            summary(&name, &s);
-            let mut g = c.benchmark_group(&name);
-            g.throughput(Throughput::Elements(FRAME as u64));
-            let mut r = Runner::new(&s, NoClock);
-            g.bench_function("frame256", |b| {
-                b.iter_custom(|iters| {
-                    let mut total = Duration::ZERO;
-                    for _ in 0..iters {
-                        total += r.timed_frame(&s.dsts);
-                    }
-                    total
-                })
-            });
-            g.finish();
+            // 256: the graph's frame size; 32: a typical DPDK rx burst handed over as is.
+            let frames: &[usize] = if ecmp == 0 { &[FRAME, 32] } else { &[FRAME] };
+            for &frame in frames {
+                let name = format!("ip4_path/{label}/{kind}");
+                summary(&format!("{name}/frame{frame}"), &s, frame);
+                let mut g = c.benchmark_group(&name);
+                g.throughput(Throughput::Elements(frame as u64));
+                let mut r = Runner::new(&s, NoClock, frame);
+                g.bench_function(format!("frame{frame}"), |b| {
+                    b.iter_custom(|iters| {
+                        let mut total = Duration::ZERO;
+                        for _ in 0..iters {
+                            total += r.timed_frame(&s.dsts);
+                        }
+                        total
+                    })
+                });
+                g.finish();
+            }
         }
     }
 }
