@@ -88,6 +88,80 @@ fn forwards_between_namespaces() {
     let (ok, out) = lab.ns(&lab.h1, "ping -c 2 -i 0.2 -W 2 10.9.9.9");
     assert!(ok, "ping 10.9.9.9 failed:\n{out}");
 
+    // IPv6 through the ring too (the hosts know the router's MAC statically: this test has no
+    // host interfaces to answer neighbor solicitations).
+    let p6 = |a: &str, l: u8| ring_proto::Prefix::new(a.parse().unwrap(), l).unwrap();
+    let mac = |s: &str| -> [u8; 6] {
+        let v: Vec<u8> = s
+            .split(':')
+            .map(|h| u8::from_str_radix(h, 16).unwrap())
+            .collect();
+        v.try_into().unwrap()
+    };
+    use ring_proto::{Command as C, RouteAction as A};
+    lab.send(
+        &mut lib,
+        &[
+            C::RouteAdd {
+                vrf: 7,
+                prefix: p6("2001:db8:1::", 64),
+                action: A::Connected(1),
+            },
+            C::RouteAdd {
+                vrf: 7,
+                prefix: p6("2001:db8:2::", 64),
+                action: A::Connected(2),
+            },
+            C::RouteAdd {
+                vrf: 7,
+                prefix: p6("2001:db8:1::1", 128),
+                action: A::Local,
+            },
+            C::RouteAdd {
+                vrf: 7,
+                prefix: p6("2001:db8:2::1", 128),
+                action: A::Local,
+            },
+            C::NeighborAdd {
+                rif: 1,
+                ip: "2001:db8:1::2".parse().unwrap(),
+                mac: mac(common::H1_MAC),
+            },
+            C::NeighborAdd {
+                rif: 2,
+                ip: "2001:db8:2::2".parse().unwrap(),
+                mac: mac(common::H2_MAC),
+            },
+        ],
+    );
+    for (ns, me, gw, rmac) in [
+        (
+            &lab.h1,
+            "2001:db8:1::2",
+            "2001:db8:1::1",
+            "02:fe:00:00:01:01",
+        ),
+        (
+            &lab.h2,
+            "2001:db8:2::2",
+            "2001:db8:2::1",
+            "02:fe:00:00:02:01",
+        ),
+    ] {
+        must(&format!("ip -n {ns} -6 addr add {me}/64 dev eth0 nodad"));
+        must(&format!(
+            "ip -n {ns} -6 neigh replace {gw} lladdr {rmac} dev eth0"
+        ));
+        must(&format!("ip -n {ns} -6 route add default via {gw}"));
+    }
+    let (ok, out) = lab.ns(&lab.h1, "ping -6 -c 2 -i 0.2 -W 2 2001:db8:2::2");
+    assert!(ok, "ping6 failed:\n{out}\n{}", lab.cli("show errors"));
+    let fib6 = lab.cli("show ip6 fib 2001:db8:2::2");
+    assert!(
+        fib6.contains("2001:db8:2::2/128") && fib6.contains("2001:db8:2::/64"),
+        "{fib6}"
+    );
+
     // A UDP stream of 500 packets.
     let rx_path = format!("/tmp/fwt-udp-rx-{}.py", lab.id);
     std::fs::write(&rx_path, UDP_RX).unwrap();
