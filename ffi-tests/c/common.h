@@ -110,7 +110,7 @@ static const sai_service_method_table_t g_services = { profile_get_value, profil
 
 static void *g_tables[N_APIS];
 
-static void *table_of(sai_api_t api)
+static void *table_of(uint32_t api)
 {
     for (int i = 0; i < N_APIS; i++)
         if (APIS[i].api == api)

@@ -62,3 +62,11 @@ fn fdb_entries_and_flush() {
     run("fdb.c", true, &[], &dir);
     ffi_tests::cleanup(&dir);
 }
+
+/// Every API table slot, called with null / garbage arguments, answers an error status.
+#[test]
+fn every_slot_rejects_null_and_garbage_arguments() {
+    let dir = scratch("slots");
+    run("all_slots.c", true, &[], &dir);
+    ffi_tests::cleanup(&dir);
+}
