@@ -181,7 +181,7 @@ impl Store {
             .cloned()
             .collect();
         for k in keys {
-            changes.extend(self.erase_ekey(&k));
+            changes.extend(self.erase_ekey(&k, true).flatten());
         }
         let mut objs: Vec<(u64, u64)> = self
             .objs
@@ -264,7 +264,7 @@ impl Store {
     }
 
     /// Remove an entry.
-    pub fn remove_entry(&mut self, key: &EntryKey) -> Result<Change, Status> {
+    pub fn remove_entry(&mut self, key: &EntryKey, emit: bool) -> Result<Option<Change>, Status> {
         md::ot_info(key.ot)
             .filter(|i| i.is_non_object_id)
             .ok_or(status::INVALID_OBJECT_TYPE)?;
@@ -273,7 +273,7 @@ impl Store {
         if obj.refcount > 0 {
             return Err(status::OBJECT_IN_USE);
         }
-        self.erase_ekey(&ek).ok_or(status::ITEM_NOT_FOUND)
+        self.erase_ekey(&ek, emit).ok_or(status::ITEM_NOT_FOUND)
     }
 
     /// Set an attribute the switch itself owns (read-only state such as a port's oper status),

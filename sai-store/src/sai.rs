@@ -309,9 +309,11 @@ impl Sai {
     }
 
     pub fn remove_entry(&self, key: &EntryKey) -> Result<(), Status> {
+        let emit = self.has_sink();
         let mut st = self.write();
-        let ch = st.store.remove_entry(key)?;
-        self.emit(std::slice::from_ref(&ch));
+        if let Some(ch) = st.store.remove_entry(key, emit)? {
+            self.emit(std::slice::from_ref(&ch));
+        }
         Ok(())
     }
 
@@ -415,10 +417,11 @@ impl Sai {
     }
 
     pub fn bulk_remove_entries(&self, keys: &[EntryKey], mode: BulkMode) -> BulkStatus {
+        let emit = self.has_sink();
         let mut st = self.write();
         let mut changes = Vec::new();
         let r = run_bulk(keys.len(), mode, |i| {
-            changes.push(st.store.remove_entry(&keys[i])?);
+            changes.extend(st.store.remove_entry(&keys[i], emit)?);
             Ok(())
         });
         self.emit(&changes);

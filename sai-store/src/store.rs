@@ -158,13 +158,6 @@ impl EKey {
             EKey::Other(k) => entry_family(k),
         }
     }
-    /// Object ids in the key.
-    pub fn oids(&self) -> Vec<u64> {
-        match self {
-            EKey::Route { sw, vr, .. } => vec![*sw, *vr],
-            EKey::Other(k) => k.members.iter().flat_map(AttrValue::oids).collect(),
-        }
-    }
 }
 
 /// Switch index of an entry (from its switch id member).
@@ -361,11 +354,15 @@ impl Store {
         change
     }
 
-    pub fn erase_ekey(&mut self, ek: &EKey) -> Option<Change> {
+    /// Remove an entry: `None` if absent, else the change (built only when `emit`).
+    pub fn erase_ekey(&mut self, ek: &EKey, emit: bool) -> Option<Option<Change>> {
         let obj = self.entries.remove(ek)?;
-        for o in ek.oids() {
-            if o != 0 {
-                self.drop_ref(o);
+        match ek {
+            EKey::Route { vr, .. } => self.drop_ref(*vr),
+            EKey::Other(k) => {
+                for m in &k.members {
+                    self.drop_refs(m);
+                }
             }
         }
         for a in &obj.attrs {
@@ -374,10 +371,10 @@ impl Store {
         if let Some(n) = self.entry_counts.get_mut(&(ek.ot(), ek.family())) {
             *n = n.saturating_sub(1);
         }
-        Some(Change::Remove {
+        Some(emit.then(|| Change::Remove {
             ot: ek.ot(),
             key: ObjectKey::Entry(ek.to_entry()),
-        })
+        }))
     }
 
     /// Set one attribute on a stored object (validated), adjusting references.

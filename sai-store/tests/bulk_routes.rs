@@ -57,6 +57,7 @@ fn bulk_100k_routes() {
     let items: Vec<_> = (0..n)
         .map(|i| (key(i), vec![sai_store::Attr::new(nh, AttrValue::Oid(rif))]))
         .collect();
+    let rss0 = rss_bytes();
     let t = Instant::now();
     let st = sai.bulk_create_entries(items, BulkMode::StopOnError);
     let dt = t.elapsed();
@@ -66,6 +67,13 @@ fn bulk_100k_routes() {
         dt,
         f64::from(n) / dt.as_secs_f64()
     );
+    if let (Some(a), Some(b)) = (rss0, rss_bytes()) {
+        // The request was allocated before rss0 and consumed by the call: approximate.
+        eprintln!(
+            "resident memory growth: {} bytes/route (approximate)",
+            b.saturating_sub(a) / u64::from(n)
+        );
+    }
     assert_eq!(sai.remove(rif_t, rif), Err(status::OBJECT_IN_USE));
     let avail = get1(&sai, sw, "SAI_SWITCH_ATTR_AVAILABLE_IPV4_ROUTE_ENTRY").unwrap();
     assert_eq!(avail, AttrValue::U32((1 << 20) - n));
@@ -81,4 +89,11 @@ fn bulk_100k_routes() {
         f64::from(n) / dt.as_secs_f64()
     );
     sai.remove(rif_t, rif).unwrap();
+}
+
+/// Resident set size from /proc (Linux); None elsewhere.
+fn rss_bytes() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = s.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
 }

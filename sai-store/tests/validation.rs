@@ -680,6 +680,17 @@ fn change_stream_and_snapshot() {
     // a failed call emits nothing
     let _ = sai.create_entry(route(sw, vr, "10.1.0.0/16"), vec![]);
     assert_eq!(batches.lock().unwrap().len(), 3);
+    // removes are handed over too
+    sai.remove_entry(&route(sw, vr, "10.2.0.0/24")).unwrap();
+    sai.create_entry(route(sw, vr, "10.2.0.0/24"), vec![])
+        .unwrap();
+    {
+        let b = batches.lock().unwrap();
+        assert_eq!(b.len(), 5);
+        assert!(
+            matches!(&b[3][0], sai_store::Change::Remove { key: ObjectKey::Entry(k), .. } if *k == route(sw, vr, "10.2.0.0/24"))
+        );
+    }
     // the snapshot is in dependency order: every referenced id is created before it is used
     let snap = sai.snapshot_for_replay();
     let mut created = std::collections::HashSet::new();
