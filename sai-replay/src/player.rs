@@ -90,6 +90,9 @@ pub struct Summary {
     pub discovered: u64,
     /// Objects removed by the cleanup.
     pub cleaned_up: u64,
+    /// Gets made (not counted in `calls`) before the first set of an object-id attribute on a
+    /// default object, to restore it at cleanup (none without cleanup).
+    pub captured: u64,
     /// Markers seen (`a` lines: INIT_VIEW, APPLY_VIEW, ...).
     pub markers: Vec<(usize, String)>,
     /// Leak check: object types the library counted (`sai_get_object_count`) and how many
@@ -137,8 +140,8 @@ impl Summary {
         let _ = writeln!(o, "lines by kind: {}", kinds.join(" "));
         let _ = writeln!(
             o,
-            "calls: {} (bulk objects {}), gets checked: {}, default objects mapped: {}, cleaned up: {}",
-            self.calls, self.bulk_objects, self.gets_checked, self.discovered, self.cleaned_up
+            "calls: {} (bulk objects {}), gets checked: {}, default objects mapped: {}, cleaned up: {} (default attributes restored: {})",
+            self.calls, self.bulk_objects, self.gets_checked, self.discovered, self.cleaned_up, self.captured
         );
         let _ = writeln!(
             o,
@@ -497,7 +500,7 @@ impl<'b, B: Backend> Player<'b, B> {
         let Some(m) = meta::attr(ot, a.id) else {
             return;
         };
-        if !has_oids(m.value_type) {
+        if !self.opts.cleanup || !has_oids(m.value_type) {
             return;
         }
         let created = match obj {
@@ -523,6 +526,7 @@ impl<'b, B: Backend> Player<'b, B> {
             if let (status::SUCCESS, Some(Some(v))) = (r.status, r.values.first()) {
                 self.restore
                     .push((ot, obj.clone(), Attr::new(a.id, v.clone())));
+                self.summary.captured += 1;
             }
             return;
         }
