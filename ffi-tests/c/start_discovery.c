@@ -190,6 +190,19 @@ int main(int argc, char **argv)
         EXPECT(sai_object_type_query(o) != SAI_OBJECT_TYPE_NULL);
     }
 
+    /* switch type and MAC, as SaiSwitch reads them */
+    memset(&a, 0, sizeof a);
+    a.id = SAI_SWITCH_ATTR_TYPE;
+    EXPECT_ST(sw_api->get_switch_attribute(sw, 1, &a), SAI_STATUS_SUCCESS);
+    EXPECT(a.value.s32 == SAI_SWITCH_TYPE_NPU);
+    memset(&a, 0, sizeof a);
+    a.id = SAI_SWITCH_ATTR_SRC_MAC_ADDRESS;
+    EXPECT_ST(sw_api->get_switch_attribute(sw, 1, &a), SAI_STATUS_SUCCESS);
+    EXPECT(a.value.mac[0] == 0x02 && a.value.mac[5] == 0x02);
+    memset(&a, 0, sizeof a);
+    a.id = SAI_SWITCH_ATTR_VXLAN_DEFAULT_ROUTER_MAC;
+    printf("VXLAN_DEFAULT_ROUTER_MAC: status %d\n", sw_api->get_switch_attribute(sw, 1, &a));
+
     /* lanes of every port are unique */
     uint32_t nports = 0;
     sai_object_id_t *ports = port_list(sw, &nports);
