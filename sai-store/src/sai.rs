@@ -261,6 +261,12 @@ impl Sai {
         Ok(())
     }
 
+    /// The whole state as text (the warm-boot format: one line per object with id, reference
+    /// count, origin and attributes), for `sai_dbg_generate_dump`.
+    pub fn dump_text(&self) -> String {
+        crate::warm::encode(&self.read().store)
+    }
+
     /// Save the whole state to `path` (warm boot).
     pub fn save_state(&self, path: &std::path::Path) -> Result<(), Status> {
         let st = self.read();
