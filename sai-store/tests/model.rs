@@ -4,7 +4,7 @@
 mod common;
 use common::*;
 use proptest::prelude::*;
-use sai_store::{status, Attr, AttrValue, EntryKey, IpPrefix, Profile, Sai};
+use sai_store::{status, Attr, AttrValue, BulkMode, EntryKey, IpPrefix, Profile, Sai};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -38,6 +38,11 @@ enum Op {
         action: i32,
     },
     SetReadOnly(usize),
+    BulkRoutes {
+        vr: usize,
+        prefixes: Vec<u8>,
+        stop: bool,
+    },
     RemoveGarbage(u64),
 }
 
@@ -58,6 +63,12 @@ fn op() -> impl Strategy<Value = Op> {
             action
         }),
         (0..6usize).prop_map(Op::SetReadOnly),
+        (
+            0..6usize,
+            proptest::collection::vec(0..8u8, 0..6),
+            any::<bool>()
+        )
+            .prop_map(|(vr, prefixes, stop)| Op::BulkRoutes { vr, prefixes, stop }),
         any::<u64>().prop_map(Op::RemoveGarbage),
     ]
 }
@@ -349,6 +360,47 @@ impl World {
                 );
                 assert_eq!(r, Err(status::invalid_attribute(0)));
                 false
+            }
+            Op::BulkRoutes { vr, prefixes, stop } => {
+                let vr = self.vr(*vr);
+                let vr_ok = self.m.vrs.iter().any(|v| v.0 == vr);
+                let items = prefixes
+                    .iter()
+                    .map(|p| (self.key(vr, *p), vec![]))
+                    .collect();
+                let mode = if *stop {
+                    BulkMode::StopOnError
+                } else {
+                    BulkMode::IgnoreError
+                };
+                let st = self.sai.bulk_create_entries(items, mode);
+                let mut want = Vec::new();
+                let mut stopped = false;
+                for p in prefixes {
+                    let s = if stopped {
+                        status::NOT_EXECUTED
+                    } else if !vr_ok {
+                        status::INVALID_PARAMETER
+                    } else if self.m.routes.contains_key(&(vr, *p)) {
+                        status::ITEM_ALREADY_EXISTS
+                    } else {
+                        self.m.routes.insert((vr, *p), (0, self.forward));
+                        status::SUCCESS
+                    };
+                    stopped |= *stop && s != status::SUCCESS && s != status::NOT_EXECUTED;
+                    want.push(s);
+                }
+                assert_eq!(st.statuses, want);
+                let all_ok = want.iter().all(|s| *s == status::SUCCESS);
+                assert_eq!(
+                    st.status,
+                    if all_ok {
+                        status::SUCCESS
+                    } else {
+                        status::FAILURE
+                    }
+                );
+                want.iter().any(|s| *s == status::SUCCESS)
             }
             Op::RemoveGarbage(g) => {
                 let t = self.sai.object_type_query(*g);
