@@ -97,7 +97,8 @@ pub enum SegmentError {
     Header(HeaderError),
     /// A ring's shared indices are inconsistent.
     Ring(RingError),
-    /// Another live process holds this side.
+    /// Another live process holds this side, or this process already has an endpoint of that
+    /// side on this segment (two producers of one ring would race).
     SideTaken {
         /// The side.
         side: Side,
@@ -162,6 +163,50 @@ const STATE_DETACHED: u32 = 2;
 pub struct Segment {
     region: Arc<Region>,
     layout: SegLayout,
+    key: SegKey,
+}
+
+/// Identity of a segment within this process: the file (device, inode) or the heap region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SegKey {
+    File(u64, u64),
+    Heap(usize),
+}
+
+/// Sides attached in this process. Two endpoints of the same side on one segment in one process
+/// (even through two mappings of the same file) would be two producers or two consumers of the
+/// same ring: a data race. `attach` refuses that; the claim is released when the endpoint drops.
+static CLAIMS: std::sync::Mutex<Vec<(SegKey, Side)>> = std::sync::Mutex::new(Vec::new());
+
+#[derive(Debug)]
+struct Claim(SegKey, Side);
+
+impl Claim {
+    fn take(key: SegKey, side: Side) -> Option<Claim> {
+        let mut v = CLAIMS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if v.contains(&(key, side)) {
+            return None;
+        }
+        v.push((key, side));
+        Some(Claim(key, side))
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        let mut v = CLAIMS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        v.retain(|c| *c != (self.0, self.1));
+    }
+}
+
+fn file_key(file: &File, path: &Path) -> Result<SegKey, SegmentError> {
+    use std::os::unix::fs::MetadataExt;
+    let m = file.metadata().map_err(io("stat", path))?;
+    Ok(SegKey::File(m.dev(), m.ino()))
 }
 
 fn own_pidns() -> u64 {
@@ -207,9 +252,12 @@ impl Segment {
         )?;
         let mut region = Region::heap(layout.total);
         Self::init(&mut region, &layout, cfg.initial_index)?;
+        let region = Arc::new(region);
+        let key = SegKey::Heap(Arc::as_ptr(&region).addr());
         Ok(Segment {
-            region: Arc::new(region),
+            region,
             layout,
+            key,
         })
     }
 
@@ -253,9 +301,11 @@ impl Segment {
             } else {
                 std::fs::hard_link(&tmp, &cfg.path).map_err(io("link", &cfg.path))?;
             }
+            let key = file_key(&file, &tmp)?;
             Ok(Segment {
                 region: Arc::new(region),
                 layout,
+                key,
             })
         })();
         let _ = std::fs::remove_file(&tmp);
@@ -293,9 +343,11 @@ impl Segment {
             expected: "at least a header",
         })?;
         let layout = SegLayout::validate(&hdr, len)?;
+        let key = file_key(&file, path)?;
         Ok(Segment {
             region: Arc::new(region),
             layout,
+            key,
         })
     }
 
@@ -353,6 +405,13 @@ impl Segment {
             heartbeat: self.side_u64(side, SIDE_HEARTBEAT).load(Ordering::Relaxed),
             state: self.side_u32(side, SIDE_STATE).load(Ordering::Relaxed),
         }
+    }
+
+    fn claim(&self, side: Side) -> Result<Claim, SegmentError> {
+        Claim::take(self.key, side).ok_or(SegmentError::SideTaken {
+            side,
+            pid: std::process::id(),
+        })
     }
 
     fn check_side_free(&self, side: Side) -> Result<(), SegmentError> {
@@ -520,6 +579,7 @@ pub enum FromForwarder {
 #[derive(Debug)]
 pub struct Library {
     seg: Segment,
+    _claim: Claim,
     generation: u32,
     fwd_gen: u32,
     next_seq: u64,
@@ -540,6 +600,7 @@ fn bad_index(counters: &mut RxCounters) {
 
 impl Library {
     fn attach(seg: Segment) -> Result<Library, SegmentError> {
+        let claim = seg.claim(Side::Library)?;
         seg.check_side_free(Side::Library)?;
         let l = seg.layout;
         let mut counters = RxCounters::default();
@@ -557,6 +618,7 @@ impl Library {
         };
         Ok(Library {
             seg,
+            _claim: claim,
             generation,
             fwd_gen,
             next_seq: 1,
@@ -763,6 +825,7 @@ pub enum FromLibrary {
 #[derive(Debug)]
 pub struct Forwarder {
     seg: Segment,
+    _claim: Claim,
     generation: u32,
     lib_gen: u32,
     cmd: Consumer<Record>,
@@ -777,6 +840,7 @@ pub struct Forwarder {
 
 impl Forwarder {
     fn attach(seg: Segment) -> Result<Forwarder, SegmentError> {
+        let claim = seg.claim(Side::Forwarder)?;
         seg.check_side_free(Side::Forwarder)?;
         let l = seg.layout;
         let mut counters = RxCounters::default();
@@ -798,6 +862,7 @@ impl Forwarder {
         };
         Ok(Forwarder {
             seg,
+            _claim: claim,
             generation,
             lib_gen,
             cmd,

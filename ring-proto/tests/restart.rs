@@ -61,6 +61,22 @@ fn create_open_mode_and_generations() {
     ));
     let fresh = Segment::create_replacing(&SegmentConfig::with_path(&stale.0)).unwrap();
     assert_eq!(Segment::open(&stale.0).unwrap().layout(), fresh.layout());
+    // One endpoint per side per process, even through a second mapping of the same file.
+    let path2 = ShmPath::new("claim");
+    let s1 = Segment::create(&SegmentConfig::with_path(&path2.0)).unwrap();
+    let s2 = Segment::open(&path2.0).unwrap();
+    let l1 = s1.library().unwrap();
+    assert!(matches!(
+        s2.library(),
+        Err(SegmentError::SideTaken {
+            side: Side::Library,
+            ..
+        })
+    ));
+    let f2 = s2.forwarder().unwrap();
+    drop(l1);
+    let _l2 = s2.library().unwrap();
+    drop(f2);
     let custom = ShmPath::new("mode");
     Segment::create(&SegmentConfig {
         mode: 0o640,

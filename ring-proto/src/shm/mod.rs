@@ -126,7 +126,7 @@ enum Backing {
 /// Invariant: `base` is valid for reads and writes of `len` bytes for the life of the `Region`, and
 /// is only ever accessed through raw pointers derived from it (never through `&`/`&mut [u8]`), so
 /// concurrent access by the peer through atomics does not violate Rust's aliasing rules.
-pub struct Region {
+pub(crate) struct Region {
     base: NonNull<u8>,
     len: usize,
     backing: Backing,
@@ -154,7 +154,7 @@ impl std::fmt::Debug for Region {
 
 impl Region {
     /// A zeroed heap region of `len` bytes (at least one byte is allocated).
-    pub fn heap(len: usize) -> Region {
+    pub(crate) fn heap(len: usize) -> Region {
         let layout =
             Layout::from_size_align(len.max(1), REGION_ALIGN).expect("region size overflows isize");
         // SAFETY: `layout` has non-zero size (len.max(1)).
@@ -170,7 +170,7 @@ impl Region {
     }
 
     /// Maps `len` bytes of `file` shared and writable. The file must already be `len` bytes long.
-    pub fn map(file: &File, len: usize) -> std::io::Result<Region> {
+    pub(crate) fn map(file: &File, len: usize) -> std::io::Result<Region> {
         // SAFETY: the mapping is of a file under our control (/dev/shm); a concurrent truncation by
         // another process would turn accesses into SIGBUS, which the segment code guards against by
         // checking the file length before mapping and never shrinking segment files.
@@ -188,13 +188,8 @@ impl Region {
     }
 
     /// Length in bytes.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len
-    }
-
-    /// Is the region empty?
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
     }
 
     fn check(&self, off: usize, size: usize, align: usize) -> Option<NonNull<u8>> {
@@ -207,7 +202,7 @@ impl Region {
     }
 
     /// The `AtomicU32` at byte offset `off`, or `None` if out of bounds or misaligned.
-    pub fn atomic_u32(&self, off: usize) -> Option<&AtomicU32> {
+    pub(crate) fn atomic_u32(&self, off: usize) -> Option<&AtomicU32> {
         let p = self.check(off, 4, 4)?;
         // SAFETY: `check` proved the 4 bytes are in bounds and 4-aligned; the region is valid for the
         // life of `&self` (type invariant) and is only accessed atomically at this offset.
@@ -215,7 +210,7 @@ impl Region {
     }
 
     /// The `AtomicU64` at byte offset `off`, or `None` if out of bounds or misaligned.
-    pub fn atomic_u64(&self, off: usize) -> Option<&AtomicU64> {
+    pub(crate) fn atomic_u64(&self, off: usize) -> Option<&AtomicU64> {
         let p = self.check(off, 8, 8)?;
         // SAFETY: as in `atomic_u32`, with 8 bytes and 8-byte alignment.
         Some(unsafe { &*p.as_ptr().cast::<AtomicU64>() })
@@ -223,7 +218,7 @@ impl Region {
 
     /// Copies a `T` out of the region at `off` (one volatile copy: the value cannot change between
     /// validation and use, whatever the peer does afterwards).
-    pub fn read<T: Pod>(&self, off: usize) -> Option<T> {
+    pub(crate) fn read<T: Pod>(&self, off: usize) -> Option<T> {
         let p = self.check(off, std::mem::size_of::<T>(), 1)?;
         // SAFETY: in bounds (checked); unaligned read allowed; any bits form a valid `T` (`Pod`).
         Some(unsafe { std::ptr::read_unaligned(p.as_ptr().cast::<T>()) })
@@ -231,7 +226,7 @@ impl Region {
 
     /// Writes `v` at `off`. Needs `&mut self`: only used while the creator still owns the region
     /// exclusively (before publishing it), or by tests that corrupt a private mapping.
-    pub fn write<T: Pod>(&mut self, off: usize, v: &T) -> bool {
+    pub(crate) fn write<T: Pod>(&mut self, off: usize, v: &T) -> bool {
         let Some(p) = self.check(off, std::mem::size_of::<T>(), 1) else {
             return false;
         };

@@ -324,7 +324,7 @@ impl<T: Pod> Producer<T> {
     /// Takes over the producing end of the ring at `layout` in `region`, continuing from the
     /// producer index found in shared memory (a previous producer's published records stay
     /// visible). Fails if the shared indices are inconsistent.
-    pub fn attach(region: Arc<Region>, layout: RingLayout) -> Result<Self, RingError> {
+    pub(crate) fn attach(region: Arc<Region>, layout: RingLayout) -> Result<Self, RingError> {
         let mem = RingMem::<T>::new(region, layout)?;
         // Relaxed: we are now the only writer of the producer index; its last value was published
         // by a previous producer before it exited (or is the creator's initial value).
@@ -455,7 +455,7 @@ impl<T: Pod> Producer<T> {
 impl<T: Pod> Consumer<T> {
     /// Takes over the consuming end, continuing from the consumer index in shared memory (records
     /// published but not consumed by a previous consumer will be delivered).
-    pub fn attach(region: Arc<Region>, layout: RingLayout) -> Result<Self, RingError> {
+    pub(crate) fn attach(region: Arc<Region>, layout: RingLayout) -> Result<Self, RingError> {
         let mem = RingMem::<T>::new(region, layout)?;
         // Relaxed: we are now the only writer of the consumer index.
         let head = mem.cons().load(Ordering::Relaxed);
@@ -479,7 +479,7 @@ impl<T: Pod> Consumer<T> {
     /// index to the current producer index. Returns the consumer and the number of records
     /// skipped (`u32::MAX` if the shared consumer index was corrupt and had to be resynchronised: the
     /// count is then unknown and reported as `u32::MAX`).
-    pub fn attach_skipping(
+    pub(crate) fn attach_skipping(
         region: Arc<Region>,
         layout: RingLayout,
     ) -> Result<(Self, u32), RingError> {
