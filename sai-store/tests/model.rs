@@ -400,7 +400,7 @@ impl World {
                         status::FAILURE
                     }
                 );
-                want.iter().any(|s| *s == status::SUCCESS)
+                want.contains(&status::SUCCESS)
             }
             Op::RemoveGarbage(g) => {
                 let t = self.sai.object_type_query(*g);
