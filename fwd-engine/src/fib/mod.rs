@@ -461,22 +461,40 @@ impl FibView<'_> {
         }
     }
 
-    /// Like [`lookup4_batch`](Self::lookup4_batch) with a VRF per packet.
+    /// Like [`lookup4_batch`](Self::lookup4_batch) with a VRF per packet
+    /// (`i < min(vrfs.len(), dst.len(), out.len())`); same three phases per chunk.
     pub fn lookup4_batch_vrfs(&self, vrfs: &[VrfId], dst: &[u32], out: &mut [LbIndex]) {
         let pool = &self.shared.pool4[..];
-        let mut shifts = [0u32; 256];
-        for chunk in (0..dst.len().min(out.len()).min(vrfs.len())).step_by(256) {
-            let end = (chunk + 256).min(dst.len()).min(out.len()).min(vrfs.len());
-            for i in chunk..end {
-                let (e, s) = match self.vrf(vrfs[i]) {
-                    Some(t) => root4(t, dst[i]),
+        const C: usize = 64;
+        let mut slot = [0u32; C];
+        let mut next = [0u32; C];
+        for ((o, d), vr) in out.chunks_mut(C).zip(dst.chunks(C)).zip(vrfs.chunks(C)) {
+            for ((((o, s), n), &d), &vrf) in o
+                .iter_mut()
+                .zip(slot.iter_mut())
+                .zip(next.iter_mut())
+                .zip(d)
+                .zip(vr)
+            {
+                let (e, shift) = match self.vrf(vrf) {
+                    Some(t) => root4(t, d),
                     None => (GLOBAL_DROP_LB, 0),
                 };
-                out[i] = e;
-                shifts[i - chunk] = s;
+                let nx = shift.saturating_sub(trie::STRIDE);
+                let ext = u32::from(e & EXT != 0);
+                *s = (((e & IDX_MASK) << trie::STRIDE) | ((d >> nx) & 0xff)) * ext;
+                *n = nx;
+                *o = e;
             }
-            for i in chunk..end {
-                out[i] = descend32(pool, out[i], shifts[i - chunk], dst[i]);
+            for (o, &s) in o.iter_mut().zip(slot.iter()) {
+                // Acquire pairs with the writer's Release store of the entry (trie.rs).
+                let e2 = pool
+                    .get(s as usize)
+                    .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
+                *o = if *o & EXT != 0 { e2 } else { *o };
+            }
+            for ((o, &d), &n) in o.iter_mut().zip(d).zip(next.iter()) {
+                *o = descend32(pool, *o, n, d);
             }
         }
     }

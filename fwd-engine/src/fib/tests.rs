@@ -358,6 +358,11 @@ fn check_family(
                 for (a, o) in d.iter().zip(&out) {
                     prop_assert_eq!(*o, v.lookup4(0, *a));
                 }
+                let vrfs: Vec<VrfId> = (0..d.len()).map(|i| [0, 0, 5][i % 3]).collect();
+                v.lookup4_batch_vrfs(&vrfs, &d, &mut out);
+                for ((a, o), &vrf) in d.iter().zip(&out).zip(&vrfs) {
+                    prop_assert_eq!(*o, v.lookup4(vrf, *a));
+                }
             }
         }
     }
