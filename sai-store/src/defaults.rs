@@ -46,6 +46,8 @@ fn switch_capabilities(s: &Store) -> Vec<(&'static str, AttrValue)> {
         ),
         ("SAI_SWITCH_ATTR_NUMBER_OF_ECMP_GROUPS", AttrValue::U32(512)),
         ("SAI_SWITCH_ATTR_ECMP_MEMBERS", AttrValue::U32(64)),
+        ("SAI_SWITCH_ATTR_MAX_ECMP_MEMBER_COUNT", AttrValue::U32(64)),
+        ("SAI_SWITCH_ATTR_MAX_STP_INSTANCE", AttrValue::U32(1)),
         ("SAI_SWITCH_ATTR_NUMBER_OF_LAGS", AttrValue::U32(64)),
         ("SAI_SWITCH_ATTR_LAG_MEMBERS", AttrValue::U32(32)),
         (
