@@ -93,6 +93,9 @@ pub struct Summary {
     /// Gets made (not counted in `calls`) before the first set of an object-id attribute on a
     /// default object, to restore it at cleanup (none without cleanup).
     pub captured: u64,
+    /// Primitive values of get answers that differ from the recording (line, attribute,
+    /// recording, library). Not failures: saiplayer does not compare them either.
+    pub value_diffs: Vec<(usize, &'static str, String, String)>,
     /// Markers seen (`a` lines: INIT_VIEW, APPLY_VIEW, ...).
     pub markers: Vec<(usize, String)>,
     /// Leak check: object types the library counted (`sai_get_object_count`) and how many
@@ -163,6 +166,19 @@ impl Summary {
         );
         for p in &self.problems {
             let _ = writeln!(o, "  {p}");
+        }
+        if !self.value_diffs.is_empty() {
+            let _ = writeln!(
+                o,
+                "primitive values differing from the recording (not checked, as saiplayer): {}",
+                self.value_diffs.len()
+            );
+            let mut seen = std::collections::BTreeSet::new();
+            for (l, name, r, g) in &self.value_diffs {
+                if seen.insert(*name) {
+                    let _ = writeln!(o, "  first at line {l}: {name}: recording {r}, library {g}");
+                }
+            }
         }
         if let Some(l) = self.stopped_at {
             let _ = writeln!(o, "stopped at line {l} (use --skip-errors to continue)");
@@ -671,6 +687,14 @@ impl<'b, B: Backend> Player<'b, B> {
                         format!("{}: library list count {gc}, recording {rc}", m.name),
                     ));
                 }
+            }
+            if !has_oids(m.value_type) && rec != got {
+                self.summary.value_diffs.push((
+                    line,
+                    m.name,
+                    a.value.to_string(),
+                    format!("{got:?}"),
+                ));
             }
             if has_oids(m.value_type) {
                 let r: Vec<u64> = rec.oids().collect();

@@ -394,6 +394,21 @@ t|c|SAI_OBJECT_TYPE_SWITCH:oid:0x21000000000000|SAI_SWITCH_ATTR_INIT_SWITCH=true
     let s = replay(&mut b, &ok, Options::default());
     assert!(s.problems.is_empty(), "{}", s.report());
     assert_eq!(s.discovered, 32);
+    // a different primitive value is reported, not failed (saiplayer does not compare them)
+    let prim = format!(
+        "{head}t|g|SAI_OBJECT_TYPE_SWITCH:oid:0x21000000000000|SAI_SWITCH_ATTR_NUMBER_OF_ACTIVE_PORTS=0\nt|G|SAI_STATUS_SUCCESS|SAI_SWITCH_ATTR_NUMBER_OF_ACTIVE_PORTS=31\n"
+    );
+    let s = replay(&mut b, &prim, Options::default());
+    assert!(s.problems.is_empty(), "{}", s.report());
+    assert_eq!(
+        s.value_diffs,
+        vec![(
+            3,
+            "SAI_SWITCH_ATTR_NUMBER_OF_ACTIVE_PORTS",
+            "31".to_string(),
+            "U32(32)".to_string()
+        )]
+    );
 }
 
 /// Bulk calls on object-id types through the C ABI (the recordings only bulk entries): bulk
