@@ -195,8 +195,15 @@ impl Sai {
     pub fn create(&self, ot: u32, switch_id: u64, attrs: Vec<Attr>) -> Result<u64, Status> {
         let mut st = self.write();
         if ot == oid::OT_SWITCH {
-            if let Some(w) = st.warm.take() {
-                return self.restore_warm(&mut st, w, &attrs);
+            if let Some(w) = st.warm.as_ref() {
+                // Validate first: a rejected create keeps the saved state for the next attempt.
+                w.validate_create(oid::OT_SWITCH, &attrs)?;
+                if w.switches.is_empty() {
+                    return Err(status::FAILURE);
+                }
+                if let Some(w) = st.warm.take() {
+                    return self.restore_warm(&mut st, w, &attrs);
+                }
             }
         }
         let (o, changes) = st.store.create(ot, switch_id, attrs)?;
@@ -205,9 +212,8 @@ impl Sai {
     }
 
     fn restore_warm(&self, st: &mut State, w: Store, attrs: &[Attr]) -> Result<u64, Status> {
-        // Validate the caller's attributes as for a cold create, then take over the saved state
-        // and apply the create-time attributes that may change (notification pointers, ...).
-        w.validate_create(oid::OT_SWITCH, attrs)?;
+        // Take over the saved state (attributes validated by the caller) and apply the create-time
+        // attributes that may change (notification pointers, ...).
         let sw = *w.switches.iter().next().ok_or(status::FAILURE)?;
         st.store = w;
         let sw_oid = oid::switch_oid(sw);
