@@ -10,7 +10,6 @@ use sai_headers::ffi::*;
 use sai_headers::meta;
 use sai_store::{ObjectKey, Profile, Sai, StatsMode};
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 macro_rules! tri {
@@ -299,34 +298,6 @@ pub unsafe extern "C" fn sai_switch_id_query(object_id: sai_object_id_t) -> sai_
     })
 }
 
-fn dump_text(sai: &Sai) -> String {
-    let mut s = String::new();
-    let changes = sai.snapshot_for_replay();
-    let _ = writeln!(
-        s,
-        "# ferrosai libsai.so state dump: {} objects",
-        changes.len()
-    );
-    for ch in changes {
-        if let sai_store::Change::Create { ot, key, attrs } = ch {
-            let oname = meta::object_type(ot).map_or("?", |i| i.name);
-            match key {
-                ObjectKey::Oid(o) => {
-                    let _ = writeln!(s, "{oname} oid:0x{o:x}");
-                }
-                ObjectKey::Entry(k) => {
-                    let _ = writeln!(s, "{oname} {:?}", k.members);
-                }
-            }
-            for a in attrs {
-                let aname = meta::attr(ot, a.id).map_or("?", |m| m.name);
-                let _ = writeln!(s, "    {aname} = {:?}", a.value);
-            }
-        }
-    }
-    s
-}
-
 /// `sai_dbg_generate_dump`: writes every stored object with its attributes to the file.
 ///
 /// # Safety
@@ -339,7 +310,7 @@ pub unsafe extern "C" fn sai_dbg_generate_dump(dump_file_name: *const c_char) ->
             return SAI_STATUS_INVALID_PARAMETER;
         };
         let sai = tri!(crate::sai());
-        match std::fs::write(&path, dump_text(&sai)) {
+        match std::fs::write(&path, crate::dump::dump_text(&sai)) {
             Ok(()) => SAI_STATUS_SUCCESS,
             Err(e) => {
                 crate::log::error(format_args!("sai_dbg_generate_dump: {path}: {e}"));

@@ -14,6 +14,7 @@
 //! README.md) so that an image expecting the VPP platform library finds it.
 
 pub(crate) mod convert;
+pub(crate) mod dump;
 pub mod exports;
 pub(crate) mod guard;
 pub(crate) mod keys;
