@@ -94,7 +94,10 @@ fn switch_read_only_answers() {
             ev("SAI_PORT_ATTR_OPER_STATUS", "SAI_PORT_OPER_STATUS_DOWN")
         );
     }
-    assert_eq!(get1(&sai, ports[0], "SAI_PORT_ATTR_OPER_SPEED").unwrap(), AttrValue::U32(40_000));
+    assert_eq!(
+        get1(&sai, ports[0], "SAI_PORT_ATTR_OPER_SPEED").unwrap(),
+        AttrValue::U32(40_000)
+    );
     // The first port's lanes are eth0's.
     assert_eq!(
         get1(&sai, ports[0], "SAI_PORT_ATTR_HW_LANE_LIST").unwrap(),
