@@ -288,7 +288,7 @@ fn parse_poll(mode: &str, idle: Option<i64>, sleep: Option<i64>) -> Result<PollM
         }
         "adaptive" => Ok(PollMode::Adaptive {
             idle_polls: ranged("daemon.idle_polls", idle.unwrap_or(1024), 1, 1 << 24)?,
-            sleep_us: ranged("daemon.sleep_us", sleep.unwrap_or(100), 1, 100_000)?,
+            sleep_us: ranged("daemon.sleep_us", sleep.unwrap_or(250), 1, 100_000)?,
         }),
         other => Err(err(
             "daemon.polling",

@@ -93,6 +93,7 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<(), String> {
         let (req_tx, req_rx) = mpsc::channel();
         let counters = Arc::new(WorkerCounters::new(ports.len()));
         let wq = u16::try_from(w).unwrap_or(0);
+        let wstop = Arc::clone(&stop);
         let ctx = WorkerCtx {
             id: w,
             rxqs: qs,
@@ -115,7 +116,7 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<(), String> {
         };
         let h = std::thread::Builder::new()
             .name(format!("fwd-worker-{w}"))
-            .spawn(move || ctx.run())
+            .spawn(move || guarded("worker", &wstop, || ctx.run()))
             .map_err(|e| format!("spawn worker: {e}"))?;
         handles.push(h);
         punts.push(punt_c);
@@ -155,6 +156,7 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<(), String> {
         admin,
     );
     let netns = cfg.netns.clone();
+    let cstop = Arc::clone(&stop);
     let (ready_tx, ready_rx) = mpsc::channel::<Result<(), String>>();
     let ctl = std::thread::Builder::new()
         .name("fwd-control".into())
@@ -167,7 +169,7 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<(), String> {
                 }
             }
             let _ = ready_tx.send(Ok(()));
-            control.run();
+            guarded("control", &cstop, || control.run());
         })
         .map_err(|e| format!("spawn control: {e}"))?;
     let startup = ready_rx
@@ -202,5 +204,20 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<(), String> {
     drop(pool);
     drop(eal);
     drop(seg);
+    if FAILED.load(Ordering::Relaxed) {
+        return Err("a forwarder thread panicked (see the log)".into());
+    }
     startup
 }
+
+/// Run a thread body; a panic is logged and stops the whole daemon (a supervisor restarts it and
+/// the library replays its state) instead of leaving a half-working forwarder.
+fn guarded(what: &str, stop: &AtomicBool, f: impl FnOnce()) {
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err() {
+        tracing::error!("{what} thread panicked: stopping the forwarder");
+        stop.store(true, Ordering::Relaxed);
+        FAILED.store(true, Ordering::Relaxed);
+    }
+}
+
+static FAILED: AtomicBool = AtomicBool::new(false);
