@@ -164,6 +164,9 @@ pub struct FibConfig {
     /// Bits resolved by the IPv4 root: 16 (16-8-8 mtrie, 256 KiB per VRF) or 24 (DIR-24-8,
     /// 64 MiB per VRF). 8 is accepted too; other values are treated as 16.
     pub v4_first_bits: u8,
+    /// Root bits (both families) of VRFs other than 0: 16 (as VRF 0, 512 KiB of roots per
+    /// VRF) or 8 (2 KiB per VRF, one more trie level per lookup) for many-VRF deployments.
+    pub other_vrf_root_bits: u8,
     /// Longest the writer waits for readers to pass a quiescent point.
     pub grace_timeout: Duration,
 }
@@ -182,6 +185,7 @@ impl Default for FibConfig {
             max_lbs: 1 << 18,
             max_readers: 64,
             v4_first_bits: 16,
+            other_vrf_root_bits: 16,
             grace_timeout: Duration::from_secs(2),
         }
     }
@@ -197,6 +201,9 @@ impl FibConfig {
         self.max_adjacencies = self.max_adjacencies.min(lim);
         if !matches!(self.v4_first_bits, 8 | 16 | 24) {
             self.v4_first_bits = 16;
+        }
+        if !matches!(self.other_vrf_root_bits, 8 | 16) {
+            self.other_vrf_root_bits = 16;
         }
         self
     }
@@ -509,9 +516,9 @@ impl FibView<'_> {
                 }
                 let e = t
                     .v6_root
-                    .get((dst >> 112) as usize)
+                    .get((dst >> (128 - t.v6_first_bits)) as usize)
                     .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
-                trie::descend(&self.shared.pool6, e, 112, dst)
+                trie::descend(&self.shared.pool6, e, 128 - t.v6_first_bits, dst)
             }
             None => GLOBAL_DROP_LB,
         }
@@ -531,10 +538,10 @@ impl FibView<'_> {
             for (o, &d) in o.iter_mut().zip(d) {
                 *o = t
                     .v6_root
-                    .get((d >> 112) as usize)
+                    .get((d >> (128 - t.v6_first_bits)) as usize)
                     .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
             }
-            let mut shift = 112u32;
+            let mut shift = 128 - t.v6_first_bits;
             while shift >= trie::STRIDE && o.iter().any(|&e| e & EXT != 0) {
                 shift -= trie::STRIDE;
                 for (o, &d) in o.iter_mut().zip(d) {
@@ -658,7 +665,7 @@ impl Family for u128 {
         &mut v.v6
     }
     fn root(t: &VrfTables) -> (&[AtomicU32], u32) {
-        (&t.v6_root, 16)
+        (&t.v6_root, t.v6_first_bits)
     }
     fn pick<T>(_v4: T, v6: T) -> T {
         v6
@@ -803,7 +810,12 @@ impl FibWriter {
             return Err(FibError::VrfExists);
         }
         let drop_lb = self.alloc_lb_index()?;
-        let fb = u32::from(self.cfg.v4_first_bits);
+        let (fb, fb6) = if vrf == 0 {
+            (u32::from(self.cfg.v4_first_bits), 16)
+        } else {
+            let b = u32::from(self.cfg.other_vrf_root_bits);
+            (b.min(u32::from(self.cfg.v4_first_bits)), b)
+        };
         let d = leaf(drop_lb, 0);
         let root = |bits: u32| -> Box<[AtomicU32]> {
             let r = bytemuck::allocation::zeroed_slice_box::<AtomicU32>(1 << bits);
@@ -815,7 +827,8 @@ impl FibWriter {
         let tables = VrfTables {
             v4_root: root(fb),
             v4_first_bits: fb,
-            v6_root: root(16),
+            v6_root: root(fb6),
+            v6_first_bits: fb6,
             drop_lb,
         };
         self.set_lb(drop_lb, LbKind::Drop, Vec::new(), u32::MAX, true);

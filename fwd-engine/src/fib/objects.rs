@@ -63,6 +63,7 @@ pub(crate) struct VrfTables {
     pub(crate) v4_root: Box<[AtomicU32]>,
     pub(crate) v4_first_bits: u32,
     pub(crate) v6_root: Box<[AtomicU32]>,
+    pub(crate) v6_first_bits: u32,
     pub(crate) drop_lb: LbIndex,
 }
 

@@ -19,6 +19,7 @@ fn small_cfg(first_bits: u8) -> FibConfig {
         max_lbs: 4096,
         max_readers: 8,
         v4_first_bits: first_bits,
+        other_vrf_root_bits: 8,
         grace_timeout: Duration::from_secs(5),
     }
 }
@@ -659,5 +660,55 @@ fn fib_ipv6_host_routes() {
                 assert_eq!(v.lookup6(vrf, net | h), want);
             }
         }
+    }
+}
+
+#[test]
+fn fib_handles_are_send_and_sync_as_documented() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<FibReader>();
+    send::<FibWriter>();
+    // A reader used from several threads at once (slots shared) still works.
+    let (mut w, r, lbs) = with_lbs(small_cfg(16), 1);
+    w.route4_add(0, ip4(10, 0, 0, 0), 8, lbs[0]).unwrap();
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..1000 {
+                    assert_eq!(r.view().lookup4(0, ip4(10, 1, 1, 1)), lbs[0]);
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn fib_small_roots_for_other_vrfs_match_vrf0() {
+    let (mut w, r, lbs) = with_lbs(small_cfg(16), 8);
+    w.add_vrf(2).unwrap(); // 8-bit roots (small_cfg)
+    let v4 = synth::bgp_like_v4(2000, 11);
+    let v6 = synth::table_like_v6(500, 12);
+    for vrf in [0, 2] {
+        for (i, &(p, l)) in v4.iter().enumerate() {
+            w.route4_add(vrf, p, l, lbs[i % 8]).unwrap();
+        }
+        for (i, &(p, l)) in v6.iter().enumerate() {
+            w.route6_add(vrf, p, l, lbs[i % 8]).unwrap();
+        }
+    }
+    let d4 = synth::dsts_within_v4(&v4, 4000, 13);
+    let d6 = synth::dsts_within_v6(&v6, 2000, 14);
+    let v = r.view();
+    for &d in &d4 {
+        assert_eq!(v.lookup4(0, d), v.lookup4(2, d), "{d:#x}");
+    }
+    let mut a = vec![0; d6.len()];
+    let mut b = vec![0; d6.len()];
+    v.lookup6_batch(0, &d6, &mut a);
+    v.lookup6_batch(2, &d6, &mut b);
+    assert_eq!(a, b);
+    for &d in &d6 {
+        assert_eq!(v.lookup6(0, d), v.lookup6(2, d), "{d:#x}");
     }
 }
