@@ -210,7 +210,9 @@ start_agent() {
     extra+=(--no-sai)
   else
     extra+=(--libsai "$LIBSAI" --profile "SAI_VS_INTERFACE_LANE_MAP_FILE=$RUN/$r/lanemap.ini")
-    [ "$mode" = full ] && extra+=(--profile "FERROSAI_RING=/dev/shm/ferrosai-$P-$r" --profile "FERROSAI_HOSTIF_NETNS=$(ns "$r")")
+    # the ring of this router's forwarder (ferrosai-fwd --name $P-$r); the forwarder itself puts the
+    # TAPs into the router namespace (--netns). The profile key is the libsai <-> forwarder contract.
+    [ "$mode" = full ] && extra+=(--profile "${FSL_RING_KEY:-FERROSAI_RING}=/dev/shm/ferrosai-$P-$r")
   fi
   ip netns exec "$(ns "$r")" "$AGENT" run \
     --config "$RUN/$r/config_db.json" \

@@ -193,8 +193,11 @@ impl<D: Dataplane> Rt<D> {
                 if *op == "add" {
                     self.agent.add_address(port, a).map_err(|e| e.to_string())?;
                     if self.opts.kernel {
-                        let r = sh(&["addr", "replace", addr, "dev", port]);
-                        r.map_err(|e| format!("SAI done, kernel failed: {e}"))?;
+                        // as intfmgrd: the host interface carries the router MAC, then the address
+                        let mac = self.agent.router_mac().to_string();
+                        sh(&["link", "set", "dev", port, "address", &mac])
+                            .and_then(|()| sh(&["addr", "replace", addr, "dev", port]))
+                            .map_err(|e| format!("SAI done, kernel failed: {e}"))?;
                     }
                 } else {
                     self.agent

@@ -215,6 +215,11 @@ impl<D: Dataplane> Agent<D> {
         self.ifindex.contains_key(&ifindex)
     }
 
+    /// The router MAC (DEVICE_METADATA|localhost mac).
+    pub fn router_mac(&self) -> Mac {
+        self.mac
+    }
+
     /// Port names.
     pub fn ports(&self) -> impl Iterator<Item = &str> {
         self.ifaces.keys().map(String::as_str)
