@@ -1298,6 +1298,13 @@ fn gen_c_headers(a: &Abi) -> Vec<(String, String)> {
         writeln!(t, "#ifndef {guard}\n#define {guard}\n").unwrap();
         if h == "saitypes.h" {
             t.push_str("#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n#include <sys/types.h>\n\n");
+            // The data lists only valued macros; SAI code also uses these empty parameter
+            // annotations, so they are provided here (names only, no values).
+            t.push_str("/* Parameter annotations of SAI prototypes; empty here. */\n");
+            for a in ["_In_", "_Out_", "_Inout_"] {
+                writeln!(t, "#ifndef {a}\n#define {a}\n#endif").unwrap();
+            }
+            t.push('\n');
         }
         let mut includes: Vec<String> = incl
             .get(h)

@@ -295,3 +295,12 @@ static inline void set_prefix6(sai_ip_prefix_t *p, const uint8_t addr[16], int l
         p->addr.ip6[i] = addr[i] & m;
     }
 }
+
+/* SAI-style annotated callback prototypes compile against our headers too. */
+static inline sai_status_t annotated_example(_In_ sai_object_id_t id, _Out_ uint32_t *count, _Inout_ sai_attribute_t *a)
+{
+    (void)id;
+    (void)a;
+    *count = 0;
+    return SAI_STATUS_SUCCESS;
+}

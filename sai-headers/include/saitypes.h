@@ -11,6 +11,17 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* Parameter annotations of SAI prototypes; empty here. */
+#ifndef _In_
+#define _In_
+#endif
+#ifndef _Out_
+#define _Out_
+#endif
+#ifndef _Inout_
+#define _Inout_
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
