@@ -27,6 +27,9 @@ struct Args {
     /// Do not remove the created objects and the switch at the end.
     #[arg(long)]
     no_cleanup: bool,
+    /// After every create and set, read the attributes back and report differences.
+    #[arg(long)]
+    readback: bool,
     /// Replay against the in-process object store instead of the library (no C ABI).
     #[arg(long)]
     store: bool,
@@ -52,6 +55,7 @@ fn run<B: Backend>(b: &mut B, args: &Args) -> bool {
             Options {
                 skip_errors: args.skip_errors,
                 cleanup: !args.no_cleanup,
+                readback: args.readback,
             },
         );
         println!("== {}", f.display());

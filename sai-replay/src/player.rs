@@ -23,6 +23,9 @@ pub struct Options {
     /// After the recording: remove every object it created (reverse order), check the library's
     /// object counts against the state right after switch creation, remove the switch.
     pub cleanup: bool,
+    /// After every successful create and set, read the attributes back and report values that
+    /// differ from what was written (`Summary::readback_diffs`; the gets are not counted).
+    pub readback: bool,
 }
 
 impl Default for Options {
@@ -30,6 +33,7 @@ impl Default for Options {
         Options {
             skip_errors: false,
             cleanup: true,
+            readback: false,
         }
     }
 }
@@ -96,6 +100,10 @@ pub struct Summary {
     /// Primitive values of get answers that differ from the recording (line, attribute,
     /// recording, library). Not failures: saiplayer does not compare them either.
     pub value_diffs: Vec<(usize, &'static str, String, String)>,
+    /// With `Options::readback`: attributes read back after create/set that differ from what was
+    /// written (line, attribute, written, read), and how many were compared.
+    pub readback_diffs: Vec<(usize, &'static str, String, String)>,
+    pub readback_checked: u64,
     /// Markers seen (`a` lines: INIT_VIEW, APPLY_VIEW, ...).
     pub markers: Vec<(usize, String)>,
     /// Leak check: object types the library counted (`sai_get_object_count`) and how many
@@ -166,6 +174,20 @@ impl Summary {
         );
         for p in &self.problems {
             let _ = writeln!(o, "  {p}");
+        }
+        if self.readback_checked > 0 {
+            let _ = writeln!(
+                o,
+                "read back after create/set: {} attributes, {} differ",
+                self.readback_checked,
+                self.readback_diffs.len()
+            );
+            let mut seen = std::collections::BTreeSet::new();
+            for (l, name, w, r) in &self.readback_diffs {
+                if seen.insert(*name) {
+                    let _ = writeln!(o, "  first at line {l}: {name}: wrote {w}, read {r}");
+                }
+            }
         }
         if !self.value_diffs.is_empty() {
             let _ = writeln!(
@@ -472,6 +494,7 @@ impl<'b, B: Backend> Player<'b, B> {
                     format!("create {}", info.name),
                 ));
             }
+            self.readback(info.ot, &obj, &attrs, line);
             self.note_created(info.ot, obj, 0);
             return Ok(());
         }
@@ -486,6 +509,7 @@ impl<'b, B: Backend> Player<'b, B> {
             .create(info.ot, self.switch_lib, &attrs)
             .map_err(|st| Self::call_problem(line, st, format!("create {}", info.name)))?;
         self.learn(rec, lib);
+        self.readback(info.ot, &ObjRef::Oid(lib), &attrs, line);
         self.note_created(info.ot, ObjRef::Oid(lib), rec);
         Ok(())
     }
@@ -548,6 +572,35 @@ impl<'b, B: Backend> Player<'b, B> {
         }
     }
 
+    /// Reads `attrs` of `obj` back and records those that differ from what was written.
+    fn readback(&mut self, ot: u32, obj: &ObjRef, attrs: &[Attr], line: usize) {
+        if !self.opts.readback {
+            return;
+        }
+        for a in attrs {
+            let Some(m) = meta::attr(ot, a.id) else {
+                continue;
+            };
+            if m.value_type == T::Pointer {
+                continue;
+            }
+            let r = self
+                .backend
+                .get(ot, obj, &[Attr::new(a.id, request_of(&a.value))]);
+            self.summary.readback_checked += 1;
+            let got = r.values.first().cloned().flatten();
+            if r.status != status::SUCCESS || got.as_ref() != Some(&a.value) {
+                let shown = match got {
+                    Some(v) => format!("{v:?}"),
+                    None => status_name(r.status),
+                };
+                self.summary
+                    .readback_diffs
+                    .push((line, m.name, format!("{:?}", a.value), shown));
+            }
+        }
+    }
+
     fn set_one(
         &mut self,
         info: &'static ObjectTypeInfo,
@@ -569,6 +622,7 @@ impl<'b, B: Backend> Player<'b, B> {
                 ));
             }
         }
+        self.readback(info.ot, &obj, &attrs, line);
         Ok(())
     }
 

@@ -133,6 +133,30 @@ fn replays_every_recording_without_failures_or_leaks() {
         }
     }
     assert!(total_gets > 0, "no get was checked");
+
+    // again, reading every created/set attribute back through the C ABI: what libsai returns
+    // must be what was written (every value form of the recordings, both marshalling directions)
+    let mut checked = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f).expect("read recording");
+        let s = replay(
+            &mut *lib,
+            &text,
+            Options {
+                readback: true,
+                ..Options::default()
+            },
+        );
+        assert_clean(&f.display().to_string(), &s);
+        assert!(
+            s.readback_diffs.is_empty(),
+            "{}: read back differs\n{}",
+            f.display(),
+            s.report()
+        );
+        checked += s.readback_checked;
+    }
+    assert!(checked > 10_000, "only {checked} attributes read back");
 }
 
 /// A recording with four kinds of corruption and one call on a removed object.
@@ -200,6 +224,7 @@ fn check_corrupted<B: Backend>(b: &mut B, what: &str) {
         Options {
             skip_errors: true,
             cleanup: true,
+            readback: false,
         },
     );
     println!("{what}, skipping:\n{}", s.report());
@@ -246,6 +271,7 @@ t|c|SAI_OBJECT_TYPE_VIRTUAL_ROUTER:oid:0x3000000000004|NULL=NULL
         Options {
             skip_errors: false,
             cleanup: false,
+            readback: false,
         },
     );
     p.play(text);
@@ -323,6 +349,7 @@ fn truncated_input_never_panics() {
             Options {
                 skip_errors: true,
                 cleanup: true,
+                readback: false,
             },
         );
         assert_eq!(s.count(ProblemKind::Cleanup), 0, "{}", s.report());
