@@ -15,6 +15,7 @@ use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 const CHILD_ENV: &str = "RING_BENCH_CHILD";
+const RAW_ENV: &str = "RING_BENCH_RAW";
 const STOP: u64 = u64::MAX;
 const BURSTS: [usize; 3] = [1, 32, 256];
 
@@ -31,10 +32,33 @@ fn routes(n: usize) -> Vec<Command> {
         .collect()
 }
 
-/// Child: the forwarder's command loop without the FIB: receive, validate, count.
+/// Child: the forwarder's command loop without the FIB: receive, validate, count. In raw mode
+/// (`RING_BENCH_RAW`) records are only copied out and checked for order (transport alone).
 fn child(path: &str) {
     let seg = Segment::open(path.as_ref()).expect("child: open");
     let mut fwd = seg.forwarder().expect("child: attach");
+    if std::env::var_os(RAW_ENV).is_some() {
+        let mut next_seq = None::<u64>;
+        let mut idle = 0;
+        loop {
+            let mut stop = false;
+            let n = fwd.recv_raw(256, |r| {
+                if r.kind == ring_proto::Kind::Barrier as u16 {
+                    stop = true;
+                    return;
+                }
+                if let Some(s) = next_seq {
+                    assert_eq!(r.seq, s, "child: out of order");
+                }
+                next_seq = Some(r.seq + 1);
+                black_box(r);
+            });
+            if stop {
+                return;
+            }
+            idle = if n == 0 { pause(idle) } else { 0 };
+        }
+    }
     let mut next_seq = None::<u64>;
     let mut idle = 0;
     loop {
@@ -137,7 +161,19 @@ fn in_process(c: &mut Criterion) {
 }
 
 fn two_process(c: &mut Criterion) {
-    let mut g = c.benchmark_group("ring/two_process_routes");
+    two_process_mode(c, false);
+    two_process_mode(c, true);
+}
+
+/// `raw`: pre-encoded records sent with `send_records` and consumed with `recv_raw` (transport
+/// only); otherwise typed routes encoded by `send` and decoded + validated by `recv`.
+fn two_process_mode(c: &mut Criterion, raw: bool) {
+    let name = if raw {
+        "ring/two_process_records"
+    } else {
+        "ring/two_process_routes"
+    };
+    let mut g = c.benchmark_group(name);
     for b in BURSTS {
         let path = format!("/dev/shm/ferrosai-bench-ring-{}-{b}", std::process::id());
         let _ = std::fs::remove_file(&path);
@@ -147,10 +183,12 @@ fn two_process(c: &mut Criterion) {
         };
         let seg = Segment::create(&cfg).unwrap();
         let mut lib = seg.library().unwrap();
-        let mut proc = std::process::Command::new(std::env::current_exe().unwrap())
-            .env(CHILD_ENV, &path)
-            .spawn()
-            .unwrap();
+        let mut child_cmd = std::process::Command::new(std::env::current_exe().unwrap());
+        child_cmd.env(CHILD_ENV, &path);
+        if raw {
+            child_cmd.env(RAW_ENV, "1");
+        }
+        let mut proc = child_cmd.spawn().unwrap();
         let t0 = Instant::now();
         while seg.generation(ring_proto::Side::Forwarder) == 0 {
             assert!(
@@ -162,6 +200,7 @@ fn two_process(c: &mut Criterion) {
         lib.recv(1, |_| {}); // learn the forwarder generation
         let cap = lib.free().unwrap();
         let cmds = routes(b);
+        let recs: Vec<Record> = cmds.iter().map(Command::encode).collect();
         g.throughput(Throughput::Elements(1));
         g.bench_function(BenchmarkId::from_parameter(b), |bch| {
             bch.iter_custom(|iters| {
@@ -170,7 +209,12 @@ fn two_process(c: &mut Criterion) {
                 let mut idle = 0;
                 while sent < iters {
                     let k = usize::try_from(iters - sent).unwrap_or(usize::MAX).min(b);
-                    let n = lib.send(&cmds[..k]).unwrap();
+                    let n = if raw {
+                        lib.send_records(&recs[..k])
+                    } else {
+                        lib.send(&cmds[..k])
+                    }
+                    .unwrap();
                     idle = if n == 0 { pause(idle) } else { 0 };
                     sent += n as u64;
                 }

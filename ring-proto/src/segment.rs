@@ -953,6 +953,29 @@ impl Forwarder {
         delivered
     }
 
+    /// Receives up to `max` command records without decoding them (one burst): records of other
+    /// generations are counted and skipped as in [`recv`](Self::recv), the rest are passed as
+    /// copies, still untrusted: decode them with [`Command::decode`]. For dump tools and for
+    /// measuring the transport alone. A library generation change is *not* reported here.
+    pub fn recv_raw(&mut self, max: usize, mut f: impl FnMut(&Record)) -> usize {
+        let (lib, own) = (self.lib_gen, self.generation);
+        let c = &mut self.counters;
+        let mut n = 0;
+        let r = self.cmd.read_burst(max, |r| {
+            c.records += 1;
+            if r.lib_gen != lib || r.fwd_gen != own {
+                c.stale_generation += 1;
+                return;
+            }
+            n += 1;
+            f(&r);
+        });
+        if r.is_err() {
+            bad_index(c);
+        }
+        n
+    }
+
     fn tag(&self, mut r: Record) -> Record {
         r.lib_gen = self.lib_gen;
         r.fwd_gen = self.generation;
