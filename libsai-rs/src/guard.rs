@@ -11,8 +11,17 @@ static PANICS: AtomicU64 = AtomicU64::new(0);
 static NOT_IMPLEMENTED: AtomicU64 = AtomicU64::new(0);
 
 /// Runs `f`, turning a panic into `SAI_STATUS_FAILURE`.
+/// With the log level at DEBUG (`FERROSAI_SAI_LOG=debug` or `sai_log_set`), every call is traced
+/// with its status.
 pub(crate) fn run(label: &'static str, f: impl FnOnce() -> sai_status_t) -> sai_status_t {
-    run_or(label, SAI_STATUS_FAILURE, f)
+    let st = run_or(label, SAI_STATUS_FAILURE, f);
+    if crate::log::level(None) == sai_headers::ffi::SAI_LOG_LEVEL_DEBUG {
+        crate::log::debug(format_args!(
+            "{label} -> {}",
+            sai_headers::meta::status_name(st)
+        ));
+    }
+    st
 }
 
 /// Runs `f`, turning a panic into `on_panic`.
