@@ -33,8 +33,17 @@ fn lbs(w: &mut FibWriter, n: u32) -> Vec<LbIndex> {
         .collect()
 }
 
+/// Resident set size of this process (Linux `/proc/self/statm`), 0 if unavailable.
+fn rss_bytes() -> usize {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<usize>().ok())
+        .map_or(0, |pages| pages * 4096)
+}
+
 fn build_v4(n: usize, first_bits: u8) -> Table {
     let routes = synth::bgp_like_v4(n, 42);
+    let rss0 = rss_bytes();
     let cfg = FibConfig {
         v4_first_bits: first_bits,
         ..FibConfig::default()
@@ -47,12 +56,14 @@ fn build_v4(n: usize, first_bits: u8) -> Table {
     }
     let dt = t.elapsed();
     let mem = w.memory_bytes();
+    let rss = rss_bytes().saturating_sub(rss0);
     eprintln!(
         "[lpm] v4 {}-bit root, {n} routes: inserted in {dt:?} ({:.0} routes/s), memory {mem} B \
-         = {:.1} B/route, groups in use {}",
+         = {:.1} B/route (RSS growth {:.1} B/route), groups in use {}",
         first_bits,
         n as f64 / dt.as_secs_f64(),
         mem as f64 / n as f64,
+        rss as f64 / n as f64,
         w.stats().groups4_in_use
     );
     let dsts = synth::dsts_within_v4(&routes, DSTS, 7);
