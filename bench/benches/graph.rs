@@ -240,20 +240,31 @@ fn summary(label: &str, s: &Setup, frame: usize) {
     );
     // Per-node breakdown with a real clock (adds two clock reads per node dispatch), and the
     // share of the frame time spent outside the nodes (dispatch setup, final distribution).
+    // 16 rounds of 128 frames; the round with the least total time is shown (the others are
+    // more likely to include preemption by other processes).
     let mut r = Runner::new(s, InstantClock::new(), frame);
-    let n = 2048 * FRAME / frame;
-    let mut total = Duration::ZERO;
-    for _ in 0..n {
-        total += r.timed_frame(&s.dsts);
+    let n = 128 * FRAME / frame;
+    let mut best: Option<(Duration, String, f64)> = None;
+    for _ in 0..16 {
+        r.w.clear_counters();
+        let mut total = Duration::ZERO;
+        for _ in 0..n {
+            total += r.timed_frame(&s.dsts);
+        }
+        let in_nodes: u64 = r.w.runtime().iter().map(|n| n.clocks).sum();
+        if best.as_ref().is_none_or(|b| total < b.0) {
+            best = Some((total, r.w.show_runtime(), in_nodes as f64));
+        }
     }
-    let in_nodes: u64 = r.w.runtime().iter().map(|n| n.clocks).sum();
-    let pk = (n * frame) as f64;
-    eprintln!(
-        "[graph] {label} show runtime (clocks = ns); frame {:.1} ns/packet, in nodes {:.1}:\n{}",
-        total.as_secs_f64() * 1e9 / pk,
-        in_nodes as f64 / pk,
-        r.w.show_runtime()
-    );
+    if let Some((total, table, in_nodes)) = best {
+        let pk = (n * frame) as f64;
+        eprintln!(
+            "[graph] {label} show runtime, best of 16 rounds (clocks = ns); frame {:.1} \
+             ns/packet, in nodes {:.1}:\n{table}",
+            total.as_secs_f64() * 1e9 / pk,
+            in_nodes / pk,
+        );
+    }
 }
 
 fn bench_graph(c: &mut Criterion) {
