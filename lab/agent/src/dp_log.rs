@@ -77,6 +77,10 @@ impl Dataplane for LogDataplane {
         )
     }
     fn create_routes(&mut self, routes: &[(IpPrefix, RouteAction)]) -> Vec<Result<(), DpError>> {
+        if routes.len() > 1 {
+            self.ops
+                .push(format!("bulk create {} routes", routes.len()));
+        }
         routes
             .iter()
             .map(|(p, a)| self.rec("create route", format!("create route {p} {a:?}")))
@@ -86,6 +90,10 @@ impl Dataplane for LogDataplane {
         self.rec("set route", format!("set route {prefix} {action:?}"))
     }
     fn remove_routes(&mut self, prefixes: &[IpPrefix]) -> Vec<Result<(), DpError>> {
+        if prefixes.len() > 1 {
+            self.ops
+                .push(format!("bulk remove {} routes", prefixes.len()));
+        }
         prefixes
             .iter()
             .map(|p| self.rec("remove route", format!("remove route {p}")))

@@ -17,6 +17,9 @@ use crate::neigh::{self, NeighEvent};
 use crate::prefix::IfAddr;
 use crate::state::{Agent, Dataplane};
 
+/// Most FPM frames taken into one batch of bulk route calls.
+pub const FPM_BATCH_FRAMES: usize = 4096;
+
 /// Quiet time after which a replay from a fresh FPM connection is taken as complete.
 pub const RESYNC_QUIET: Duration = Duration::from_millis(1500);
 
@@ -350,6 +353,26 @@ pub fn run<D: Dataplane>(agent: Agent<D>, opts: Options) -> std::io::Result<()> 
     rt.rescan_ifindex();
     loop {
         match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(ev @ Event::FpmFrame(Ok(_))) => {
+                // a burst of FPM frames (a replay is the whole table) becomes bulk route calls
+                rt.agent.begin_batch();
+                rt.handle(ev);
+                let mut other = None;
+                for _ in 0..FPM_BATCH_FRAMES {
+                    match rx.try_recv() {
+                        Ok(ev @ Event::FpmFrame(_)) => rt.handle(ev),
+                        Ok(ev) => {
+                            other = Some(ev);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                rt.agent.flush();
+                if let Some(ev) = other {
+                    rt.handle(ev);
+                }
+            }
             Ok(ev) => rt.handle(ev),
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),

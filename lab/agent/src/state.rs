@@ -115,6 +115,8 @@ pub struct Stats {
     pub neighbors_programmed: u64,
     /// Data-plane errors.
     pub dp_errors: u64,
+    /// Bulk route calls made (batches).
+    pub bulk_calls: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -154,8 +156,17 @@ pub struct Agent<D: Dataplane> {
     nhs: HashMap<(IpAddr, Oid), (Oid, u32)>,
     groups: BTreeMap<GroupKey, (Oid, Vec<Oid>, u32)>,
     neighbors: BTreeMap<(IpAddr, String), Mac>,
+    batch: Option<Batch>,
     /// Counters.
     pub stats: Stats,
+}
+
+/// Route changes collected for bulk calls.
+#[derive(Debug, Default)]
+struct Batch {
+    creates: Vec<(IpPrefix, RouteAction)>,
+    removes: Vec<IpPrefix>,
+    releases: Vec<Hold>,
 }
 
 impl<D: Dataplane> Agent<D> {
@@ -185,6 +196,7 @@ impl<D: Dataplane> Agent<D> {
             nhs: HashMap::new(),
             groups: BTreeMap::new(),
             neighbors: BTreeMap::new(),
+            batch: None,
             stats: Stats::default(),
         }
     }
@@ -338,8 +350,27 @@ impl<D: Dataplane> Agent<D> {
     }
 
     /// Installs (create or set) a route, releasing what the previous version held afterwards.
+    /// Inside a batch, creations are deferred to one bulk call at [`Agent::flush`].
     fn install(&mut self, prefix: IpPrefix, route: Route) -> Result<(), DpError> {
-        let res = if self.routes.contains_key(&prefix) {
+        let exists = self.routes.contains_key(&prefix);
+        if let Some(b) = self.batch.as_mut() {
+            if let Some(c) = b.creates.iter_mut().find(|(p, _)| *p == prefix) {
+                // not in the data plane yet: the pending create takes the new action
+                c.1 = route.action;
+                self.stats.routes_programmed += 1;
+                if let Some(old) = self.routes.insert(prefix, route) {
+                    self.drop_hold(old.hold);
+                }
+                return Ok(());
+            }
+            if !exists {
+                b.creates.push((prefix, route.action));
+                self.stats.routes_programmed += 1;
+                self.routes.insert(prefix, route);
+                return Ok(());
+            }
+        }
+        let res = if exists {
             self.dp.set_route(prefix, route.action)
         } else {
             self.dp
@@ -351,12 +382,12 @@ impl<D: Dataplane> Agent<D> {
             Ok(()) => {
                 self.stats.routes_programmed += 1;
                 if let Some(old) = self.routes.insert(prefix, route) {
-                    self.release(&old.hold);
+                    self.drop_hold(old.hold);
                 }
                 Ok(())
             }
             Err(e) => {
-                self.release(&route.hold);
+                self.drop_hold(route.hold);
                 Err(self.err(e))
             }
         }
@@ -366,11 +397,69 @@ impl<D: Dataplane> Agent<D> {
         let Some(r) = self.routes.remove(&prefix) else {
             return;
         };
+        self.stats.routes_removed += 1;
+        if let Some(b) = self.batch.as_mut() {
+            if let Some(i) = b.creates.iter().position(|(p, _)| *p == prefix) {
+                // never reached the data plane
+                b.creates.remove(i);
+            } else {
+                b.removes.push(prefix);
+            }
+            self.drop_hold(r.hold);
+            return;
+        }
         if let Some(Err(e)) = self.dp.remove_routes(&[prefix]).pop() {
             self.err(e);
         }
-        self.stats.routes_removed += 1;
         self.release(&r.hold);
+    }
+
+    /// Releases a hold now, or at the end of the batch (after the routes using it are gone).
+    fn drop_hold(&mut self, h: Hold) {
+        match self.batch.as_mut() {
+            Some(b) => b.releases.push(h),
+            None => self.release(&h),
+        }
+    }
+
+    /// Starts a batch: route creations and removals are collected and sent as bulk calls by
+    /// [`Agent::flush`] (an FPM replay after a reconnect is thousands of routes).
+    pub fn begin_batch(&mut self) {
+        if self.batch.is_none() {
+            self.batch = Some(Batch::default());
+        }
+    }
+
+    /// Ends a batch: bulk remove, bulk create, then releases the next hops / groups no longer used.
+    pub fn flush(&mut self) {
+        let Some(b) = self.batch.take() else {
+            return;
+        };
+        if !b.removes.is_empty() {
+            self.stats.bulk_calls += 1;
+            let res = self.dp.remove_routes(&b.removes);
+            for r in res {
+                if let Err(e) = r {
+                    self.err(e);
+                }
+            }
+        }
+        if !b.creates.is_empty() {
+            self.stats.bulk_calls += 1;
+            let res = self.dp.create_routes(&b.creates);
+            for ((p, _), r) in b.creates.iter().zip(res) {
+                if let Err(e) = r {
+                    self.err(e);
+                    self.stats.routes_programmed -= 1;
+                    if let Some(route) = self.routes.remove(p) {
+                        self.release(&route.hold);
+                    }
+                }
+            }
+        }
+        for h in &b.releases {
+            self.release(h);
+        }
     }
 
     fn acquire_nh(&mut self, key: (IpAddr, Oid)) -> Result<Oid, DpError> {

@@ -232,3 +232,63 @@ fn data_plane_failure_is_counted_and_state_stays_consistent() {
     assert_eq!(a.sizes().1, 0);
     assert!(a.dp.ops.iter().any(|o| o.starts_with("remove nh")));
 }
+
+#[test]
+fn batch_makes_bulk_calls_in_a_safe_order() {
+    let mut a = agent();
+    a.apply_fpm(vec![route(
+        "10.20.9.0/24",
+        RouteTarget::Paths(vec![via("10.0.2.2", 4)]),
+    )]);
+    a.dp.ops.clear();
+    a.begin_batch();
+    a.apply_fpm(vec![
+        route("10.20.2.0/24", RouteTarget::Paths(vec![via("10.0.1.2", 2)])),
+        route("10.20.3.0/24", RouteTarget::Paths(vec![via("10.0.1.2", 2)])),
+        route("10.20.4.0/24", RouteTarget::Paths(vec![via("10.0.1.2", 2)])),
+        // created then changed inside the batch: one create with the final action
+        route("10.20.3.0/24", RouteTarget::Drop),
+        // created then withdrawn inside the batch: never reaches the data plane
+        route("10.20.5.0/24", RouteTarget::Paths(vec![via("10.0.1.2", 2)])),
+        FpmMsg::RouteDel {
+            prefix: "10.20.5.0/24".parse().unwrap(),
+            table: 254,
+        },
+        // an existing route withdrawn: bulk remove; its next hop is released after it
+        FpmMsg::RouteDel {
+            prefix: "10.20.9.0/24".parse().unwrap(),
+            table: 254,
+        },
+    ]);
+    // nothing but the next hop creation reached the data plane yet
+    assert!(
+        a.dp.ops.iter().all(|o| o.starts_with("create nh")),
+        "{:?}",
+        a.dp.ops
+    );
+    a.flush();
+    let ops = a.dp.ops.join("\n");
+    assert!(ops.contains("bulk create 3 routes"), "{ops}");
+    assert!(ops.contains("create route 10.20.3.0/24 Drop"), "{ops}");
+    assert!(!ops.contains("10.20.5.0"), "{ops}");
+    let rm = ops.find("remove route 10.20.9.0/24").unwrap();
+    let rm_nh = ops.rfind("remove nh").unwrap();
+    assert!(rm < rm_nh, "next hop removed before its route: {ops}");
+    assert_eq!(a.stats.bulk_calls, 2);
+    assert_eq!(a.sizes().1, 1, "only 10.0.1.2's next hop is left");
+    // a failed create inside a batch is rolled back
+    a.dp.fail_prefix = Some("create route 10.20.6.0/24".into());
+    a.begin_batch();
+    a.apply_fpm(vec![
+        route("10.20.6.0/24", RouteTarget::Paths(vec![via("10.0.2.2", 4)])),
+        route("10.20.7.0/24", RouteTarget::Paths(vec![via("10.0.1.2", 2)])),
+    ]);
+    a.flush();
+    assert!(!a.show_routes().contains("10.20.6.0/24"));
+    assert!(a.show_routes().contains("10.20.7.0/24"));
+    assert_eq!(
+        a.sizes().1,
+        1,
+        "the next hop of the failed route was released"
+    );
+}
