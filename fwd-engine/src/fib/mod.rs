@@ -6,7 +6,8 @@
 //!   = 24 gives DIR-24-8; `bench/RESULTS.md` has the measurements behind the default). Each
 //!   entry is one `AtomicU32`: a leaf (LB index + the length of the route that produced it) or a
 //!   pointer to a 256-entry group in the IPv4 group pool.
-//! - IPv6: the same trie with a 16-bit root and 8-bit strides below (up to 15 levels).
+//! - IPv6: the same trie with a 16-bit root and 8-bit strides below (up to 15 levels); /128
+//!   host routes live in a lock-free hash table probed first (`host6.rs`).
 //! - Load balances and adjacencies live in an immutable, copy-on-write snapshot published with
 //!   `arc_swap`; a view pins one snapshot, so `lb()` and `adj()` are consistent with each other
 //!   for a whole frame.
@@ -23,10 +24,6 @@
 //!
 //! Workers: take one `view()` per frame (no lock, no allocation), do all lookups of the frame
 //! through it, drop it. Give each worker thread its own `FibReader` clone.
-#![allow(
-    clippy::cast_possible_truncation,
-    reason = "shifted trie indices are masked to their field width"
-)]
 
 pub mod synth;
 
@@ -710,7 +707,11 @@ pub fn expand_buckets(nhs: &[(AdjIndex, u32)]) -> Result<Vec<AdjIndex>, FibError
     let total: f64 = nhs.iter().map(|&(_, w)| f64::from(w)).sum();
     let mut size = nhs.len().next_power_of_two();
     loop {
-        #[allow(clippy::cast_sign_loss, reason = "non-negative by construction")]
+        #[allow(
+            clippy::cast_sign_loss,
+            clippy::cast_possible_truncation,
+            reason = "a non-negative share of at most MAX_BUCKETS"
+        )]
         let mut counts: Vec<usize> = nhs
             .iter()
             .map(|&(_, w)| ((f64::from(w) * size as f64 / total).floor() as usize).max(1))

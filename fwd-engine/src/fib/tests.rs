@@ -1,5 +1,9 @@
 //! FIB tests: LPM against a naive reference (proptest), concurrency (reader vs writer),
 //! object life cycle, update rate.
+#![allow(
+    clippy::cast_possible_truncation,
+    reason = "test addresses are built from small, masked values"
+)]
 
 use super::*;
 use proptest::prelude::*;
