@@ -54,6 +54,11 @@ pub struct WorkerConfig {
     pub glean_rate: u64,
     /// Glean burst.
     pub glean_burst: u64,
+    /// Packets per second punted to the host (all reasons, engine copies included): protects
+    /// the host CPU from floods, like CoPP. Beyond it punts are dropped (`punt/rate_limited`).
+    pub punt_rate: u64,
+    /// Punt burst.
+    pub punt_burst: u64,
     /// Most control events per `process` call (more are counted and discarded).
     pub max_events: usize,
 }
@@ -67,6 +72,8 @@ impl Default for WorkerConfig {
             icmp6_burst: 100,
             glean_rate: 1000,
             glean_burst: 100,
+            punt_rate: 100_000,
+            punt_burst: 10_000,
             max_events: 256,
         }
     }
@@ -145,6 +152,7 @@ pub(crate) struct Limits {
     pub icmp4: TokenBucket,
     pub icmp6: TokenBucket,
     pub glean: TokenBucket,
+    pub punt: TokenBucket,
 }
 
 /// What a node function gets: the packets, the tables, counters, time.
@@ -273,6 +281,7 @@ impl<B: PacketBuf, C: Clock> Worker<B, C> {
                 icmp4: TokenBucket::new(cfg.icmp4_rate, cfg.icmp4_burst),
                 icmp6: TokenBucket::new(cfg.icmp6_rate, cfg.icmp6_burst),
                 glean: TokenBucket::new(cfg.glean_rate, cfg.glean_burst),
+                punt: TokenBucket::new(cfg.punt_rate, cfg.punt_burst),
             },
             trace: TraceBuffer::default(),
             stats: WorkerStats::default(),

@@ -945,3 +945,22 @@ fn ip4_broadcast_and_link_local_multicast_punted_other_multicast_dropped() {
     r.send(1, &[&with_dst([239, 1, 1, 1])]);
     assert_eq!(r.only_drop(), "ip4-input/multicast");
 }
+
+#[test]
+fn punts_are_policed() {
+    let cfg = WorkerConfig {
+        punt_rate: 1,
+        punt_burst: 2,
+        ..WorkerConfig::default()
+    };
+    let mut r = rig_with(cfg);
+    let mut p = hex(V4_IN);
+    p[14 + 16..14 + 20].copy_from_slice(&[203, 0, 113, 9]);
+    p[24] = 0;
+    p[25] = 0;
+    let c = fwd_engine::wire::checksum::checksum(&p[14..34]);
+    p[24..26].copy_from_slice(&c.to_be_bytes());
+    r.send_at(1, &[&p, &p, &p], 5);
+    assert_eq!(r.out.punt.len(), 2);
+    assert_eq!(r.drop_reasons(), vec!["punt/rate_limited"]);
+}

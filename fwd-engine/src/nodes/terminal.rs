@@ -11,6 +11,8 @@ pub mod punt_err {
     pub const NO_L2_HEADER: u16 = 0;
     /// No headroom to restore the Ethernet header.
     pub const NO_HEADROOM: u16 = 1;
+    /// Dropped by the punt policer.
+    pub const RATE_LIMITED: u16 = 2;
 }
 
 /// error-drop local error codes.
@@ -36,6 +38,7 @@ pub const PUNT_REG: NodeReg = NodeReg {
     errors: &[
         ErrorDesc::error("no_l2_header", "engine-built packet cannot be punted"),
         ErrorDesc::error("no_headroom", "no headroom to restore the Ethernet header"),
+        ErrorDesc::warn("rate_limited", "punt dropped by the punt policer"),
     ],
 };
 
@@ -80,6 +83,8 @@ pub(crate) fn punt<B: PacketBuf>(ctx: &mut Ctx<'_, '_, B>, frame: &[u16]) {
         let l2 = usize::from(b.meta().l2_len);
         let fail = if l2 == 0 {
             Some(punt_err::NO_L2_HEADER)
+        } else if !ctx.limits.punt.take(ctx.now) {
+            Some(punt_err::RATE_LIMITED)
         } else if !b.prepend(l2) {
             Some(punt_err::NO_HEADROOM)
         } else {
