@@ -74,6 +74,22 @@ fn int<X: TryFrom<i128>>(s: &str) -> Option<X> {
     X::try_from(parse_int(s)?).ok()
 }
 
+/// A signed integer that may be written as the hex bit pattern of its width (`0xffffffff` for
+/// an `int32_t` mask of all ones, as sairedis prints masks).
+fn signed_bits<X: TryFrom<i128>>(s: &str, width: u32) -> Option<X> {
+    let v = parse_int(s)?;
+    if let Ok(x) = X::try_from(v) {
+        return Some(x);
+    }
+    let is_hex = s.trim().starts_with("0x") || s.trim().starts_with("0X");
+    let top = 1i128 << width;
+    if is_hex && (0..top).contains(&v) {
+        X::try_from(v - top).ok()
+    } else {
+        None
+    }
+}
+
 fn enum_or_int(e: Option<&EnumInfo>, s: &str) -> Option<i32> {
     if let Some(e) = e {
         if let Some(v) = e.value_of(s) {
@@ -203,14 +219,16 @@ fn acl_data(t: T, e: Option<&EnumInfo>, s: &str, is_mask: bool) -> Result<AclDat
             _ => return Err(bad()),
         }),
         AclFieldDataU8 | AclActionDataU8 => AclData::U8(int(s).ok_or_else(bad)?),
-        AclFieldDataI8 | AclActionDataI8 => AclData::I8(int(s).ok_or_else(bad)?),
+        AclFieldDataI8 | AclActionDataI8 => AclData::I8(signed_bits(s, 8).ok_or_else(bad)?),
         AclFieldDataU16 | AclActionDataU16 => AclData::U16(int(s).ok_or_else(bad)?),
-        AclFieldDataI16 | AclActionDataI16 => AclData::I16(int(s).ok_or_else(bad)?),
+        AclFieldDataI16 | AclActionDataI16 => AclData::I16(signed_bits(s, 16).ok_or_else(bad)?),
         AclFieldDataU32 | AclActionDataU32 => AclData::U32(int(s).ok_or_else(bad)?),
         AclFieldDataI32 | AclActionDataI32 => AclData::I32(if is_mask {
-            int(s).ok_or_else(bad)?
+            signed_bits(s, 32).ok_or_else(bad)?
         } else {
-            enum_or_int(e, s).ok_or_else(bad)?
+            e.and_then(|e| e.value_of(s))
+                .or_else(|| signed_bits(s, 32))
+                .ok_or_else(bad)?
         }),
         AclFieldDataU64 => AclData::U64(int(s).ok_or_else(bad)?),
         AclFieldDataMac | AclActionDataMac => AclData::Mac(parse_mac(s).ok_or_else(bad)?),
@@ -509,6 +527,7 @@ fn key_json_names(member: &str) -> &'static [&'static str] {
         "mac_address" => &["mac", "mac_address"],
         "src_ip" => &["src_ip", "source"],
         "dst_ip" => &["dst_ip", "destination"],
+        "data" => &["nat_data", "data"],
         _ => &[],
     }
 }
@@ -742,6 +761,24 @@ mod tests {
             }
         );
         assert!(v("SAI_ACL_ENTRY_ATTR_FIELD_DSCP", "8&mask:zz").is_err());
+        assert_eq!(
+            v(
+                "SAI_ACL_ENTRY_ATTR_FIELD_ACL_IP_TYPE",
+                "SAI_ACL_IP_TYPE_IPV4ANY&mask:0xffffffff"
+            )
+            .unwrap(),
+            AttrValue::AclField {
+                enable: true,
+                data: AclData::I32(
+                    meta::enum_by_name("sai_acl_ip_type_t")
+                        .unwrap()
+                        .value_of("SAI_ACL_IP_TYPE_IPV4ANY")
+                        .unwrap()
+                ),
+                mask: AclData::I32(-1)
+            }
+        );
+        assert!(v("SAI_ACL_ENTRY_ATTR_FIELD_ACL_IP_TYPE", "1&mask:0x1ffffffff").is_err());
     }
 
     #[test]
