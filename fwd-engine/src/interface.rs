@@ -150,6 +150,7 @@ pub struct IfTable {
     by_index: Vec<Option<Interface>>,
     /// (port, vlan, sw_if_index), sorted.
     vlans: Vec<(u32, u16, u32)>,
+    port_slots: usize,
     generation: u64,
 }
 
@@ -171,8 +172,13 @@ impl IfTable {
     pub fn iter(&self) -> impl Iterator<Item = &Interface> {
         self.by_index.iter().flatten()
     }
-    /// One past the largest port index (size of per-port tx queue arrays).
+    /// One past the largest port index (size of per-port tx queue arrays); computed when the
+    /// table is published.
     pub fn port_slots(&self) -> usize {
+        self.port_slots
+    }
+
+    fn compute_port_slots(&self) -> usize {
         self.iter()
             .map(|i| usize::try_from(i.port_index()).unwrap_or(0) + 1)
             .max()
@@ -309,6 +315,7 @@ impl IfWriter {
     /// Publish the staged table to the workers.
     pub fn publish(&mut self) {
         self.staged.generation += 1;
+        self.staged.port_slots = self.staged.compute_port_slots();
         // Release (inside ArcSwap::store) pairs with the workers' load in `IfReader`: a worker
         // that sees the new pointer sees the fully built table.
         self.shared.store(Arc::new(self.staged.clone()));
