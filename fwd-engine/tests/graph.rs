@@ -964,3 +964,53 @@ fn punts_are_policed() {
     assert_eq!(r.out.punt.len(), 2);
     assert_eq!(r.drop_reasons(), vec!["punt/rate_limited"]);
 }
+
+#[test]
+fn worker_keeps_forwarding_while_control_thread_updates_tables() {
+    let Rig {
+        mut fib,
+        mut ifs,
+        mut w,
+        mut out,
+    } = rig();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop2 = std::sync::Arc::clone(&stop);
+    let worker = std::thread::spawn(move || {
+        let (good, frame) = (hex(V4_OUT), hex(V4_IN));
+        let (mut fwd, mut dropped, mut rounds) = (0u64, 0u64, 0u64);
+        while !stop2.load(std::sync::atomic::Ordering::Relaxed) || rounds < 50 {
+            let mut rx: Vec<VecBuf> = (0..64).map(|_| VecBuf::from_frame(1, &frame)).collect();
+            out.clear();
+            w.process(&mut rx, 0, &mut out);
+            // Old or new table state, never a mix: forwarded with the exact bytes, or dropped
+            // for no route / interface down.
+            for b in out.tx.iter().flatten() {
+                assert_eq!(b.data(), &good[..]);
+                fwd += 1;
+            }
+            for b in &out.drop {
+                let why = error_name(b.meta().error);
+                assert!(
+                    why == "ip4-lookup/no_route" || why == "interface-output/interface_down",
+                    "{why}"
+                );
+                dropped += 1;
+            }
+            assert_eq!(out.tx_count() + out.drop.len(), 64);
+            rounds += 1;
+        }
+        (fwd, dropped)
+    });
+    let lb = fib.route4_exact(0, v4("10.2.0.0"), 16).unwrap();
+    for k in 0..200 {
+        fib.route4_del(0, v4("10.2.0.0"), 16).unwrap();
+        fib.route4_add(0, v4("10.2.0.0"), 16, lb).unwrap();
+        ifs.modify(2, |i| i.admin_up = k % 2 == 0).unwrap();
+        ifs.publish();
+    }
+    ifs.modify(2, |i| i.admin_up = true).unwrap();
+    ifs.publish();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (fwd, dropped) = worker.join().unwrap();
+    assert!(fwd + dropped >= 50 * 64);
+}
