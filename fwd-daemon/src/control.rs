@@ -83,6 +83,8 @@ pub struct Control {
     pub counters: Arc<ControlCounters>,
     /// Port administrative state shared with the workers.
     pub admin: Arc<Vec<AtomicBool>>,
+    /// sw_if_index -> RIF id, shared with the workers.
+    pub rif_map: Arc<arc_swap::ArcSwap<Vec<u32>>>,
     hostifs: HashMap<u32, Hostif>,
     links: Vec<LinkState>,
     /// Port counters baseline for `clear counters` (DPDK stats are reset too when supported).
@@ -110,6 +112,7 @@ impl Control {
         cli: Receiver<CliRequest>,
         stop: Arc<AtomicBool>,
         admin: Arc<Vec<AtomicBool>>,
+        rif_map: Arc<arc_swap::ArcSwap<Vec<u32>>>,
     ) -> Control {
         let n = ports.len();
         Control {
@@ -125,6 +128,7 @@ impl Control {
             stop,
             counters: Arc::new(ControlCounters::default()),
             admin,
+            rif_map,
             hostifs: HashMap::new(),
             links: vec![LinkState::default(); n],
             base: vec![PortStats::default(); n],
@@ -235,6 +239,10 @@ impl Control {
             }
         }
         self.tables.publish();
+        let map = self.tables.rif_map();
+        if **self.rif_map.load() != map {
+            self.rif_map.store(Arc::new(map));
+        }
         if let Some(ring) = self.ring.as_mut() {
             if let Err(e) = ring.complete_all(&done, Duration::from_secs(1)) {
                 tracing::error!("completion ring: {e:?}");

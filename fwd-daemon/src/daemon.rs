@@ -80,6 +80,7 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<(), String> {
         }
     }
     let ports = Arc::new(ports);
+    let rif_map = Arc::new(arc_swap::ArcSwap::from_pointee(Vec::<u32>::new()));
     let admin: Arc<Vec<AtomicBool>> =
         Arc::new(ports.iter().map(|_| AtomicBool::new(true)).collect());
     let mut punts = Vec::new();
@@ -113,6 +114,7 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<(), String> {
             stats: stats_writers.next(),
             cpu: cfg.worker_cpus.get(w).copied(),
             admin: Arc::clone(&admin),
+            rif_map: Arc::clone(&rif_map),
         };
         let h = std::thread::Builder::new()
             .name(format!("fwd-worker-{w}"))
@@ -154,6 +156,7 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<(), String> {
         cli_rx,
         Arc::clone(&stop),
         admin,
+        rif_map,
     );
     let netns = cfg.netns.clone();
     let cstop = Arc::clone(&stop);

@@ -1107,6 +1107,20 @@ impl Tables {
         v
     }
 
+    /// sw_if_index -> RIF id (u32::MAX: none), for the workers' RIF counters.
+    pub fn rif_map(&self) -> Vec<u32> {
+        let mut m = Vec::new();
+        for r in self.rifs.values() {
+            if let Some(sw) = r.sw_if_index.and_then(|s| usize::try_from(s).ok()) {
+                if m.len() <= sw {
+                    m.resize(sw + 1, u32::MAX);
+                }
+                m[sw] = r.rif.rif;
+            }
+        }
+        m
+    }
+
     /// Counts for `show` summaries: (vrfs, rifs, neighbors, next hops, groups, routes).
     pub fn counts(&self) -> [usize; 6] {
         [

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use fwd_engine::buffer::PacketBuf;
 use fwd_engine::graph::InstantClock;
 use fwd_engine::worker::{Output, Worker};
-use ring_proto::{PortCounter, StatsWriter};
+use ring_proto::{PortCounter, RifCounter, StatsWriter};
 
 use crate::config::PollMode;
 use crate::io::{Mbuf, RxQueue, TxQueue};
@@ -152,6 +152,8 @@ pub struct WorkerCtx {
     pub counters: Arc<WorkerCounters>,
     /// Ring statistics block (None when the segment has fewer worker blocks).
     pub stats: Option<StatsWriter>,
+    /// sw_if_index -> RIF id, published by the control thread (RIF counters in the ring's stats).
+    pub rif_map: Arc<arc_swap::ArcSwap<Vec<u32>>>,
     /// Administrative state per port (set by the control thread from SAI port attributes).
     pub admin: Arc<Vec<AtomicBool>>,
     /// CPU to pin to.
@@ -351,7 +353,69 @@ impl WorkerCtx {
         }
     }
 
+    /// Add the frame's RIF counters to the ring's stats block: rx on the packet's receive
+    /// interface, tx on its transmit interface; aggregated per RIF first (a frame usually touches
+    /// one or two), so each counter is written once per frame.
+    fn rif_counters(&self, out: &Output<Mbuf>) {
+        let Some(s) = &self.stats else { return };
+        let map = self.rif_map.load();
+        if map.is_empty() {
+            return;
+        }
+        let rif_of = |sw: u32| {
+            usize::try_from(sw)
+                .ok()
+                .and_then(|i| map.get(i))
+                .copied()
+                .filter(|&r| r != u32::MAX)
+        };
+        // (rif, rx packets, rx bytes, tx packets, tx bytes)
+        let mut acc: Vec<(u32, u64, u64, u64, u64)> = Vec::new();
+        let mut add = |rif: u32, tx: bool, len: u64| {
+            let i = match acc.iter().position(|a| a.0 == rif) {
+                Some(i) => i,
+                None => {
+                    acc.push((rif, 0, 0, 0, 0));
+                    acc.len() - 1
+                }
+            };
+            let a = &mut acc[i];
+            if tx {
+                a.3 += 1;
+                a.4 += len;
+            } else {
+                a.1 += 1;
+                a.2 += len;
+            }
+        };
+        for m in out.tx.iter().flatten().chain(out.punt.iter()) {
+            let meta = m.meta();
+            let len = m.len() as u64;
+            if let Some(r) = rif_of(meta.rx_sw_if_index) {
+                add(r, false, len);
+            }
+        }
+        // Punted packets carry the host interface in tx_sw_if_index: only forwarded ones count as
+        // RIF transmits.
+        for m in out.tx.iter().flatten() {
+            if let Some(r) = rif_of(m.meta().tx_sw_if_index) {
+                add(r, true, m.len() as u64);
+            }
+        }
+        for (rif, rp, rb, tp, tb) in acc {
+            if rp > 0 {
+                s.add_rif(rif, RifCounter::RxPackets, rp);
+                s.add_rif(rif, RifCounter::RxBytes, rb);
+            }
+            if tp > 0 {
+                s.add_rif(rif, RifCounter::TxPackets, tp);
+                s.add_rif(rif, RifCounter::TxBytes, tb);
+            }
+        }
+    }
+
     fn dispatch(&mut self, out: &mut Output<Mbuf>, pcap: &mut Option<Pcap>) {
+        self.rif_counters(out);
         for port in 0..out.tx.len() {
             if out.tx[port].is_empty() {
                 continue;

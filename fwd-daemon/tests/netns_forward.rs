@@ -204,6 +204,29 @@ fn forwards_between_namespaces() {
     assert!(bad["count"].as_u64().unwrap() >= 3, "{errs}");
     assert!(lab.cli("show errors").contains("bad header checksum"));
 
+    // The ring's stats region (what libsai reads for SAI port / RIF counters).
+    let stats = lib.stats();
+    let p0 = stats.port(0).unwrap();
+    let p1 = stats.port(1).unwrap();
+    assert!(
+        p0[ring_proto::PortCounter::RxPackets as usize] >= 505,
+        "{p0:?}"
+    );
+    assert!(
+        p1[ring_proto::PortCounter::TxPackets as usize] >= 505,
+        "{p1:?}"
+    );
+    let r1 = stats.rif(1).unwrap();
+    let r2 = stats.rif(2).unwrap();
+    assert!(
+        r1[ring_proto::RifCounter::RxPackets as usize] >= 505,
+        "{r1:?}"
+    );
+    assert!(
+        r2[ring_proto::RifCounter::TxPackets as usize] >= 505,
+        "{r2:?}"
+    );
+
     // Counters.
     let j = lab.cli_json("show interface");
     for p in j["interfaces"].as_array().unwrap() {
