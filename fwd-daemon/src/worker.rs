@@ -200,6 +200,8 @@ impl WorkerCtx {
         let mut out: Output<Mbuf> = Output::new();
         let mut pcap: Option<Pcap> = None;
         let mut idle: u32 = 0;
+        let mut published_errors: Vec<u64> = Vec::new();
+        let mut last_publish = Instant::now();
         let n_ports = self.txqs.len();
         let c = Arc::clone(&self.counters);
         while !self.stop.load(Ordering::Relaxed) {
@@ -254,6 +256,10 @@ impl WorkerCtx {
             }
             if let Ok(req) = self.requests.try_recv() {
                 self.handle(req, &mut pcap);
+            }
+            if last_publish.elapsed() >= Duration::from_millis(200) {
+                last_publish = Instant::now();
+                self.publish_errors(&mut published_errors);
             }
             if work == 0 {
                 bump(&c.idle_polls, 1);
@@ -350,6 +356,22 @@ impl WorkerCtx {
         if let Some(s) = &self.stats {
             s.add_port(port, PortCounter::TxPackets, n);
             s.add_port(port, PortCounter::TxBytes, bytes);
+        }
+    }
+
+    /// Add the growth of the graph's error counters since the last call to the ring's stats block
+    /// (error index = the graph's global error id). Counters cleared by `clear counters` restart
+    /// from zero here too.
+    fn publish_errors(&self, last: &mut Vec<u64>) {
+        let Some(s) = &self.stats else { return };
+        let now = self.engine.error_counters();
+        last.resize(now.len(), 0);
+        for (i, (&n, l)) in now.iter().zip(last.iter_mut()).enumerate() {
+            let delta = if n >= *l { n - *l } else { n };
+            if delta > 0 {
+                s.add_error(u32::try_from(i).unwrap_or(u32::MAX), delta);
+            }
+            *l = n;
         }
     }
 

@@ -227,6 +227,14 @@ fn forwards_between_namespaces() {
         "{r2:?}"
     );
 
+    // Graph error counters reach the stats region too (published every 200 ms).
+    std::thread::sleep(Duration::from_millis(300));
+    let total_errors: u64 = (0..256).filter_map(|e| stats.error(e)).sum();
+    assert!(
+        total_errors >= 3,
+        "error counters in the stats region: {total_errors}"
+    );
+
     // Counters.
     let j = lab.cli_json("show interface");
     for p in j["interfaces"].as_array().unwrap() {
