@@ -33,7 +33,12 @@ for p in "${projects[@]}"; do
   if [ -x "$p/seed.sh" ]; then
     "$p/seed.sh"
   fi
-  mapfile -t targets < <(cd "$p" && cargo +nightly fuzz list --fuzz-dir . 2>/dev/null)
+  if ! list=$(cd "$p" && cargo +nightly fuzz list --fuzz-dir .); then
+    echo "-- $p: cannot list fuzz targets"
+    failed=1
+    continue
+  fi
+  mapfile -t targets <<<"$list"
   for t in "${targets[@]}"; do
     corpus="$p/corpus/$t"
     mkdir -p "$corpus"
