@@ -712,7 +712,13 @@ fn ip6_nd_validation() {
     let c = fwd_engine::wire::checksum::update16(c, 1, 2);
     ns[14 + 42..14 + 44].copy_from_slice(&c.to_be_bytes());
     r.send(1, &[&ns]);
-    assert_eq!(r.only_drop(), "ip6-local/ns_not_for_us");
+    assert_eq!(r.out.tx_count() + r.out.drop.len(), 0);
+    assert_eq!(r.out.punt.len(), 1);
+    assert_eq!(r.out.punt[0].data(), &ns[..]);
+    assert_eq!(
+        error_name(r.out.punt[0].meta().error),
+        "ip6-local/ns_other_target"
+    );
 }
 
 #[test]

@@ -92,7 +92,7 @@ pub const REWRITE_REG: NodeReg = NodeReg {
 pub mod local_err {
     /// Punted to the host (punt reason).
     pub const LOCAL: u16 = 0;
-    /// NS target is not one of our addresses.
+    /// NS target is not one of the configured addresses: punted (punt reason).
     pub const NS_NOT_FOR_US: u16 = 1;
     /// ND message with bad hop limit, code, checksum, length or options.
     pub const ND_MALFORMED: u16 = 2;
@@ -117,7 +117,10 @@ pub const LOCAL_REG: NodeReg = NodeReg {
             "local",
             "packet for us / link-local / multicast, to the host",
         ),
-        ErrorDesc::info("ns_not_for_us", "neighbor solicitation for another address"),
+        ErrorDesc::info(
+            "ns_other_target",
+            "NS for an address not configured here, punted (the host may own it)",
+        ),
         ErrorDesc::error("nd_malformed", "invalid neighbor discovery message"),
         ErrorDesc::info("na_sent", "neighbor advertisements sent"),
         ErrorDesc::info("ns_punt_copy", "copy of an NS for us punted"),
@@ -330,8 +333,8 @@ fn rewrite_one<B: PacketBuf>(ctx: &mut Ctx<'_, '_, B>, i: u16) -> Result<NodeId,
 
 const NODE_LOCAL: NodeId = NodeId::Ip6Local;
 
-/// ip6-local: NS for our addresses answered with an NA (and a copy punted), NA learned and
-/// punted, every other packet punted to the host.
+/// ip6-local: NS for our addresses answered with an NA (and a copy punted); NS for other
+/// targets, NA (learned) and everything else punted to the host; invalid ND dropped.
 pub(crate) fn local<B: PacketBuf>(ctx: &mut Ctx<'_, '_, B>, frame: &[u16], nexts: &mut [NodeId]) {
     for (nx, &i) in nexts.iter_mut().zip(frame) {
         *nx = local_one(ctx, i);
@@ -397,7 +400,9 @@ fn local_one<B: PacketBuf>(ctx: &mut Ctx<'_, '_, B>, i: u16) -> NodeId {
         return ctx.drop_with(i, NODE_LOCAL, local_err::ND_MALFORMED);
     }
     if !intf.has_ip6(target) {
-        return ctx.drop_with(i, NODE_LOCAL, local_err::NS_NOT_FOR_US);
+        // The host's own addresses (e.g. the kernel's link-local address on the host
+        // interface) are not in the table: let the host answer or ignore it.
+        return ctx.punt_with(i, NODE_LOCAL, local_err::NS_NOT_FOR_US);
     }
     let our_mac = intf.mac;
     if let (false, Some(mac)) = (src.is_unspecified(), slla) {
