@@ -54,7 +54,7 @@ fn main() {
         .clang_arg("-I.")
         .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()))
         .allowlist_function("ferro_.*")
-        .allowlist_function("rte_eal_(init|cleanup|process_type)")
+        .allowlist_function("rte_eal_(init|cleanup|process_type|get_runtime_dir)")
         .allowlist_function("rte_(socket_id|lcore_count|get_tsc_hz|strerror|log_set_global_level)")
         .allowlist_function("rte_pktmbuf_(pool_create|free_bulk)")
         .allowlist_function("rte_mempool_(free|avail_count|in_use_count|lookup)")

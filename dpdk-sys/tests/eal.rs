@@ -71,6 +71,7 @@ fn eal_ports_mbufs_and_ring_pair() {
         "256",
         "--no-pci",
         "--no-shconf",
+        "--no-telemetry",
         "--file-prefix",
         &prefix,
         "--log-level",
@@ -293,6 +294,11 @@ fn eal_ports_mbufs_and_ring_pair() {
             assert_eq!(sys::rte_eth_dev_stop(p), 0);
             assert_eq!(sys::rte_eth_dev_close(p), 0);
         }
+        let dir = CStr::from_ptr(sys::rte_eal_get_runtime_dir())
+            .to_string_lossy()
+            .into_owned();
         assert_eq!(sys::rte_eal_cleanup(), 0);
+        // The (empty) runtime directory EAL leaves behind.
+        std::fs::remove_dir(&dir).expect("empty runtime dir (no telemetry socket) removed");
     }
 }

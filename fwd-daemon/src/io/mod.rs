@@ -107,6 +107,9 @@ pub fn eal_args(cfg: &Config, use_huge: bool, pid: u32) -> Vec<String> {
         format!("ferrosai-{}-{pid}", cfg.name),
         // No multi-process shared config: nothing else attaches to our memory.
         "--no-shconf".into(),
+        // No DPDK telemetry socket (our CLI covers it); EAL's runtime directory stays empty and is
+        // removed at exit.
+        "--no-telemetry".into(),
         "--log-level".into(),
         match cfg.log_level.as_str() {
             "error" => "error",
@@ -184,10 +187,20 @@ impl Eal {
 
 impl Drop for Eal {
     fn drop(&mut self) {
+        // SAFETY: EAL is initialised; the returned pointer is EAL's static NUL-terminated runtime
+        // directory path, copied before cleanup.
+        let dir = unsafe { CStr::from_ptr(sys::rte_eal_get_runtime_dir()) }
+            .to_string_lossy()
+            .into_owned();
         // SAFETY: EAL was initialised by this value; all ports and pools are released by their own
         // owners before (the daemon drops Eal last).
         unsafe {
             sys::rte_eal_cleanup();
+        }
+        // EAL leaves its (empty, with --no-shconf) runtime directory behind; remove_dir only
+        // removes it when empty.
+        if !dir.is_empty() {
+            let _ = std::fs::remove_dir(&dir);
         }
     }
 }

@@ -126,6 +126,7 @@ impl Lab {
         }
         let _ = std::fs::remove_file(&self.ring);
         let _ = std::fs::remove_file(&self.socket);
+        let _ = std::fs::remove_file(format!("/tmp/fwt-{}.pcap", self.id));
     }
 
     /// Start the daemon in the forwarder namespace, host interfaces in `self.host`.
