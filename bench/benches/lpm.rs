@@ -236,12 +236,23 @@ fn bench_insert(c: &mut Criterion) {
     g.finish();
 }
 
+/// Per-frame cost of entering and leaving a read-side critical section.
+fn bench_view(c: &mut Criterion) {
+    let (_w, r) = Fib::new(FibConfig::default());
+    c.bench_function("lpm/view-enter-exit", |b| {
+        b.iter(|| {
+            let v = r.view();
+            black_box(v.lookup4(0, 1))
+        })
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(1))
         .sample_size(20);
-    targets = bench_v4, bench_v6, bench_insert
+    targets = bench_view, bench_v4, bench_v6, bench_insert
 }
 criterion_main!(benches);

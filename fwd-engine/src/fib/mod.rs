@@ -24,6 +24,28 @@
 //!
 //! Workers: take one `view()` per frame (no lock, no allocation), do all lookups of the frame
 //! through it, drop it. Give each worker thread its own `FibReader` clone.
+//!
+//! ```
+//! use fwd_engine::fib::{Adjacency, Fib, FibConfig, LbKind};
+//!
+//! let (mut w, r) = Fib::new(FibConfig::default());
+//! let eth = [0u8; 14]; // dst mac, src mac, ethertype
+//! let a = w.add_adjacency(Adjacency::new(1, 1500, &eth).unwrap()).unwrap();
+//! let b = w.add_adjacency(Adjacency::new(2, 1500, &eth).unwrap()).unwrap();
+//! let ecmp = w.add_lb(LbKind::Forward, &[a, b], 0).unwrap();
+//! w.route4_add(0, 0x0a00_0000, 8, ecmp).unwrap(); // 10.0.0.0/8
+//!
+//! let worker = r.clone(); // one per worker thread
+//! let view = worker.view(); // once per frame
+//! let mut lbs = [0; 2];
+//! view.lookup4_batch(0, &[0x0a01_0203, 0x0b00_0001], &mut lbs);
+//! assert_eq!(lbs[0], ecmp);
+//! assert_eq!(lbs[1], w.drop_lb(0).unwrap()); // no route: the VRF's drop LB
+//! let lb = view.lb(lbs[0]);
+//! let adj = view.adj(lb.bucket(0x1234_5678).unwrap()); // flow hash picks the bucket
+//! assert!(adj.sw_if_index == 1 || adj.sw_if_index == 2);
+//! drop(view); // quiescent point
+//! ```
 
 pub mod synth;
 
