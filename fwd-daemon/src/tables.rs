@@ -401,6 +401,18 @@ impl Tables {
                 if !port_ok {
                     return st(Status::NotFound, id);
                 }
+                if r.vlan == 0 || r.vlan > 4094 {
+                    return st(Status::Invalid, id);
+                }
+                // The engine resolves a tag through the port's interface: a port without a port
+                // RIF gets a placeholder interface, admin down (untagged traffic is not routed).
+                if self.ifs.staged().get(r.port).is_none() {
+                    let mut p = Interface::port(r.port, MacAddr(r.mac));
+                    p.admin_up = false;
+                    if self.ifs.upsert(p).is_err() {
+                        return st(Status::Invalid, id);
+                    }
+                }
                 let sw = self.next_subif;
                 self.next_subif += 1;
                 Some(sw)
@@ -496,10 +508,34 @@ impl Tables {
                 return st(Status::Invalid, id);
             }
         }
-        if let Some(sw) = s.sw_if_index {
-            let _ = self.ifs.remove(sw);
-        }
         self.rifs.remove(&rif);
+        let port = s.rif.port;
+        let subifs_left = self
+            .rifs
+            .values()
+            .any(|o| o.rif.rif_type == RifType::SubPort && o.rif.port == port);
+        match (s.rif.rif_type, s.sw_if_index) {
+            // Sub-interfaces still hang off this port: keep a placeholder parent.
+            (RifType::Port, Some(sw)) if subifs_left => {
+                let mut p = Interface::port(sw, MacAddr(s.rif.mac));
+                p.admin_up = false;
+                let _ = self.ifs.upsert(p);
+            }
+            (RifType::SubPort, Some(sw)) => {
+                let _ = self.ifs.remove(sw);
+                let port_rif = self
+                    .rifs
+                    .values()
+                    .any(|o| o.rif.rif_type == RifType::Port && o.rif.port == port);
+                if !subifs_left && !port_rif {
+                    let _ = self.ifs.remove(port);
+                }
+            }
+            (_, Some(sw)) => {
+                let _ = self.ifs.remove(sw);
+            }
+            (_, None) => {}
+        }
         ok(id)
     }
 
@@ -1301,8 +1337,48 @@ mod tests {
         );
         drop(v);
         assert_eq!(t.neighbor_rows().len(), 0);
+        // Sub-port RIFs.
+        let mut sub = rif(7, 1, 0xc);
+        sub.rif_type = RifType::SubPort;
+        sub.vlan = 100;
+        // (Port 1 has the port RIF 2: the sub-interface hangs off it.)
+        assert_eq!(s(t.apply(&Command::RifAdd(sub))), Status::Ok);
+        t.publish();
+        let tbl = ir.load();
+        let sw = tbl.sub_if(1, 100).expect("sub-interface");
+        assert_eq!(tbl.get(sw).unwrap().parent, Some((1, 100)));
+        assert_eq!(t.if_name(sw), "Ethernet4.100");
+        assert_eq!(s(t.apply(&Command::RifDel(7))), Status::Ok);
+        let mut sub0 = rif(8, 0, 0xd);
+        sub0.rif_type = RifType::SubPort;
+        sub0.vlan = 0;
+        assert_eq!(
+            s(t.apply(&Command::RifAdd(sub0))),
+            Status::Invalid,
+            "vlan 0"
+        );
         t.flush();
         assert_eq!(t.counts(), [0; 6]);
+        let mut sub = rif(9, 0, 0xe);
+        sub.rif_type = RifType::SubPort;
+        sub.vlan = 10;
+        assert_eq!(s(t.apply(&Command::VrfAdd(100))), Status::Ok);
+        assert_eq!(s(t.apply(&Command::RifAdd(sub))), Status::Ok);
+        t.publish();
+        let tbl = ir.load();
+        let parent = tbl.get(0).expect("placeholder parent");
+        assert!(
+            !parent.admin_up,
+            "untagged traffic on a port without port RIF is not routed"
+        );
+        assert!(tbl.sub_if(0, 10).is_some());
+        assert_eq!(s(t.apply(&Command::RifDel(9))), Status::Ok);
+        t.publish();
+        assert!(
+            ir.load().get(0).is_none(),
+            "placeholder removed with the last sub-interface"
+        );
+        assert_eq!(s(t.apply(&Command::VrfDel(100))), Status::Ok);
         assert_eq!(
             s(t.apply(&Command::VrfAdd(100))),
             Status::Ok,
