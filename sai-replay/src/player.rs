@@ -247,6 +247,11 @@ pub struct Player<'b, B: Backend> {
     /// before the first such set (restored by the cleanup, so that what it created can go).
     restore: Vec<(u32, ObjRef, Attr)>,
     restore_seen: HashSet<(ObjRef, u32)>,
+    /// A `g` line failed before calling: its `G` answer is skipped silently.
+    skip_answer: bool,
+    /// A problem found while starting a line (a get left without answer), reported before the
+    /// line's own result.
+    deferred: Option<Problem>,
     pub summary: Summary,
 }
 
@@ -339,6 +344,8 @@ impl<'b, B: Backend> Player<'b, B> {
             pending: None,
             restore: Vec::new(),
             restore_seen: HashSet::new(),
+            skip_answer: false,
+            deferred: None,
             summary: Summary::default(),
         }
     }
@@ -664,6 +671,9 @@ impl<'b, B: Backend> Player<'b, B> {
     /// Compares a `G` answer with the pending get; learns the default objects' ids.
     fn answer(&mut self, st_text: &str, attrs: &[RawAttr<'_>], line: usize) -> LineResult {
         let Some(p) = self.pending.take() else {
+            if std::mem::take(&mut self.skip_answer) {
+                return Ok(());
+            }
             return Err(Problem {
                 line,
                 kind: ProblemKind::Parse,
@@ -1037,7 +1047,14 @@ impl<'b, B: Backend> Player<'b, B> {
     }
 
     fn line(&mut self, no: usize, text: &str) -> LineResult {
-        let l = rec::parse_line(text).map_err(|e| parse_problem(no, e))?;
+        let l = match rec::parse_line(text) {
+            Ok(l) => l,
+            Err(e) => {
+                // a broken `g`: its answer is not a second problem
+                self.skip_answer = text.split('|').nth(1) == Some("g");
+                return Err(parse_problem(no, e));
+            }
+        };
         if let Some(c) = text.split('|').nth(1).and_then(|s| s.chars().next()) {
             *self.summary.lines_by_kind.entry(c).or_insert(0) += 1;
         }
@@ -1049,7 +1066,7 @@ impl<'b, B: Backend> Player<'b, B> {
             )
         {
             let p = self.pending.take();
-            return Err(Self::mismatch(
+            self.deferred = Some(Self::mismatch(
                 no,
                 value::INVALID_PARAMETER,
                 format!(
@@ -1058,6 +1075,9 @@ impl<'b, B: Backend> Player<'b, B> {
                 ),
             ));
         }
+        if !matches!(l, Line::GetResponse { .. }) {
+            self.skip_answer = false;
+        }
         match l {
             Line::Single { op, ot, obj } => {
                 let info = ot_info(ot, no)?;
@@ -1065,7 +1085,11 @@ impl<'b, B: Backend> Player<'b, B> {
                     'c' => self.create_one(info, &obj, no),
                     'r' => self.remove_one(info, &obj, no),
                     's' => self.set_one(info, &obj, no),
-                    _ => self.get_one(info, &obj, no),
+                    _ => {
+                        let r = self.get_one(info, &obj, no);
+                        self.skip_answer = r.is_err();
+                        r
+                    }
                 }
             }
             Line::Bulk { op, ot, objs } => {
@@ -1093,12 +1117,15 @@ impl<'b, B: Backend> Player<'b, B> {
         let t0 = Instant::now();
         for (i, l) in text.lines().enumerate() {
             let no = i + 1;
-            if let Err(p) = self.line(no, l) {
+            let r = self.line(no, l);
+            let mut stop = false;
+            for p in self.deferred.take().into_iter().chain(r.err()) {
                 self.summary.problems.push(p);
-                if !self.opts.skip_errors {
-                    self.summary.stopped_at = Some(no);
-                    break;
-                }
+                stop |= !self.opts.skip_errors;
+            }
+            if stop {
+                self.summary.stopped_at = Some(no);
+                break;
             }
         }
         if self.summary.stopped_at.is_none() {

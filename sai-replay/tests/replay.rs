@@ -620,3 +620,42 @@ t|r|SAI_OBJECT_TYPE_FDB_ENTRY:{{"bvid":"oid:0x26000000000001","mac":"00:11:22:33
     // FDB removed by the recording; inseg, NAT, ACL entry and table left for the cleanup
     assert_eq!(s.cleaned_up, 4);
 }
+
+/// One problem per broken get: a `g` that cannot be parsed does not make its `G` a second problem,
+/// and a `g` without answer does not swallow the next line.
+#[test]
+fn broken_gets_are_one_problem_each() {
+    let text = "\
+t|c|SAI_OBJECT_TYPE_SWITCH:oid:0x21000000000000|SAI_SWITCH_ATTR_INIT_SWITCH=true
+t|g|SAI_OBJECT_TYPE_SWITCH:oid:0x21000000000000|SAI_SWITCH_ATTR_NO_SUCH=oid:0x0
+t|G|SAI_STATUS_SUCCESS|SAI_SWITCH_ATTR_NO_SUCH=oid:0x3000000000022
+t|g|SAI_OBJECT_TYPE_SWITCH
+t|G|SAI_STATUS_SUCCESS|SAI_SWITCH_ATTR_CPU_PORT=oid:0x1000000000001
+t|g|SAI_OBJECT_TYPE_SWITCH:oid:0x21000000000000|SAI_SWITCH_ATTR_CPU_PORT=oid:0x0
+t|c|SAI_OBJECT_TYPE_VIRTUAL_ROUTER:oid:0x3000000000004|NULL=NULL
+t|r|SAI_OBJECT_TYPE_VIRTUAL_ROUTER:oid:0x3000000000004
+";
+    let mut b = StoreBackend::new(&profile()).expect("store");
+    let s = replay(
+        &mut b,
+        text,
+        Options {
+            skip_errors: true,
+            ..Options::default()
+        },
+    );
+    let got: Vec<(usize, ProblemKind)> = s.problems.iter().map(|p| (p.line, p.kind)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (2, ProblemKind::Parse),
+            (4, ProblemKind::Parse),
+            (7, ProblemKind::Mismatch)
+        ],
+        "{}",
+        s.report()
+    );
+    // line 7 (after the unanswered get) was still replayed: the VR was created and removed
+    assert_eq!(s.calls, 4, "{}", s.report());
+    assert_eq!(s.cleaned_up, 0);
+}
