@@ -799,7 +799,8 @@ impl Drop for Library {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FromLibrary {
     /// A new library generation attached: flush everything the previous one programmed before
-    /// applying the commands that follow.
+    /// applying the commands that follow, and re-announce current state as events (link status
+    /// of every port): events sent before the library attached were skipped by it.
     NewLibrary {
         /// New library generation.
         generation: u32,
