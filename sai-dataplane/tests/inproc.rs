@@ -1,0 +1,624 @@
+//! The programmer against an in-process ring and a fake forwarder (no daemon): SAI calls through
+//! the store produce exactly the expected ring commands; a bulk call is one burst sequence; a
+//! forwarder restart replays the full state; link events become notifications; counters come
+//! from the stats region.
+
+use ring_proto::{
+    Command, Completion, Forwarder, FromLibrary, PortCounter, Prefix, Rif, RifType, RouteAction,
+    Segment, SegmentConfig, Status,
+};
+use sai_dataplane::{Dataplane, Options, RecordingNotifier};
+use sai_store::{md, Attr, AttrValue, BulkMode, EntryKey, IpPrefix, Profile, Sai, StatsMode};
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+fn ot(n: &str) -> u32 {
+    md::ot_id(n).unwrap()
+}
+fn a(n: &str, v: AttrValue) -> Attr {
+    Attr::new(md::attr_id(n).unwrap(), v)
+}
+fn ev(attr: &str, m: &str) -> AttrValue {
+    AttrValue::I32(md::enum_value(attr, m).unwrap())
+}
+fn get_oid(sai: &Sai, o: u64, attr: &str) -> u64 {
+    let t = sai.object_type_query(o);
+    sai.get(t, o, &[md::attr_id(attr).unwrap()]).unwrap()[0]
+        .as_oid()
+        .unwrap()
+}
+
+/// A fake forwarder on its own thread: records commands, answers Ok (or `TableFull` for routes
+/// beyond `route_limit`), bumps its heartbeat.
+struct Fake {
+    cmds: Arc<Mutex<Vec<Command>>>,
+    new_libs: Arc<Mutex<u32>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<Forwarder>>,
+}
+
+impl Fake {
+    fn start(seg: &Segment, route_limit: usize) -> Fake {
+        let fwd = seg.forwarder().unwrap();
+        Self::run(fwd, route_limit)
+    }
+
+    fn run(mut fwd: Forwarder, route_limit: usize) -> Fake {
+        let cmds = Arc::new(Mutex::new(Vec::new()));
+        let new_libs = Arc::new(Mutex::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (c, n, s) = (Arc::clone(&cmds), Arc::clone(&new_libs), Arc::clone(&stop));
+        let thread = std::thread::spawn(move || {
+            let mut routes = 0usize;
+            while !s.load(Ordering::Acquire) {
+                let mut done = Vec::new();
+                let got = fwd.recv(4096, |m| match m {
+                    FromLibrary::Command { seq, cmd } => {
+                        let mut status = Status::Ok;
+                        if let Command::RouteAdd { .. } = cmd {
+                            routes += 1;
+                            if routes > route_limit {
+                                status = Status::TableFull;
+                            }
+                        }
+                        c.lock().unwrap().push(cmd);
+                        done.push(Completion {
+                            seq,
+                            status,
+                            object_id: 0,
+                        });
+                    }
+                    FromLibrary::NewLibrary { .. } => *n.lock().unwrap() += 1,
+                    FromLibrary::Invalid { seq, .. } => done.push(Completion {
+                        seq,
+                        status: Status::Invalid,
+                        object_id: 0,
+                    }),
+                });
+                fwd.complete_all(&done, Duration::from_secs(5)).unwrap();
+                fwd.heartbeat();
+                if got == 0 {
+                    std::thread::sleep(Duration::from_micros(200));
+                }
+            }
+            fwd
+        });
+        Fake {
+            cmds,
+            new_libs,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn take(&self) -> Vec<Command> {
+        std::mem::take(&mut *self.cmds.lock().unwrap())
+    }
+
+    fn stop(mut self) -> Forwarder {
+        self.stop.store(true, Ordering::Release);
+        self.thread.take().unwrap().join().unwrap()
+    }
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct Env {
+    sai: Arc<Sai>,
+    sw: u64,
+    dp: Dataplane,
+    notes: Arc<RecordingNotifier>,
+    _lanemap: tempfile_path::TempPath,
+}
+
+mod tempfile_path {
+    /// A file removed on drop.
+    pub struct TempPath(pub std::path::PathBuf);
+    impl Drop for TempPath {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+}
+
+fn setup(seg: &Segment) -> Env {
+    let path = std::env::temp_dir().join(format!(
+        "sai-dataplane-lanemap-{}-{:?}.ini",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::write(&path, "Ethernet0:25,26,27,28\nEthernet4:29,30,31,32\n").unwrap();
+    let profile = Profile::new().with("SAI_VS_INTERFACE_LANE_MAP_FILE", path.to_str().unwrap());
+    let sai = Arc::new(Sai::new(&profile).unwrap());
+    let notes = Arc::new(RecordingNotifier::default());
+    let mut opts = Options::new("/unused");
+    // The forwarder names its ports in another order than the lane map: mapping is by name.
+    opts.fwd_ports = Some(vec!["Ethernet4".into(), "Ethernet0".into()]);
+    opts.lost_after = Duration::from_millis(300);
+    let dp =
+        Dataplane::attach_segment(&sai, seg.clone(), opts, Box::new(Arc::clone(&notes))).unwrap();
+    let sw = sai
+        .create(
+            ot("SAI_OBJECT_TYPE_SWITCH"),
+            0,
+            vec![
+                a("SAI_SWITCH_ATTR_INIT_SWITCH", AttrValue::Bool(true)),
+                a(
+                    "SAI_SWITCH_ATTR_SRC_MAC_ADDRESS",
+                    AttrValue::Mac([0x52, 0x54, 0, 0x12, 0x34, 0x56]),
+                ),
+            ],
+        )
+        .unwrap();
+    Env {
+        sai,
+        sw,
+        dp,
+        notes,
+        _lanemap: tempfile_path::TempPath(path),
+    }
+}
+
+fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
+    let t = Instant::now();
+    while !f() {
+        assert!(t.elapsed() < Duration::from_secs(20), "timeout: {what}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn route_key(sw: u64, vr: u64, addr: u32, len: u8) -> EntryKey {
+    EntryKey {
+        ot: ot("SAI_OBJECT_TYPE_ROUTE_ENTRY"),
+        members: vec![
+            AttrValue::Oid(sw),
+            AttrValue::Oid(vr),
+            AttrValue::IpPrefix(IpPrefix {
+                addr: IpAddr::V4(Ipv4Addr::from(addr)),
+                mask: IpAddr::V4(Ipv4Addr::from(if len == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - len)
+                })),
+            }),
+        ],
+    }
+}
+
+/// Ports, RIF, neighbor, next hop, routes: the exact commands.
+#[test]
+fn sai_calls_become_exact_commands() {
+    let seg = Segment::in_memory(&SegmentConfig::default()).unwrap();
+    let fake = Fake::start(&seg, usize::MAX);
+    let e = setup(&seg);
+    e.dp.sync(Duration::from_secs(10)).unwrap();
+    let first = fake.take();
+    // Switch creation: the two lane-map ports (forwarder ids by name) and the default VRF.
+    let ports: Vec<_> = first
+        .iter()
+        .filter_map(|c| match c {
+            Command::PortSet(p) => Some((p.port, p.admin_up, p.mtu)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ports, vec![(1, false, 1514), (0, false, 1514)]);
+    assert!(first.contains(&Command::VrfAdd(0)));
+
+    let mac = [0x52, 0x54, 0, 0x12, 0x34, 0x56];
+    let sai = &e.sai;
+    let sw = e.sw;
+    let vr = get_oid(sai, sw, "SAI_SWITCH_ATTR_DEFAULT_VIRTUAL_ROUTER_ID");
+    let cpu = get_oid(sai, sw, "SAI_SWITCH_ATTR_CPU_PORT");
+    let plist = sai
+        .get(
+            ot("SAI_OBJECT_TYPE_SWITCH"),
+            sw,
+            &[md::attr_id("SAI_SWITCH_ATTR_PORT_LIST").unwrap()],
+        )
+        .unwrap()[0]
+        .as_oid_list()
+        .unwrap()
+        .to_vec();
+    let port_t = ot("SAI_OBJECT_TYPE_PORT");
+    // Ethernet0 (lanes 25..) is forwarder port 1.
+    let eth0 = plist[0];
+    sai.set(
+        port_t,
+        eth0,
+        a("SAI_PORT_ATTR_ADMIN_STATE", AttrValue::Bool(true)),
+    )
+    .unwrap();
+    sai.set(port_t, eth0, a("SAI_PORT_ATTR_MTU", AttrValue::U32(9100)))
+        .unwrap();
+    let rif_t = ot("SAI_OBJECT_TYPE_ROUTER_INTERFACE");
+    let rif = sai
+        .create(
+            rif_t,
+            sw,
+            vec![
+                a(
+                    "SAI_ROUTER_INTERFACE_ATTR_VIRTUAL_ROUTER_ID",
+                    AttrValue::Oid(vr),
+                ),
+                a(
+                    "SAI_ROUTER_INTERFACE_ATTR_TYPE",
+                    ev(
+                        "SAI_ROUTER_INTERFACE_ATTR_TYPE",
+                        "SAI_ROUTER_INTERFACE_TYPE_PORT",
+                    ),
+                ),
+                a("SAI_ROUTER_INTERFACE_ATTR_PORT_ID", AttrValue::Oid(eth0)),
+                a("SAI_ROUTER_INTERFACE_ATTR_MTU", AttrValue::U32(9100)),
+            ],
+        )
+        .unwrap();
+    let nb_ip = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2));
+    let nmac = [2, 0, 0, 0, 0, 2];
+    sai.create_entry(
+        EntryKey {
+            ot: ot("SAI_OBJECT_TYPE_NEIGHBOR_ENTRY"),
+            members: vec![
+                AttrValue::Oid(sw),
+                AttrValue::Oid(rif),
+                AttrValue::IpAddr(nb_ip),
+            ],
+        },
+        vec![a(
+            "SAI_NEIGHBOR_ENTRY_ATTR_DST_MAC_ADDRESS",
+            AttrValue::Mac(nmac),
+        )],
+    )
+    .unwrap();
+    let nh = sai
+        .create(
+            ot("SAI_OBJECT_TYPE_NEXT_HOP"),
+            sw,
+            vec![
+                a(
+                    "SAI_NEXT_HOP_ATTR_TYPE",
+                    ev("SAI_NEXT_HOP_ATTR_TYPE", "SAI_NEXT_HOP_TYPE_IP"),
+                ),
+                a("SAI_NEXT_HOP_ATTR_IP", AttrValue::IpAddr(nb_ip)),
+                a("SAI_NEXT_HOP_ATTR_ROUTER_INTERFACE_ID", AttrValue::Oid(rif)),
+            ],
+        )
+        .unwrap();
+    let nh_attr = |o| vec![a("SAI_ROUTE_ENTRY_ATTR_NEXT_HOP_ID", AttrValue::Oid(o))];
+    // Connected subnet, IP2ME, a remote route, a drop route and a trap route.
+    sai.create_entry(route_key(sw, vr, 0x0a00_0000, 24), nh_attr(rif))
+        .unwrap();
+    sai.create_entry(route_key(sw, vr, 0x0a00_0001, 32), nh_attr(cpu))
+        .unwrap();
+    sai.create_entry(route_key(sw, vr, 0x0b00_0000, 16), nh_attr(nh))
+        .unwrap();
+    let pa = |m| {
+        vec![a(
+            "SAI_ROUTE_ENTRY_ATTR_PACKET_ACTION",
+            ev("SAI_ROUTE_ENTRY_ATTR_PACKET_ACTION", m),
+        )]
+    };
+    sai.create_entry(
+        route_key(sw, vr, 0x0c00_0000, 8),
+        pa("SAI_PACKET_ACTION_DROP"),
+    )
+    .unwrap();
+    sai.create_entry(
+        route_key(sw, vr, 0x0d00_0000, 8),
+        pa("SAI_PACKET_ACTION_TRAP"),
+    )
+    .unwrap();
+    // A set changes the route in place; a remove deletes it.
+    sai.set_entry(
+        &route_key(sw, vr, 0x0c00_0000, 8),
+        a("SAI_ROUTE_ENTRY_ATTR_NEXT_HOP_ID", AttrValue::Oid(nh)),
+    )
+    .unwrap();
+    sai.set_entry(
+        &route_key(sw, vr, 0x0c00_0000, 8),
+        pa("SAI_PACKET_ACTION_FORWARD").remove(0),
+    )
+    .unwrap();
+    sai.remove_entry(&route_key(sw, vr, 0x0d00_0000, 8))
+        .unwrap();
+    e.dp.sync(Duration::from_secs(10)).unwrap();
+
+    let p4 = |a: u32, l| Prefix::new(IpAddr::V4(Ipv4Addr::from(a)), l).unwrap();
+    let expect = vec![
+        Command::PortSet(ring_proto::Port {
+            port: 1,
+            admin_up: true,
+            mtu: 1514,
+            mac,
+            speed_mbps: 40000,
+        }),
+        Command::PortSet(ring_proto::Port {
+            port: 1,
+            admin_up: true,
+            mtu: 9100,
+            mac,
+            speed_mbps: 40000,
+        }),
+        Command::RifAdd(Rif {
+            rif: 1,
+            rif_type: RifType::Port,
+            port: 1,
+            vlan: 0,
+            mac,
+            mtu: 9100,
+            vrf: 0,
+            v4_admin: true,
+            v6_admin: true,
+        }),
+        Command::NeighborAdd {
+            rif: 1,
+            ip: nb_ip,
+            mac: nmac,
+        },
+        Command::NextHopAdd {
+            id: 1,
+            ip: nb_ip,
+            rif: 1,
+        },
+        Command::RouteAdd {
+            vrf: 0,
+            prefix: p4(0x0a00_0000, 24),
+            action: RouteAction::Connected(1),
+        },
+        Command::RouteAdd {
+            vrf: 0,
+            prefix: p4(0x0a00_0001, 32),
+            action: RouteAction::Local,
+        },
+        Command::RouteAdd {
+            vrf: 0,
+            prefix: p4(0x0b00_0000, 16),
+            action: RouteAction::NextHop(1),
+        },
+        Command::RouteAdd {
+            vrf: 0,
+            prefix: p4(0x0c00_0000, 8),
+            action: RouteAction::Drop,
+        },
+        Command::RouteAdd {
+            vrf: 0,
+            prefix: p4(0x0d00_0000, 8),
+            action: RouteAction::Trap,
+        },
+        // NEXT_HOP_ID set while the action is DROP: still a drop.
+        Command::RouteAdd {
+            vrf: 0,
+            prefix: p4(0x0c00_0000, 8),
+            action: RouteAction::Drop,
+        },
+        Command::RouteAdd {
+            vrf: 0,
+            prefix: p4(0x0c00_0000, 8),
+            action: RouteAction::NextHop(1),
+        },
+        Command::RouteDel {
+            vrf: 0,
+            prefix: p4(0x0d00_0000, 8),
+        },
+    ];
+    let got: Vec<Command> = fake
+        .take()
+        .into_iter()
+        .filter(|c| !matches!(c, Command::Barrier(_)))
+        .collect();
+    assert_eq!(got, expect);
+    let c = e.dp.counters();
+    assert_eq!(c.failed(), 0, "{c:?}");
+
+    // Counters: from the stats region, mapped by name (Ethernet0 = forwarder port 1).
+    let fwd = fake.stop();
+    let w = &fwd_writers(fwd)[0];
+    w.add_port(1, PortCounter::RxPackets, 7);
+    w.add_port(1, PortCounter::RxBytes, 700);
+    let st = |n| md::enum_member("sai_port_stat_t", n).unwrap() as u32;
+    let ids = [
+        st("SAI_PORT_STAT_ETHER_STATS_RX_NO_ERRORS"),
+        st("SAI_PORT_STAT_IF_IN_OCTETS"),
+    ];
+    assert_eq!(
+        sai.get_stats(port_t, eth0, &ids, StatsMode::Read).unwrap(),
+        vec![7, 700]
+    );
+    sai.clear_stats(port_t, eth0, &ids[..1]).unwrap();
+    w.add_port(1, PortCounter::RxPackets, 3);
+    assert_eq!(
+        sai.get_stats(port_t, eth0, &ids, StatsMode::ReadAndClear)
+            .unwrap(),
+        vec![3, 700]
+    );
+    assert_eq!(
+        sai.get_stats(port_t, eth0, &ids, StatsMode::Read).unwrap(),
+        vec![0, 0]
+    );
+    // Capability lists exactly what is answered; unicast split is not claimed.
+    let cap = sai.query_stats_capability(port_t).unwrap();
+    assert!(cap.contains(&ids[0]) && cap.contains(&ids[1]));
+    let ucast = st("SAI_PORT_STAT_IF_IN_UCAST_PKTS");
+    assert!(!cap.contains(&ucast));
+    assert!(sai
+        .get_stats(port_t, eth0, &[ucast], StatsMode::Read)
+        .is_err());
+    drop(e);
+}
+
+fn fwd_writers(mut f: Forwarder) -> Vec<ring_proto::StatsWriter> {
+    let w = f.take_stats_writers();
+    std::mem::forget(f); // keep the forwarder side attached for the rest of the test
+    w
+}
+
+/// Bulk calls are bursts; 100k routes arrive in order; a restart replays everything; link events
+/// become oper-status notifications; forwarder failures are counted.
+#[test]
+fn bulk_burst_restart_replay_and_events() {
+    let seg = Segment::in_memory(&SegmentConfig::default()).unwrap();
+    let fake = Fake::start(&seg, usize::MAX);
+    let e = setup(&seg);
+    let sai = &e.sai;
+    let sw = e.sw;
+    let vr = get_oid(sai, sw, "SAI_SWITCH_ATTR_DEFAULT_VIRTUAL_ROUTER_ID");
+    let cpu = get_oid(sai, sw, "SAI_SWITCH_ATTR_CPU_PORT");
+    e.dp.sync(Duration::from_secs(10)).unwrap();
+    fake.take();
+    let nh = [a("SAI_ROUTE_ENTRY_ATTR_NEXT_HOP_ID", AttrValue::Oid(cpu))];
+    // 1000 routes (as syncd batches them): exactly one burst.
+    let b0 = e.dp.counters().bursts;
+    let items: Vec<_> = (0..1000u32)
+        .map(|i| (route_key(sw, vr, 0x1400_0000 + (i << 8), 24), nh.to_vec()))
+        .collect();
+    let r = sai.bulk_create_entries(items, BulkMode::StopOnError);
+    assert_eq!(r.status, 0);
+    assert_eq!(e.dp.counters().bursts - b0, 1);
+    // 100k routes in one call: a burst sequence (the ring holds 64k), far fewer than 100k.
+    let n = 100_000u32;
+    let b1 = e.dp.counters().bursts;
+    let items: Vec<_> = (0..n)
+        .map(|i| (route_key(sw, vr, 0x2000_0000 + (i << 8), 24), nh.to_vec()))
+        .collect();
+    let r = sai.bulk_create_entries(items, BulkMode::StopOnError);
+    assert_eq!(r.status, 0);
+    let bursts = e.dp.counters().bursts - b1;
+    assert!(bursts <= 64, "{bursts} bursts for 100k routes");
+    e.dp.sync(Duration::from_secs(30)).unwrap();
+    let got = fake.take();
+    let routes: Vec<u32> = got
+        .iter()
+        .filter_map(|c| match c {
+            Command::RouteAdd { prefix, action, .. } => {
+                assert_eq!(*action, RouteAction::Local);
+                match prefix.addr() {
+                    IpAddr::V4(a) => Some(u32::from(a)),
+                    IpAddr::V6(_) => None,
+                }
+            }
+            _ => None,
+        })
+        .collect();
+    let want: Vec<u32> = (0..1000u32)
+        .map(|i| 0x1400_0000 + (i << 8))
+        .chain((0..n).map(|i| 0x2000_0000 + (i << 8)))
+        .collect();
+    assert_eq!(routes, want);
+
+    // Forwarder restart: a new forwarder generation gets the whole state again.
+    let fwd = fake.stop();
+    drop(fwd);
+    let fake2 = Fake::start(&seg, usize::MAX);
+    wait_for("replay", || e.dp.counters().replays >= 1);
+    e.dp.sync(Duration::from_secs(30)).unwrap();
+    let replayed = fake2.take();
+    let mut rr: Vec<u32> = replayed
+        .iter()
+        .filter_map(|c| match c {
+            Command::RouteAdd { prefix, .. } => match prefix.addr() {
+                IpAddr::V4(a) => Some(u32::from(a)),
+                IpAddr::V6(_) => None,
+            },
+            _ => None,
+        })
+        .collect();
+    rr.sort_unstable();
+    let mut w2 = want.clone();
+    w2.sort_unstable();
+    assert_eq!(rr, w2);
+    // Dependencies first: ports and the VRF before any route.
+    let first_route = replayed
+        .iter()
+        .position(|c| matches!(c, Command::RouteAdd { .. }))
+        .unwrap();
+    assert!(replayed[..first_route].contains(&Command::VrfAdd(0)));
+    assert_eq!(
+        replayed[..first_route]
+            .iter()
+            .filter(|c| matches!(c, Command::PortSet(_)))
+            .count(),
+        2
+    );
+    assert_eq!(e.dp.desired_routes().len(), want.len());
+
+    // Link event: set_internal (OPER_STATUS) + the notification, for the SAI port by name.
+    let mut fwd = fake2.stop();
+    fwd.event(&ring_proto::Event::Link {
+        port: 0,
+        up: true,
+        speed_mbps: 10000,
+    })
+    .unwrap();
+    let eth4 = sai
+        .get(
+            ot("SAI_OBJECT_TYPE_SWITCH"),
+            sw,
+            &[md::attr_id("SAI_SWITCH_ATTR_PORT_LIST").unwrap()],
+        )
+        .unwrap()[0]
+        .as_oid_list()
+        .unwrap()[1];
+    wait_for("port notification", || {
+        !e.notes.ports.lock().unwrap().is_empty()
+    });
+    assert_eq!(e.notes.ports.lock().unwrap()[0], (eth4, true));
+    let oper = sai
+        .get(
+            ot("SAI_OBJECT_TYPE_PORT"),
+            eth4,
+            &[md::attr_id("SAI_PORT_ATTR_OPER_STATUS").unwrap()],
+        )
+        .unwrap();
+    assert_eq!(
+        oper[0],
+        ev("SAI_PORT_ATTR_OPER_STATUS", "SAI_PORT_OPER_STATUS_UP")
+    );
+
+    // A forwarder that refuses (table full) is counted and logged, the SAI call already returned.
+    let fake3 = Fake::run(fwd, 0);
+    sai.create_entry(route_key(sw, vr, 0x3000_0000, 8), nh.to_vec())
+        .unwrap();
+    e.dp.sync(Duration::from_secs(10)).unwrap();
+    assert_eq!(e.dp.counters().table_full, 1);
+    assert!(e
+        .notes
+        .logs
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|l| l.contains("TableFull")));
+
+    // The forwarder goes away for good: one switch shutdown request.
+    drop(fake3.stop());
+    wait_for("shutdown request", || {
+        !e.notes.shutdowns.lock().unwrap().is_empty()
+    });
+    assert_eq!(*e.notes.shutdowns.lock().unwrap(), vec![sw]);
+    // Changes meanwhile only update the shadow.
+    sai.remove_entry(&route_key(sw, vr, 0x3000_0000, 8))
+        .unwrap();
+    assert!(!e.dp.connected());
+}
+
+/// A library restart: the new library generation makes the forwarder flush before new commands.
+#[test]
+fn library_restart_is_a_new_generation() {
+    let seg = Segment::in_memory(&SegmentConfig::default()).unwrap();
+    let fake = Fake::start(&seg, usize::MAX);
+    let e = setup(&seg);
+    e.dp.sync(Duration::from_secs(10)).unwrap();
+    let n0 = *fake.new_libs.lock().unwrap();
+    drop(e);
+    let e2 = setup(&seg);
+    e2.dp.sync(Duration::from_secs(10)).unwrap();
+    assert_eq!(*fake.new_libs.lock().unwrap(), n0 + 1);
+}
