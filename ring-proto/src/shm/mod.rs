@@ -2,7 +2,7 @@
 //!
 //! It owns three things:
 //! - [`Pod`]: the contract for plain-old-data records that may be copied to and from shared bytes;
-//! - [`Region`]: a mapped file or an aligned heap buffer, with bounds-checked accessors that hand out
+//! - `Region`: a mapped file or an aligned heap buffer, with bounds-checked accessors that hand out
 //!   atomics and copy records in and out;
 //! - [`ring`]: the SPSC ring core (index arithmetic, slot reads/writes, publication).
 //!

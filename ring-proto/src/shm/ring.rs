@@ -1,4 +1,4 @@
-//! The SPSC ring core: free-running `u32` indices over fixed-size [`Pod`] slots in a [`Region`].
+//! The SPSC ring core: free-running `u32` indices over fixed-size [`Pod`] slots in a `Region`.
 //!
 //! Memory layout of one ring (offsets from the ring's base, chosen by the segment layout):
 //! ```text
@@ -600,7 +600,7 @@ impl<T: Pod> Consumer<T> {
     }
 }
 
-/// Builds an in-process ring of `capacity` records over a fresh heap [`Region`] with both indices
+/// Builds an in-process ring of `capacity` records over a fresh heap `Region` with both indices
 /// starting at `initial_index` (tests start near `u32::MAX` to exercise wrap-around). This is the
 /// same code as the shared-memory ring, so Miri and property tests exercise the real core.
 pub fn heap_channel<T: Pod>(
