@@ -208,6 +208,8 @@ pub enum IfError {
     },
     /// VLAN id outside 1..=4094.
     BadVlan(u16),
+    /// The port still has sub-interfaces (remove them first).
+    HasSubInterfaces(u32),
 }
 
 impl fmt::Display for IfError {
@@ -218,6 +220,7 @@ impl fmt::Display for IfError {
             IfError::BadParent(i) => write!(f, "parent {i} is not a port"),
             IfError::VlanInUse { port, vlan } => write!(f, "vlan {vlan} already used on {port}"),
             IfError::BadVlan(v) => write!(f, "vlan {v} outside 1..=4094"),
+            IfError::HasSubInterfaces(p) => write!(f, "port {p} still has sub-interfaces"),
         }
     }
 }
@@ -276,6 +279,9 @@ impl IfWriter {
     /// Remove an interface (staged).
     pub fn remove(&mut self, sw_if_index: u32) -> Result<Interface, IfError> {
         let i = usize::try_from(sw_if_index).map_err(|_| IfError::NoSuchInterface(sw_if_index))?;
+        if self.staged.vlans.iter().any(|&(p, _, _)| p == sw_if_index) {
+            return Err(IfError::HasSubInterfaces(sw_if_index));
+        }
         let old = self
             .staged
             .by_index
@@ -382,6 +388,9 @@ mod tests {
         s.parent = Some((5, 7));
         assert_eq!(w.upsert(s), Err(IfError::BadParent(5)));
         assert_eq!(w.remove(9), Err(IfError::NoSuchInterface(9)));
+        assert_eq!(w.remove(1), Err(IfError::HasSubInterfaces(1)));
+        w.remove(5).unwrap();
+        w.remove(1).unwrap();
         assert!(p.ip4[0].covers(Ipv4Addr::new(10, 0, 0, 77)));
         assert!(!p.ip4[0].covers(Ipv4Addr::new(10, 0, 1, 77)));
         assert_eq!(
