@@ -156,6 +156,78 @@ fn forwards_between_namespaces() {
     }
     let (ok, out) = lab.ns(&lab.h1, "ping -6 -c 2 -i 0.2 -W 2 2001:db8:2::2");
     assert!(ok, "ping6 failed:\n{out}\n{}", lab.cli("show errors"));
+    // An 802.1Q sub-interface (sub-port RIF) on Ethernet4, VLAN 100. This kernel has no 8021q
+    // module, so h2 cannot terminate the VLAN: tcpdump on h2 checks the tagged frames instead.
+    let p4 = |a: &str, l: u8| ring_proto::Prefix::new(a.parse().unwrap(), l).unwrap();
+    lab.send(
+        &mut lib,
+        &[
+            C::RifAdd(ring_proto::Rif {
+                rif: 3,
+                rif_type: ring_proto::RifType::SubPort,
+                port: 1,
+                vlan: 100,
+                mac: [0x02, 0xfe, 0, 0, 3, 1],
+                mtu: 1500,
+                vrf: 7,
+                v4_admin: true,
+                v6_admin: true,
+            }),
+            C::RouteAdd {
+                vrf: 7,
+                prefix: p4("10.0.3.0", 24),
+                action: A::Connected(3),
+            },
+            C::RouteAdd {
+                vrf: 7,
+                prefix: p4("10.0.3.1", 32),
+                action: A::Local,
+            },
+            C::NeighborAdd {
+                rif: 3,
+                ip: "10.0.3.2".parse().unwrap(),
+                mac: mac(common::H2_MAC),
+            },
+        ],
+    );
+    let dump = Proc::new("ip")
+        .args([
+            "netns", "exec", &lab.h2, "timeout", "6", "tcpdump", "-i", "eth0", "-nn", "-e", "-c",
+            "2",
+        ])
+        .args(["vlan 100 and icmp"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    // No answer can come back (h2 has no VLAN interface): only the forwarded requests count.
+    let _ = lab.ns(&lab.h1, "ping -c 2 -i 0.2 -W 1 10.0.3.2");
+    let o = dump.wait_with_output().unwrap();
+    let seen = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        seen.contains("vlan 100")
+            && seen.contains("> 10.0.3.2")
+            && seen.contains("02:fe:00:00:03:01"),
+        "tagged echo requests from the sub-interface MAC: {seen}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let fib = lab.cli_json("show ip fib 10.0.3.2");
+    let host = fib["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["prefix"] == "10.0.3.2/32")
+        .expect("host route");
+    assert_eq!(host["paths"][0]["interface"], "Ethernet4.100");
+    assert!(
+        host["paths"][0]["rewrite"]
+            .as_str()
+            .unwrap()
+            .contains("81000064"),
+        "802.1Q tag in the rewrite: {host}"
+    );
+
     let fib6 = lab.cli("show ip6 fib 2001:db8:2::2");
     assert!(
         fib6.contains("2001:db8:2::2/128") && fib6.contains("2001:db8:2::/64"),
