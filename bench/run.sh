@@ -1,0 +1,324 @@
+#!/usr/bin/env bash
+# bench/run.sh [--quick]: the side-by-side benchmark runner (issue 9).
+#
+# One command, run from anywhere in the repository, as root (or any user that can run DPDK with
+# --no-huge). Measures, in one invocation on this machine:
+#   - forwarding, 64-byte IPv4/UDP, one forwarding core, the same vdevs for every contestant
+#     (net_pcap rx_pcap=<generated pcap>,infinite_rx=1 -> net_null no-rx=1 sink):
+#     dpdk-testpmd io (the ceiling), ferrosai-fwd with 1k / 100k / 1M routes, DPDK l3fwd
+#     --lookup=lpm and --lookup=fib (built here from dpdk-doc's sources) with 1k and 1M routes;
+#     Mpps from the sink port's tx counter over a fixed window, ratio to testpmd io;
+#   - multi-core: testpmd io and ferrosai-fwd (1M routes) with 2 forwarding cores;
+#   - route programming through the ring (add and withdraw rates) and forwarder RSS per route;
+#   - the graph alone: the criterion bench `graph` (ns/packet at 1k / 1M routes);
+#   - the SAI programming bench `program` when it exists.
+# Writes bench/out/ (generated, gitignored), the top of bench/RESULTS.md and bench/forwarding.png.
+# --quick: one run per contestant with 3-second windows (default: 3 runs, 10-second windows,
+# median). Needs: dpdk-testpmd (Debian dpdk-dev), libdpdk-dev + pkg-config + make + cc (l3fwd),
+# dpdk-doc (l3fwd sources), python3 (+ python3-matplotlib for the plot), cargo.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=$ROOT/bench/out
+RUNNER=$ROOT/bench/runner
+QUICK=0
+for a in "$@"; do
+    case $a in
+        --quick) QUICK=1 ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        *) echo "run.sh: unknown argument $a (usage: bench/run.sh [--quick])" >&2; exit 2 ;;
+    esac
+done
+if [ $QUICK = 1 ]; then WARM=2; WIN=3; REPS=1; CMD="bench/run.sh --quick"
+else WARM=3; WIN=10; REPS=3; CMD="bench/run.sh"; fi
+PKTS=16384              # distinct packets in the pcap (held in mbufs by net_pcap infinite_rx)
+TAG=fsbench$$           # names of everything this run creates (EAL prefixes, rings, sockets)
+MEM=2048                # EAL memory (MB, --no-huge): pool + l3fwd's 1M-route tables
+DB=$OUT/results.jsonl
+mkdir -p "$OUT"
+rm -f "$DB" "$OUT"/*.log
+PIDS=()
+
+log() { printf '[run.sh %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+tool() { python3 "$RUNNER/tool.py" "$@"; }
+add() { tool add --db "$DB" "$@"; }
+
+cleanup() {
+    for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+    sleep 0.5
+    for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    rm -rf /var/run/dpdk/"$TAG"-* /dev/shm/ferrosai-"$TAG"-* /tmp/"$TAG"-*.sock
+}
+trap cleanup EXIT
+
+need() { command -v "$1" >/dev/null || { echo "run.sh: $1 not found ($2)" >&2; exit 1; }; }
+need dpdk-testpmd "Debian package dpdk-dev"
+need pkg-config "Debian package pkg-config"
+need make "Debian package make"
+need cc "Debian package gcc"
+need python3 "Debian package python3"
+need cargo "rustup"
+pkg-config --exists libdpdk || { echo "run.sh: libdpdk not found (libdpdk-dev)" >&2; exit 1; }
+[ -d /usr/share/dpdk/examples/l3fwd ] || { echo "run.sh: no l3fwd sources (dpdk-doc)" >&2; exit 1; }
+
+CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+add kind=meta "date=\"$(date -u '+%Y-%m-%d %H:%M UTC')\"" "cpu=\"$CPU\"" cores="$(nproc)" \
+    "load=\"$(cut -d' ' -f1-3 /proc/loadavg)\"" quick=$QUICK
+
+log "building ferrosai-fwd, fwdctl, bench-runner (release)"
+(cd "$ROOT" && cargo build --release -q -p fwd-daemon -p bench --bins)
+FWD=$ROOT/target/release/ferrosai-fwd
+FWDCTL=$ROOT/target/release/fwdctl
+BR=$ROOT/target/release/bench-runner
+
+log "generating routes and packets"
+for n in 1000 100000 1000000; do
+    "$BR" gen --routes $n --packets $PKTS --dir "$OUT" > "$OUT/gen-$n.txt"
+done
+
+# DPDK l3fwd from dpdk-doc's example sources, built in a copy under bench/out (never committed).
+# Edits to the copy, and why:
+#  - main.c `.offloads = RTE_ETH_RX_OFFLOAD_CHECKSUM` -> 0: the vdevs (net_pcap, net_null) offer
+#    no RX checksum offload and l3fwd's port configure fails when it is requested.
+#  - main.c NB_MBUF floor 8192 -> 131072: net_pcap infinite_rx keeps every packet of the pcap in
+#    mbufs of the pool; 16384 packets do not fit in 8192.
+#  - l3fwd_lpm.c IPV4 max rules 1024 -> 2^21, tbl8s 2^8 -> 2^16, and l3fwd_fib.c max_routes
+#    2^16 -> 2^21, tbl8 2^15 -> 2^16: room for the same 1M routes ferrosai gets.
+# l3fwd's one-TX-queue-per-lcore setup needs no edit here: it runs on a single lcore (-l 1), so
+# it asks every port for one tx queue, which the vdevs have.
+L3SRC=$OUT/l3fwd-build/l3fwd
+if [ ! -x "$L3SRC/build/l3fwd" ]; then
+    log "building DPDK l3fwd from /usr/share/dpdk/examples (copy in bench/out)"
+    rm -rf "$OUT/l3fwd-build" && mkdir -p "$OUT/l3fwd-build"
+    cp -r /usr/share/dpdk/examples/l3fwd /usr/share/dpdk/examples/common "$OUT/l3fwd-build/"
+    sed -i -e 's/\.offloads = RTE_ETH_RX_OFFLOAD_CHECKSUM,/.offloads = 0,/' \
+        -e 's/(unsigned)8192)/(unsigned)131072)/' "$L3SRC/main.c"
+    sed -i -e 's/^#define IPV4_L3FWD_LPM_MAX_RULES .*/#define IPV4_L3FWD_LPM_MAX_RULES (1 << 21)/' \
+        -e 's/^#define IPV4_L3FWD_LPM_NUMBER_TBL8S .*/#define IPV4_L3FWD_LPM_NUMBER_TBL8S (1 << 16)/' \
+        "$L3SRC/l3fwd_lpm.c"
+    sed -i -e 's/config_ipv4.max_routes = (1 << 16);/config_ipv4.max_routes = (1 << 21);/' \
+        -e 's/config_ipv4.dir24_8.num_tbl8 = (1 << 15);/config_ipv4.dir24_8.num_tbl8 = (1 << 16);/' \
+        "$L3SRC/l3fwd_fib.c"
+    for pat in 'offloads = 0,' '(unsigned)131072)'; do
+        grep -qF "$pat" "$L3SRC/main.c" || { echo "run.sh: l3fwd edit failed: $pat" >&2; exit 1; }
+    done
+    grep -q 'MAX_RULES (1 << 21)' "$L3SRC/l3fwd_lpm.c" && grep -q 'max_routes = (1 << 21)' \
+        "$L3SRC/l3fwd_fib.c" || { echo "run.sh: l3fwd table-size edit failed" >&2; exit 1; }
+    make -s -C "$L3SRC" > "$OUT/l3fwd-make.log" 2>&1 || { cat "$OUT/l3fwd-make.log" >&2; exit 1; }
+fi
+L3FWD=$L3SRC/build/l3fwd
+
+# Source and sink devargs (queues: how many rx/tx queues each needs).
+src_dev() { # pcap queues
+    local d="net_pcap0" q
+    for ((q = 0; q < $2; q++)); do d="$d,rx_pcap=$1"; done
+    d="$d,infinite_rx=1"
+    for ((q = 0; q < $2; q++)); do d="$d,tx_pcap=/dev/null"; done
+    echo "$d"
+}
+SINK="net_null0,no-rx=1"
+
+# Wait until a DPDK app's telemetry socket exists and its sink port has sent something.
+wait_dpdk() { # sock pid timeout
+    local t=0
+    while [ $t -lt $(($3 * 10)) ]; do
+        kill -0 "$2" 2>/dev/null || return 1
+        if [ -S "$1" ] && python3 - "$1" <<'EOF' 2>/dev/null; then return 0; fi
+import socket, json, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1]); s.recv(4096)
+s.send(b"/ethdev/stats,1"); sys.exit(0 if json.loads(s.recv(65536))["/ethdev/stats"]["opackets"] > 0 else 1)
+EOF
+        sleep 0.1; t=$((t + 1))
+    done
+    return 1
+}
+
+stop() { # pid
+    kill -INT "$1" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null || true; return; }; sleep 0.1; done
+    kill -KILL "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true
+}
+
+record_fwd() { # name json
+    local j=$2
+    add kind=fwd name="$1" "mpps=$(jq_get "$j" mpps)" "samples=$(jq_get "$j" samples)" \
+        "window_s=$(jq_get "$j" window_s)"
+}
+jq_get() { python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])[sys.argv[2]]))' "$1" "$2"; }
+
+run_testpmd() { # name pcap cores
+    local name=$1 pcap=$2 cores=$3 lc pre=$TAG-$1 j
+    if [ "$cores" = 1 ]; then lc="-l 0,1"; else lc="--lcores 0@0,1@0,2@1"; fi
+    # shellcheck disable=SC2086
+    dpdk-testpmd $lc --no-huge -m $MEM --no-pci --file-prefix "$pre" \
+        --vdev "$(src_dev "$pcap" "$cores")" --vdev "$SINK" -- --forward-mode=io \
+        --stats-period 1000 --total-num-mbufs=131072 --nb-cores="$cores" \
+        --rxq="$cores" --txq="$cores" > "$OUT/$name.log" 2>&1 &
+    local pid=$!; PIDS+=("$pid")
+    if ! wait_dpdk "/var/run/dpdk/$pre/dpdk_telemetry.v2" $pid 60; then
+        log "$name: did not start (see bench/out/$name.log)"; stop $pid; return 1
+    fi
+    j=$(tool rate --dpdk "/var/run/dpdk/$pre/dpdk_telemetry.v2" --port 1 --warmup $WARM --window $WIN)
+    stop $pid
+    log "$name: $j"
+    record_fwd "$name" "$j"
+    LAST_MPPS=$(jq_get "$j" mpps)
+}
+
+run_l3fwd() { # name lookup routes
+    local name=$1 pre=$TAG-$1 j
+    "$L3FWD" -l 1 --no-huge -m $MEM --no-pci --file-prefix "$pre" \
+        --vdev "$(src_dev "$OUT/pkts-$3.pcap" 1)" --vdev "$SINK" -- -p 0x3 -P \
+        --config="(0,0,1),(1,0,1)" --lookup="$2" --parse-ptype \
+        --rule_ipv4="$OUT/l3fwd-v4-$3.cfg" --rule_ipv6="$OUT/l3fwd-v6-$3.cfg" \
+        > "$OUT/$name.log" 2>&1 &
+    local pid=$!; PIDS+=("$pid")
+    if ! wait_dpdk "/var/run/dpdk/$pre/dpdk_telemetry.v2" $pid 180; then
+        log "$name: did not start (see bench/out/$name.log)"; stop $pid; return 1
+    fi
+    j=$(tool rate --dpdk "/var/run/dpdk/$pre/dpdk_telemetry.v2" --port 1 --warmup $WARM --window $WIN)
+    stop $pid
+    sed -i '/Adding route/d' "$OUT/$name.log"   # 1M lines of route listing
+    log "$name: $j"
+    record_fwd "$name" "$j"
+}
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
+# ferrosai-fwd: start, program the routes through the ring (timed), RSS, forward, then a second
+# library attach (flush) + add + withdraw + re-add for the programming rates.
+run_fwd() { # name routes workers [prog]
+    local name=$1 n=$2 w=$3 pre=$TAG-$1 j cpus
+    local ring=/dev/shm/ferrosai-$pre sock=/tmp/$pre.sock cfg=$OUT/$name.toml
+    if [ "$w" = 1 ]; then cpus="[1]"; else cpus="[0, 1]"; fi
+    cat > "$cfg" <<EOF
+[daemon]
+name = "$pre"
+ring = "$ring"
+cli_socket = "$sock"
+workers = $w
+worker_cpus = $cpus
+polling = "busy"
+mbufs = 131071
+hugepages = "no"
+memory_mb = $MEM
+log_level = "warn"
+
+[[port]]
+name = "Ethernet0"
+devargs = "$(src_dev "$OUT/pkts-$n.pcap" "$w")"
+rx_queues = $w
+
+[[port]]
+name = "Ethernet4"
+devargs = "$SINK"
+EOF
+    "$FWD" --config "$cfg" > "$OUT/$name.log" 2>&1 &
+    local pid=$!; PIDS+=("$pid")
+    for _ in $(seq 300); do [ -S "$sock" ] && [ -e "$ring" ] && break; sleep 0.1; done
+    if ! [ -S "$sock" ]; then log "$name: did not start (see bench/out/$name.log)"; stop $pid; return 1; fi
+    sleep 0.5
+    local rss0; rss0=$(rss_kb $pid)
+    local p; p=$("$BR" program --ring "$ring" --routes "$n") || { log "$name: programming failed"; stop $pid; return 1; }
+    local rss1; rss1=$(rss_kb $pid)
+    j=$(tool rate --fwdctl "$FWDCTL" --sock "$sock" --port 1 --warmup $WARM --window $WIN)
+    log "$name: $j"
+    record_fwd "$name" "$j"
+    LAST_MPPS=$(jq_get "$j" mpps)
+    if [ "${4:-}" = prog ]; then
+        add kind=mem routes=0 rss_kb="$rss0"
+        add kind=mem routes="$n" rss_kb="$rss1"
+        local p2; p2=$("$BR" program --ring "$ring" --routes "$n" --withdraw) || p2=""
+        v() { sed -n "s/^$1=//p" <<<"$2"; }
+        add kind=prog routes="$n" add_rate="$(v add_rate "$p")" add_s="$(v add_s "$p")" \
+            add2_rate="$(v add_rate "$p2")" del_rate="$(v del_rate "$p2")" del_s="$(v del_s "$p2")" \
+            readd_rate="$(v readd_rate "$p2")" not_ok="$(v add_not_ok "$p")"
+        log "$name: programmed $n routes: $(tr '\n' ' ' <<<"$p") / $(tr '\n' ' ' <<<"$p2")"
+    fi
+    stop $pid
+}
+
+log "forwarding runs: $REPS x (warm-up ${WARM}s, window ${WIN}s)"
+for rep in $(seq $REPS); do
+    run_testpmd testpmd-io "$OUT/pkts-1000000.pcap" 1 || true
+    prog=""; [ "$rep" = 1 ] && prog=prog
+    run_fwd ferrosai-1k 1000 1 $prog || true
+    run_fwd ferrosai-100k 100000 1 $prog || true
+    run_fwd ferrosai-1M 1000000 1 $prog || true
+    run_l3fwd l3fwd-lpm-1k lpm 1000 || true
+    run_l3fwd l3fwd-fib-1k fib 1000 || true
+    run_l3fwd l3fwd-lpm-1M lpm 1000000 || true
+    run_l3fwd l3fwd-fib-1M fib 1000000 || true
+done
+
+log "multi-core: 1 vs 2 forwarding cores"
+M1=""; M2=""
+if run_testpmd testpmd-io-1c-scale "$OUT/pkts-1000000.pcap" 1; then M1=$LAST_MPPS; fi
+if run_testpmd testpmd-io-2c "$OUT/pkts-1000000.pcap" 2; then M2=$LAST_MPPS; fi
+[ -n "$M1" ] && [ -n "$M2" ] && add kind=scale name=testpmd-io mpps1="$M1" mpps2="$M2"
+M1=""; M2=""
+if run_fwd ferrosai-1M-1w-scale 1000000 1; then M1=$LAST_MPPS; fi
+if run_fwd ferrosai-1M-2w 1000000 2; then M2=$LAST_MPPS; fi
+[ -n "$M1" ] && [ -n "$M2" ] && add kind=scale name=ferrosai-1M mpps1="$M1" mpps2="$M2"
+
+log "graph alone: cargo bench -p bench --bench graph"
+if (cd "$ROOT" && cargo bench -q -p bench --bench graph) > "$OUT/graph-bench.log" 2>&1; then
+    python3 - "$OUT/graph-bench.log" "$DB" <<'EOF'
+import json, re, sys
+pat = re.compile(r"\[graph\] ip4_path/(\S+)/(\S+)/frame(\d+): median ([\d.]+) ns/packet \((\d+) cycles at ([\d.]+) GHz")
+with open(sys.argv[2], "a") as db:
+    for line in open(sys.argv[1]):
+        m = pat.search(line)
+        if m and m.group(2) == "single-nh" and m.group(3) == "256":
+            db.write(json.dumps({"kind": "graph", "name": "%s routes, frame 256" % m.group(1),
+                                 "ns": float(m.group(4)), "cycles": int(m.group(5)),
+                                 "ghz": m.group(6)}) + "\n")
+EOF
+else
+    add kind=missing name="graph alone" why="\"cargo bench --bench graph failed: bench/out/graph-bench.log\""
+fi
+if perf stat -e instructions true 2>&1 | grep -q 'not supported'; then
+    add kind=missing name="graph alone: perf stat instructions/cycles" \
+        why="\"perf stat -e instructions: <not supported> (the VM exposes no hardware counters)\""
+fi
+
+if [ -f "$ROOT/bench/benches/program.rs" ]; then
+    log "SAI programming: cargo bench -p bench --bench program"
+    if (cd "$ROOT" && cargo bench -q -p bench --bench program) > "$OUT/program-bench.log" 2>&1; then
+        :
+    else
+        add kind=missing name="SAI route programming" why="\"cargo bench --bench program failed: see bench/out/program-bench.log\""
+    fi
+else
+    add kind=missing name="SAI route programming (1M v4 / 200k v6, bulk and single)" \
+        why="\"bench/benches/program.rs does not exist yet; the ring figures above are the forwarder side only\""
+fi
+
+log "report"
+DETAIL=$OUT/detail.md
+{
+    cat "$RUNNER/detail-head.md"
+    echo
+    echo "Route mix (1M):  \`$(sed -n 's/^length_mix=//p' "$OUT/gen-1000000.txt")\`"
+    echo
+    if [ -f "$OUT/graph-bench.log" ]; then
+        echo "Graph bench summary lines (\`cargo bench -p bench --bench graph\`):"
+        echo
+        echo '```'
+        grep '^\[graph\] ip4_path' "$OUT/graph-bench.log" | grep -v 'show runtime' || true
+        echo '```'
+        echo
+    fi
+    if [ -f "$OUT/program-bench.log" ]; then
+        echo "SAI programming bench (\`cargo bench -p bench --bench program\`), its summary lines:"
+        echo
+        echo '```'
+        grep -v -E '^\s*$|Benchmarking|^Found|outlier|high (mild|severe)|low (mild|severe)' "$OUT/program-bench.log" | head -40 || true
+        echo '```'
+    fi
+} > "$DETAIL"
+tool report --db "$DB" --results "$ROOT/bench/RESULTS.md" --plot "$OUT/forwarding.png" \
+    --cmd "$CMD" --detail "$DETAIL"
+SZ=$(stat -c %s "$OUT/forwarding.png" 2>/dev/null || echo 0)
+if [ "$SZ" -gt 0 ] && [ "$SZ" -lt 200000 ]; then cp "$OUT/forwarding.png" "$ROOT/bench/forwarding.png"; fi
+log "done: bench/RESULTS.md, bench/forwarding.png, raw records in bench/out/results.jsonl"

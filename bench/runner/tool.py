@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""Python half of bench/run.sh: counter sampling, result collection, RESULTS.md table, plot.
+
+Subcommands:
+  rate --dpdk SOCK --port N | --fwdctl BIN --sock SOCK --port N  [--warmup S] [--window S]
+      Sample the sink port's tx counter (DPDK telemetry `/ethdev/stats,N` opackets for testpmd and
+      l3fwd; `fwdctl --json show interface` device opackets for ferrosai-fwd) once per second over
+      a fixed window after a warm-up; print JSON {mpps, samples[]}.
+  add --db FILE KEY=VALUE...     append one JSON record to the results file
+  report --db FILE --results RESULTS.md --plot PNG --cmd CMD
+      Rewrite the top of RESULTS.md (everything before the first '## ' heading that is not ours
+      is replaced; other engineers' '## ' sections are kept verbatim) and draw the plot.
+Only the standard library is needed, plus matplotlib for the plot (skipped with a note if absent).
+"""
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+
+def dpdk_opackets(sock, port):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sock)
+    s.recv(4096)
+    s.send(b"/ethdev/stats,%d" % port)
+    d = json.loads(s.recv(1 << 16))
+    s.close()
+    return d["/ethdev/stats"]["opackets"]
+
+
+def fwdctl_opackets(fwdctl, sock, port):
+    out = subprocess.run([fwdctl, "-s", sock, "--json", "show", "interface"],
+                         capture_output=True, text=True, timeout=10, check=True).stdout
+    for i in json.loads(out)["interfaces"]:
+        if i["index"] == port:
+            return i["device"]["opackets"]
+    raise SystemExit("fwdctl: no port %d" % port)
+
+
+def arg(args, name, default=None):
+    if name in args:
+        return args[args.index(name) + 1]
+    if default is None:
+        raise SystemExit("missing " + name)
+    return default
+
+
+def cmd_rate(args):
+    port = int(arg(args, "--port"))
+    warm = float(arg(args, "--warmup", "2"))
+    window = float(arg(args, "--window", "5"))
+    if "--dpdk" in args:
+        sock = arg(args, "--dpdk")
+        read = lambda: dpdk_opackets(sock, port)  # noqa: E731
+    else:
+        fb, sock = arg(args, "--fwdctl"), arg(args, "--sock")
+        read = lambda: fwdctl_opackets(fb, sock, port)  # noqa: E731
+    time.sleep(warm)
+
+    def sample():
+        t0 = time.monotonic()
+        v = read()
+        t1 = time.monotonic()
+        return (t0 + t1) / 2, v
+
+    first = last = sample()
+    per_s = []
+    while last[0] - first[0] < window:
+        time.sleep(1.0)
+        cur = sample()
+        per_s.append((cur[1] - last[1]) / (cur[0] - last[0]) / 1e6)
+        last = cur
+    mpps = (last[1] - first[1]) / (last[0] - first[0]) / 1e6
+    print(json.dumps({"mpps": round(mpps, 3), "samples": [round(x, 3) for x in per_s],
+                      "window_s": round(last[0] - first[0], 2), "packets": last[1] - first[1]}))
+
+
+def cmd_add(args):
+    db = arg(args, "--db")
+    rec = {}
+    for kv in args[args.index("--db") + 2:]:
+        k, _, v = kv.partition("=")
+        try:
+            rec[k] = json.loads(v)
+        except ValueError:
+            rec[k] = v
+    with open(db, "a") as f:
+        f.write(json.dumps(rec) + "\n")
+
+
+def load(db):
+    recs = []
+    if os.path.exists(db):
+        with open(db) as f:
+            for line in f:
+                line = line.strip()
+                if line:
+                    recs.append(json.loads(line))
+    return recs
+
+
+def fmt(x, nd=2):
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        return ("{:.%df}" % nd).format(x)
+    return str(x)
+
+
+def cmd_report(args):
+    recs = load(arg(args, "--db"))
+    results = arg(args, "--results")
+    plot = arg(args, "--plot")
+    cmd = arg(args, "--cmd")
+    meta = next((r for r in recs if r.get("kind") == "meta"), {})
+    fwd = [r for r in recs if r.get("kind") == "fwd"]
+
+    def med(name):
+        xs = [r["mpps"] for r in fwd if r["name"] == name and r.get("mpps") is not None]
+        return statistics.median(xs) if xs else None
+
+    def spread(name):
+        xs = [s for r in fwd if r["name"] == name for s in r.get("samples", [])]
+        return (min(xs), max(xs)) if xs else None
+
+    names = []
+    for r in fwd:
+        if r["name"] not in names:
+            names.append(r["name"])
+    ceiling = med("testpmd-io")
+    l3lpm = med("l3fwd-lpm-1M") or med("l3fwd-lpm-1k")
+    rows = []  # figure, value, baseline, ratio
+
+    def row(fig, val, base, ratio, note=""):
+        rows.append((fig, val, base, ratio, note))
+
+    for n in names:
+        v = med(n)
+        if n == "testpmd-io":
+            row("forwarding %s (1 core), Mpps" % n, fmt(v), "-", "1.00", "the ceiling: I/O only")
+            continue
+        base = ceiling
+        row("forwarding %s (1 core), Mpps" % n, fmt(v), "testpmd io %s" % fmt(base),
+            fmt(v / base if v and base else None))
+        if n == "ferrosai-1M" and l3lpm:
+            row("forwarding ferrosai-1M vs l3fwd LPM, Mpps", fmt(v), "l3fwd-lpm %s" % fmt(l3lpm),
+                fmt(v / l3lpm if v else None), "goal >= 1.5")
+    for r in recs:
+        if r.get("kind") == "scale":
+            row("multi-core %s: 2 workers vs 1, Mpps" % r["name"], fmt(r.get("mpps2")),
+                "1 worker %s" % fmt(r.get("mpps1")),
+                fmt(r["mpps2"] / r["mpps1"] if r.get("mpps1") and r.get("mpps2") else None),
+                "scaling efficiency %s" % fmt(r["mpps2"] / (2 * r["mpps1"])
+                                              if r.get("mpps1") and r.get("mpps2") else None))
+    for r in recs:
+        if r.get("kind") == "graph":
+            row("graph alone %s, ns/pkt (median)" % r["name"], fmt(r.get("ns")), "-", "-",
+                "%s cycles/pkt at %s GHz" % (fmt(r.get("cycles"), 0), r.get("ghz")))
+        if r.get("kind") == "instr":
+            row("graph alone %s, instructions/pkt (callgrind)" % r["name"], fmt(r.get("ipp"), 0),
+                "-", "-", r.get("note", ""))
+    for r in recs:
+        if r.get("kind") == "prog":
+            row("ring programming %s routes: add, routes/s" % fmt(r["routes"]),
+                fmt(r.get("add_rate"), 0), "-", "-", "%s s" % fmt(r.get("add_s"), 3))
+            if r.get("del_rate"):
+                row("ring programming %s routes: withdraw, routes/s" % fmt(r["routes"]),
+                    fmt(r.get("del_rate"), 0), "-", "-", "%s s" % fmt(r.get("del_s"), 3))
+        if r.get("kind") == "sai-prog":
+            row(r["name"], fmt(r.get("value"), 0), "-", "-", r.get("note", ""))
+    mem = {r["routes"]: r for r in recs if r.get("kind") == "mem"}
+    if mem:
+        base = mem.get(0, {}).get("rss_kb")
+        for n in sorted(mem):
+            rss = mem[n]["rss_kb"]
+            bpr = ((rss - base) * 1024 / n) if (n and base is not None) else None
+            row("ferrosai-fwd RSS at %s routes, MB" % fmt(n), fmt(rss / 1024, 1),
+                "0 routes %s" % fmt(base / 1024 if base else None, 1), "-",
+                ("%s bytes/route" % fmt(bpr, 0)) if bpr is not None else "EAL + mbuf pool")
+    for r in recs:
+        if r.get("kind") == "missing":
+            row(r["name"], "not measured", "-", "-", r["why"])
+
+    date = meta.get("date", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    cpu = meta.get("cpu", "?")
+    top = ["# Results", "",
+           "Generated by `%s` on %s; CPU: %s (%s cores), load average at start %s. "
+           "Ratios are against baselines run in the same invocation on the same machine; the machine"
+           " is shared, so read ratios, not absolute values. Details: \"Side-by-side runner\" below."
+           % (cmd, date, cpu, meta.get("cores", "?"), meta.get("load", "?")), "",
+           "| figure | value | baseline | ratio | note | command | date | CPU |",
+           "|---|---|---|---|---|---|---|---|"]
+    for fig, val, base, ratio, note in rows:
+        top.append("| %s | %s | %s | %s | %s | `%s` | %s | %s |" % (fig, val, base, ratio, note,
+                                                                   cmd, date.split(" ")[0], cpu))
+    top.append("")
+    detail = ["## Side-by-side runner", ""]
+    detail += open(arg(args, "--detail")).read().rstrip().split("\n") if "--detail" in args else []
+    detail.append("")
+    detail.append("Forwarding runs (per-second samples of the sink's tx counter, Mpps):")
+    detail.append("")
+    detail.append("| contestant | Mpps (whole window) | 1-s samples min-max | window s |")
+    detail.append("|---|---|---|---|")
+    for r in fwd:
+        sp = r.get("samples") or []
+        detail.append("| %s | %s | %s | %s |" % (r["name"], fmt(r.get("mpps")),
+                                                 ("%s-%s" % (fmt(min(sp)), fmt(max(sp))))
+                                                 if sp else "-", fmt(r.get("window_s"))))
+    detail.append("")
+
+    # Keep the other engineers' sections verbatim.
+    kept = []
+    if os.path.exists(results):
+        text = open(results).read()
+        parts = re.split(r"(?m)^(?=## )", text)
+        for p in parts[1:]:
+            if not p.startswith("## Side-by-side runner"):
+                kept.append(p.rstrip() + "\n")
+    out = "\n".join(top) + "\n" + "\n".join(detail) + "\n" + "\n".join(kept)
+    with open(results + ".tmp", "w") as f:
+        f.write(out)
+    os.replace(results + ".tmp", results)
+    draw(recs, names, med, plot)
+
+
+def draw(recs, names, med, plot):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib not installed (Debian: python3-matplotlib): no plot", file=sys.stderr)
+        return
+    progs = [r for r in recs if r.get("kind") == "prog"]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), dpi=80)
+    ax = axes[0]
+    vals = [med(n) or 0 for n in names]
+    colors = ["#888888" if n.startswith("testpmd") else "#d08020" if n.startswith("l3fwd")
+              else "#2060c0" for n in names]
+    ax.barh(range(len(names)), vals, color=colors)
+    ax.set_yticks(range(len(names)))
+    ax.set_yticklabels(names, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("Mpps, 64-byte IPv4/UDP (pcap infinite_rx -> null)")
+    ax.set_title("Forwarding (median of runs)", fontsize=10)
+    for i, v in enumerate(vals):
+        ax.text(v, i, " %.1f" % v, va="center", fontsize=7)
+    ax = axes[1]
+    if progs:
+        xs = sorted({r["routes"] for r in progs})
+        for key, lab in (("add_rate", "add"), ("del_rate", "withdraw")):
+            pts = [(r["routes"], r[key]) for r in progs if r.get(key)]
+            pts.sort()
+            if pts:
+                ax.plot([p[0] for p in pts], [p[1] / 1e6 for p in pts], "o-", label=lab)
+        ax.set_xscale("log")
+        ax.set_xticks(xs)
+        ax.set_xticklabels([("%dk" % (x // 1000)) if x < 10**6 else "%dM" % (x // 10**6)
+                            for x in xs])
+        ax.legend(fontsize=8)
+    ax.set_xlabel("routes programmed (ring -> forwarder FIB)")
+    ax.set_ylabel("M routes/s")
+    ax.set_title("Route programming through the ring", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(plot)
+
+
+def main():
+    if len(sys.argv) < 2:
+        raise SystemExit(__doc__)
+    c, a = sys.argv[1], sys.argv[2:]
+    {"rate": cmd_rate, "add": cmd_add, "report": cmd_report}.get(
+        c, lambda _: (_ for _ in ()).throw(SystemExit(__doc__)))(a)
+
+
+if __name__ == "__main__":
+    main()
