@@ -712,3 +712,94 @@ fn fib_small_roots_for_other_vrfs_match_vrf0() {
         assert_eq!(v.lookup6(0, d), v.lookup6(2, d), "{d:#x}");
     }
 }
+
+/// IPv6 flavour of the concurrency test: /56 trie routes and /128 host routes under a /32,
+/// with LB recycling; every result must belong to the address's owner or the /32.
+#[test]
+fn fib_concurrent_reader_v6_and_host_routes() {
+    let mut cfg = small_cfg(16);
+    cfg.max_host_routes6 = 16;
+    let (mut w, r) = Fib::new(cfg);
+    let base: u128 = 0x2001_0db8 << 96;
+    let a = w
+        .add_adjacency(Adjacency::new(1000, 1500, &[0; 14]).unwrap())
+        .unwrap();
+    let cover = w.add_lb(LbKind::Forward, &[a], 1000).unwrap();
+    w.route6_add(0, base, 32, cover).unwrap();
+    let adjs: Vec<AdjIndex> = (0..16)
+        .map(|i| {
+            w.add_adjacency(Adjacency::new(i, 1500, &[0; 14]).unwrap())
+                .unwrap()
+        })
+        .collect();
+    // Owner i: 2001:db8:0:i00::/56 and its ::1 host.
+    let net = move |i: u32| base | (u128::from(i) << 72);
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let r = r.clone();
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let mut rng = synth::Rng::new(7);
+            let (mut n, mut bad) = (0u64, Vec::new());
+            let mut dst = [0u128; 32];
+            let mut out = [0u32; 32];
+            while !stop.load(Ordering::Relaxed) {
+                let v = r.view();
+                let mut owners = [0u32; 32];
+                for (d, o) in dst.iter_mut().zip(owners.iter_mut()) {
+                    *o = rng.below(16);
+                    *d = net(*o) | u128::from(rng.below(3)); // ::0, ::1 (host), ::2
+                }
+                v.lookup6_batch(0, &dst, &mut out);
+                for ((&d, &lb), &owner) in dst.iter().zip(&out).zip(&owners) {
+                    let l = v.lb(lb);
+                    let single = v.lookup6(0, d);
+                    let ls = v.lb(single);
+                    for l in [l, ls] {
+                        let ok = (l.sw_if_index == owner || l.sw_if_index == 1000)
+                            && l.buckets.len() == 1
+                            && v.adj(l.buckets[0]).sw_if_index == l.sw_if_index;
+                        if !ok && bad.len() < 10 {
+                            bad.push((d, lb, l.sw_if_index));
+                        }
+                    }
+                    n += 1;
+                }
+            }
+            (n, bad)
+        })
+    };
+    let mut rng = synth::Rng::new(8);
+    let mut current: HashMap<(u128, u8), LbIndex> = HashMap::new();
+    let ops = if cfg!(debug_assertions) {
+        2_000
+    } else {
+        20_000
+    };
+    for _ in 0..ops {
+        let i = rng.below(16);
+        let (p, l) = if rng.below(2) == 0 {
+            (net(i), 56)
+        } else {
+            (net(i) | 1, 128)
+        };
+        if rng.below(3) == 0 {
+            if let Some(lb) = current.remove(&(p, l)) {
+                assert_eq!(w.route6_del(0, p, l), Ok(lb));
+                w.remove_lb(lb).unwrap();
+            }
+        } else {
+            let lb = w.add_lb(LbKind::Forward, &[adjs[i as usize]], i).unwrap();
+            let old = w.route6_add(0, p, l, lb).unwrap();
+            assert_eq!(old, current.insert((p, l), lb));
+            if let Some(o) = old {
+                w.remove_lb(o).unwrap();
+            }
+        }
+    }
+    std::thread::sleep(Duration::from_millis(20));
+    stop.store(true, Ordering::Relaxed);
+    let (n, bad) = reader.join().unwrap();
+    assert!(bad.is_empty(), "bad lookups (dst, lb, tag): {bad:x?}");
+    assert!(n > 0);
+}
