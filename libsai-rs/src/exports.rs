@@ -185,7 +185,11 @@ pub unsafe extern "C" fn sai_api_initialize(
                     profile.values.len(),
                     meta::SAI_API_VERSION
                 ));
-                *g = Some(Arc::new(s));
+                let s = Arc::new(s);
+                *g = Some(Arc::clone(&s));
+                if let Err(e) = crate::notify::start_dataplane(&s, &profile) {
+                    crate::log::error(format_args!("sai_api_initialize: dataplane: {e}"));
+                }
                 SAI_STATUS_SUCCESS
             }
             Err(e) => {
@@ -203,6 +207,7 @@ pub unsafe extern "C" fn sai_api_initialize(
 #[no_mangle]
 pub unsafe extern "C" fn sai_api_uninitialize() -> sai_status_t {
     run("sai_api_uninitialize", || {
+        crate::notify::stop_dataplane();
         let mut g = crate::SAI.write().unwrap_or_else(|e| e.into_inner());
         match g.take() {
             Some(_) => SAI_STATUS_SUCCESS,

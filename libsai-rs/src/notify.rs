@@ -76,3 +76,65 @@ pub fn switch_shutdown_request(switch_id: sai_object_id_t) -> Result<bool, sai_s
     }
     Ok(true)
 }
+
+// ---- the forwarder programmer (sai-dataplane) ------------------------------------------------
+// With the profile key FERROSAI_RING (or FERROSAI_RING_PATH) the store drives the forwarder through
+// the shared-memory ring; without it the library is store-only. Started by sai_api_initialize,
+// stopped by sai_api_uninitialize.
+
+static DATAPLANE: std::sync::Mutex<Option<sai_dataplane::Dataplane>> = std::sync::Mutex::new(None);
+
+/// Delivers the programmer's notifications through the consumer's callbacks above.
+struct FfiNotifier;
+
+impl sai_dataplane::Notifier for FfiNotifier {
+    fn port_oper_status(&self, switch_id: u64, port: u64, up: bool) {
+        let port_state = if up {
+            SAI_PORT_OPER_STATUS_UP
+        } else {
+            SAI_PORT_OPER_STATUS_DOWN
+        };
+        let ev = sai_port_oper_status_notification_t {
+            port_id: port,
+            port_state,
+            port_error_status: 0,
+        };
+        let _ = port_state_change(switch_id, &[ev]);
+    }
+    fn switch_shutdown_request(&self, switch_id: u64) {
+        let _ = switch_shutdown_request(switch_id);
+    }
+    fn log(&self, level: sai_dataplane::Level, msg: &str) {
+        let lvl = match level {
+            sai_dataplane::Level::Error => SAI_LOG_LEVEL_ERROR,
+            sai_dataplane::Level::Warn => SAI_LOG_LEVEL_WARN,
+            sai_dataplane::Level::Notice => SAI_LOG_LEVEL_NOTICE,
+        };
+        crate::log::log(None, lvl, format_args!("dataplane: {msg}"));
+    }
+}
+
+/// Attach the programmer when the profile names a ring. Errors are logged; the store stays usable.
+pub(crate) fn start_dataplane(
+    sai: &std::sync::Arc<sai_store::Sai>,
+    profile: &sai_store::Profile,
+) -> Result<(), String> {
+    let Some(opts) = sai_dataplane::Options::from_profile(|k| profile.get(k).map(str::to_string))?
+    else {
+        return Ok(());
+    };
+    let ring = opts.ring.display().to_string();
+    let dp = sai_dataplane::Dataplane::attach(sai, opts, Box::new(FfiNotifier))
+        .map_err(|e| format!("ring {ring}: {e}"))?;
+    crate::log::notice(format_args!(
+        "dataplane: programming the forwarder through {ring}"
+    ));
+    *DATAPLANE.lock().unwrap_or_else(|e| e.into_inner()) = Some(dp);
+    Ok(())
+}
+
+/// Stop the programmer (joins its thread, unregisters from the store).
+pub(crate) fn stop_dataplane() {
+    let dp = DATAPLANE.lock().unwrap_or_else(|e| e.into_inner()).take();
+    drop(dp);
+}

@@ -424,7 +424,7 @@ fn sai_calls_become_exact_commands() {
     let w = &fwd_writers(fwd)[0];
     w.add_port(1, PortCounter::RxPackets, 7);
     w.add_port(1, PortCounter::RxBytes, 700);
-    let st = |n| md::enum_member("sai_port_stat_t", n).unwrap() as u32;
+    let st = |n| u32::try_from(md::enum_member("sai_port_stat_t", n).unwrap()).unwrap();
     let ids = [
         st("SAI_PORT_STAT_ETHER_STATS_RX_NO_ERRORS"),
         st("SAI_PORT_STAT_IF_IN_OCTETS"),
