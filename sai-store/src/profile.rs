@@ -193,7 +193,9 @@ pub fn default_lane_map() -> Vec<LanePort> {
         .collect()
 }
 
-/// Parse a lane map (`name:lane,lane,...` per line; `;` and `#` start comments).
+/// Parse a lane map (`name:lane,lane,...` per line; `;` and `#` start comments). vslib's
+/// switch-indexed form `N:name:lane,...` is accepted too: lines of switch index 0 (the one switch
+/// syncd creates) are ours, lines of other switch indexes are skipped.
 pub fn parse_lane_map(text: &str) -> Result<Vec<LanePort>, String> {
     let mut ports = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -202,9 +204,26 @@ pub fn parse_lane_map(text: &str) -> Result<Vec<LanePort>, String> {
         if line.is_empty() || line.starts_with(';') || line.starts_with('#') {
             continue;
         }
-        let (name, lanes) = line
-            .split_once(':')
-            .ok_or_else(|| format!("line {}: expected name:lanes", n + 1))?;
+        let fields: Vec<&str> = line.split(':').collect();
+        let (name, lanes) = match fields.as_slice() {
+            [name, lanes] => (*name, *lanes),
+            [index, name, lanes] => {
+                let index: u32 = index
+                    .trim()
+                    .parse()
+                    .map_err(|e| format!("line {}: bad switch index {index:?}: {e}", n + 1))?;
+                if index != 0 {
+                    continue;
+                }
+                (*name, *lanes)
+            }
+            _ => {
+                return Err(format!(
+                    "line {}: expected name:lanes or index:name:lanes",
+                    n + 1
+                ))
+            }
+        };
         let lanes: Result<Vec<u32>, _> =
             lanes.split(',').map(|l| l.trim().parse::<u32>()).collect();
         let lanes = lanes.map_err(|e| format!("line {}: bad lane: {e}", n + 1))?;
@@ -379,5 +398,21 @@ mod tests {
             parse_lane_map("; c\nEthernet0:1,2\n").unwrap()[0].lanes,
             vec![1, 2]
         );
+        // vslib's switch-indexed form: switch 0's lines, other switches skipped
+        let m = parse_lane_map("0:eth1:29,30\n1:eth9:29,30\neth2:25\n").unwrap();
+        assert_eq!(m.len(), 2);
+        assert_eq!(
+            (m[0].name.as_str(), m[0].lanes.clone()),
+            ("eth1", vec![29, 30])
+        );
+        assert_eq!((m[1].name.as_str(), m[1].lanes.clone()), ("eth2", vec![25]));
+        assert!(parse_lane_map("x:eth1:1\n")
+            .unwrap_err()
+            .contains("switch index"));
+        assert!(parse_lane_map("0:eth1:1:2\n").is_err());
+        assert!(parse_lane_map("1:eth1:1\n")
+            .unwrap_err()
+            .contains("no ports"));
+        assert!(parse_lane_map("0:eth1:1\neth2:1\n").is_err());
     }
 }
