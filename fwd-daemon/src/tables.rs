@@ -56,6 +56,15 @@ struct GroupState {
     lb: Option<LbIndex>,
 }
 
+/// What a route points at (reference counts let deletions check "in use" without scanning).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Target {
+    Vrf(u32),
+    Nh(u32),
+    Group(u32),
+    Rif(u32),
+}
+
 /// A port as the control plane sees it.
 #[derive(Clone, Debug)]
 pub struct PortState {
@@ -162,6 +171,10 @@ pub struct Tables {
     groups: HashMap<u32, GroupState>,
     /// (vrf, prefix) -> action.
     routes: HashMap<(u32, Prefix), RouteAction>,
+    /// The IP2ME (Local) and Connected routes only (interface addresses derive from them).
+    special: HashMap<(u32, Prefix), RouteAction>,
+    /// Routes per target.
+    refs: HashMap<Target, u64>,
     punt_lb: Option<LbIndex>,
     local_lb: Option<LbIndex>,
     /// Trap settings recorded (trap type -> action code).
@@ -199,6 +212,8 @@ impl Tables {
             next_hops: HashMap::new(),
             groups: HashMap::new(),
             routes: HashMap::new(),
+            special: HashMap::new(),
+            refs: HashMap::new(),
             punt_lb: None,
             local_lb: None,
             traps: BTreeMap::new(),
@@ -347,8 +362,7 @@ impl Tables {
         let Some(&id) = self.vrfs.get(&v) else {
             return st(Status::NotFound, u64::from(v));
         };
-        if self.rifs.values().any(|r| r.rif.vrf == v) || self.routes.keys().any(|(rv, _)| *rv == v)
-        {
+        if self.rifs.values().any(|r| r.rif.vrf == v) || self.in_use(Target::Vrf(v)) {
             return st(Status::Invalid, u64::from(v));
         }
         match self.fib.remove_vrf(id) {
@@ -496,10 +510,7 @@ impl Tables {
         };
         let used = self.neighbors.keys().any(|(r, _)| *r == rif)
             || self.next_hops.values().any(|n| n.rif == rif)
-            || self
-                .routes
-                .values()
-                .any(|a| *a == RouteAction::Connected(rif));
+            || self.in_use(Target::Rif(rif));
         if used {
             return st(Status::Invalid, id);
         }
@@ -670,8 +681,7 @@ impl Tables {
         let Some(n) = self.next_hops.get(&id).cloned() else {
             return st(Status::NotFound, oid);
         };
-        if self.groups.values().any(|g| g.members.contains_key(&id))
-            || self.routes.values().any(|a| *a == RouteAction::NextHop(id))
+        if self.groups.values().any(|g| g.members.contains_key(&id)) || self.in_use(Target::Nh(id))
         {
             return st(Status::Invalid, oid);
         }
@@ -732,7 +742,7 @@ impl Tables {
         let Some(gs) = self.groups.get(&g) else {
             return st(Status::NotFound, u64::from(g));
         };
-        if !gs.members.is_empty() || self.routes.values().any(|a| *a == RouteAction::Group(g)) {
+        if !gs.members.is_empty() || self.in_use(Target::Group(g)) {
             return st(Status::Invalid, u64::from(g));
         }
         if let Some(lb) = gs.lb {
@@ -870,6 +880,7 @@ impl Tables {
         }
         let addr_change = matches!(action, RouteAction::Local | RouteAction::Connected(_));
         let old = self.routes.insert((vrf, prefix), action);
+        self.track(vrf, prefix, old, Some(action));
         if addr_change || matches!(old, Some(RouteAction::Local | RouteAction::Connected(_))) {
             self.recompute_addresses();
         }
@@ -890,6 +901,7 @@ impl Tables {
         match r {
             Ok(lb) => {
                 let old = self.routes.remove(&(vrf, prefix));
+                self.track(vrf, prefix, old, None);
                 if matches!(old, Some(RouteAction::Local | RouteAction::Connected(_))) {
                     self.recompute_addresses();
                 }
@@ -916,16 +928,56 @@ impl Tables {
         }
     }
 
+    fn in_use(&self, t: Target) -> bool {
+        self.refs.get(&t).is_some_and(|&n| n > 0)
+    }
+
+    /// Keep `refs` and `special` in step with `routes` (one route replaced `old` by `new`).
+    fn track(
+        &mut self,
+        vrf: u32,
+        prefix: Prefix,
+        old: Option<RouteAction>,
+        new: Option<RouteAction>,
+    ) {
+        fn target(a: RouteAction) -> Option<Target> {
+            match a {
+                RouteAction::NextHop(n) => Some(Target::Nh(n)),
+                RouteAction::Group(g) => Some(Target::Group(g)),
+                RouteAction::Connected(r) => Some(Target::Rif(r)),
+                _ => None,
+            }
+        }
+        if let Some(o) = old {
+            if let Some(c) = self.refs.get_mut(&Target::Vrf(vrf)) {
+                *c = c.saturating_sub(1);
+            }
+            if let Some(c) = target(o).and_then(|t| self.refs.get_mut(&t)) {
+                *c = c.saturating_sub(1);
+            }
+            self.special.remove(&(vrf, prefix));
+        }
+        if let Some(n) = new {
+            *self.refs.entry(Target::Vrf(vrf)).or_insert(0) += 1;
+            if let Some(t) = target(n) {
+                *self.refs.entry(t).or_insert(0) += 1;
+            }
+            if matches!(n, RouteAction::Local | RouteAction::Connected(_)) {
+                self.special.insert((vrf, prefix), n);
+            }
+        }
+    }
+
     /// Interface addresses = IP2ME (Local) routes covered by a connected route of the RIF.
     fn recompute_addresses(&mut self) {
         let locals: Vec<(u32, IpAddr)> = self
-            .routes
+            .special
             .iter()
             .filter(|(_, a)| **a == RouteAction::Local)
             .map(|((v, p), _)| (*v, p.addr()))
             .collect();
         let connected: Vec<(u32, Prefix, u32)> = self
-            .routes
+            .special
             .iter()
             .filter_map(|((v, p), a)| match a {
                 RouteAction::Connected(r) => Some((*v, *p, *r)),
@@ -1297,6 +1349,9 @@ mod tests {
                 prefix_len: 24
             }]
         );
+        // A RIF with a connected route, a VRF with routes, cannot go.
+        assert_eq!(s(t.apply(&Command::RifDel(1))), Status::Invalid);
+        assert_eq!(s(t.apply(&Command::VrfDel(100))), Status::Invalid);
         // A next hop in use cannot go; the route first.
         assert_eq!(s(t.apply(&Command::NextHopDel(9))), Status::Invalid);
         // ECMP group.
