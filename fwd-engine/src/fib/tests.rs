@@ -418,7 +418,14 @@ fn fib_dir_24_8_mode_matches_16_8_8() {
             w.route4_add(0, p, l, lbs[i % 8]).unwrap();
         }
         let v = r.view();
-        results.push(dsts.iter().map(|&d| v.lookup4(0, d)).collect::<Vec<_>>());
+        let single: Vec<LbIndex> = dsts.iter().map(|&d| v.lookup4(0, d)).collect();
+        let mut batch = vec![0; dsts.len()];
+        v.lookup4_batch(0, &dsts, &mut batch);
+        assert_eq!(single, batch, "{fb}-bit root: batch == single");
+        let mut per_pkt = vec![0; dsts.len()];
+        v.lookup4_batch_vrfs(&vec![0; dsts.len()], &dsts, &mut per_pkt);
+        assert_eq!(single, per_pkt);
+        results.push(single);
     }
     assert_eq!(results[0], results[1]);
 }
