@@ -937,13 +937,18 @@ pub enum Event {
 }
 
 #[inline]
-fn record<P: Pod>(kind: Kind, p: &P) -> Record {
-    let mut r = Record {
-        kind: kind as u16,
-        ..Record::default()
-    };
-    let fits = write_pod(p, &mut r.payload);
+fn record_into<P: Pod>(out: &mut Record, kind: Kind, p: &P) {
+    out.kind = kind as u16;
+    out.flags = 0;
+    out.reserved = 0;
+    out.payload = [0; PAYLOAD_BYTES];
+    let fits = write_pod(p, &mut out.payload);
     debug_assert!(fits, "payload larger than a record");
+}
+
+fn record<P: Pod>(kind: Kind, p: &P) -> Record {
+    let mut r = Record::default();
+    record_into(&mut r, kind, p);
     r
 }
 
@@ -1126,9 +1131,19 @@ fn check_header(r: &Record) -> Result<Kind, DecodeError> {
 impl Command {
     /// The record for this command (sequence number and generations zero; the sender fills them).
     pub fn encode(&self) -> Record {
-        let id = |kind, id: u32| record(kind, &IdPayload { id });
+        let mut r = Record::default();
+        self.encode_into(&mut r);
+        r
+    }
+
+    /// Writes this command's kind and payload into `out` (every byte except `seq`, `lib_gen` and
+    /// `fwd_gen`, which the sender sets). Lets the sender encode straight into a ring slot.
+    #[inline]
+    pub fn encode_into(&self, out: &mut Record) {
+        let id = |out: &mut Record, kind, id: u32| record_into(out, kind, &IdPayload { id });
         match *self {
-            Command::PortSet(p) => record(
+            Command::PortSet(p) => record_into(
+                out,
                 Kind::PortSet,
                 &PortPayload {
                     port: p.port,
@@ -1139,10 +1154,11 @@ impl Command {
                     mac: p.mac,
                 },
             ),
-            Command::PortDel(v) => id(Kind::PortDel, v),
-            Command::VrfAdd(v) => id(Kind::VrfAdd, v),
-            Command::VrfDel(v) => id(Kind::VrfDel, v),
-            Command::RifAdd(r) | Command::RifSet(r) => record(
+            Command::PortDel(v) => id(out, Kind::PortDel, v),
+            Command::VrfAdd(v) => id(out, Kind::VrfAdd, v),
+            Command::VrfDel(v) => id(out, Kind::VrfDel, v),
+            Command::RifAdd(r) | Command::RifSet(r) => record_into(
+                out,
                 if matches!(self, Command::RifAdd(_)) {
                     Kind::RifAdd
                 } else {
@@ -1161,10 +1177,11 @@ impl Command {
                     pad: 0,
                 },
             ),
-            Command::RifDel(v) => id(Kind::RifDel, v),
+            Command::RifDel(v) => id(out, Kind::RifDel, v),
             Command::NeighborAdd { rif, ip, mac } => {
                 let (ip, family) = ip_bytes(ip);
-                record(
+                record_into(
+                    out,
                     Kind::NeighborAdd,
                     &NeighborPayload {
                         rif,
@@ -1177,7 +1194,8 @@ impl Command {
             }
             Command::NeighborDel { rif, ip } => {
                 let (ip, family) = ip_bytes(ip);
-                record(
+                record_into(
+                    out,
                     Kind::NeighborDel,
                     &NeighborPayload {
                         rif,
@@ -1190,7 +1208,8 @@ impl Command {
             }
             Command::NextHopAdd { id: nh, ip, rif } => {
                 let (ip, family) = ip_bytes(ip);
-                record(
+                record_into(
+                    out,
                     Kind::NextHopAdd,
                     &NextHopPayload {
                         id: nh,
@@ -1201,14 +1220,16 @@ impl Command {
                     },
                 )
             }
-            Command::NextHopDel(v) => id(Kind::NextHopDel, v),
-            Command::NhGroupAdd(v) => id(Kind::NhGroupAdd, v),
-            Command::NhGroupDel(v) => id(Kind::NhGroupDel, v),
-            Command::NhGroupMemberAdd { group, nh, weight } => record(
+            Command::NextHopDel(v) => id(out, Kind::NextHopDel, v),
+            Command::NhGroupAdd(v) => id(out, Kind::NhGroupAdd, v),
+            Command::NhGroupDel(v) => id(out, Kind::NhGroupDel, v),
+            Command::NhGroupMemberAdd { group, nh, weight } => record_into(
+                out,
                 Kind::NhGroupMemberAdd,
                 &NhGroupMemberPayload { group, nh, weight },
             ),
-            Command::NhGroupMemberDel { group, nh } => record(
+            Command::NhGroupMemberDel { group, nh } => record_into(
+                out,
                 Kind::NhGroupMemberDel,
                 &NhGroupMemberPayload {
                     group,
@@ -1235,7 +1256,8 @@ impl Command {
                 } else {
                     Kind::RouteAddV4
                 };
-                record(
+                record_into(
+                    out,
                     kind,
                     &RoutePayload {
                         vrf,
@@ -1255,7 +1277,8 @@ impl Command {
                 } else {
                     Kind::RouteDelV4
                 };
-                record(
+                record_into(
+                    out,
                     kind,
                     &RoutePayload {
                         vrf,
@@ -1270,7 +1293,8 @@ impl Command {
                 port,
                 name,
                 oper_up,
-            } => record(
+            } => record_into(
+                out,
                 Kind::HostifAdd,
                 &HostifPayload {
                     id: h,
@@ -1280,8 +1304,9 @@ impl Command {
                     pad: [0; 3],
                 },
             ),
-            Command::HostifDel(v) => id(Kind::HostifDel, v),
-            Command::HostifOper { id: h, oper_up } => record(
+            Command::HostifDel(v) => id(out, Kind::HostifDel, v),
+            Command::HostifOper { id: h, oper_up } => record_into(
+                out,
                 Kind::HostifOper,
                 &HostifPayload {
                     id: h,
@@ -1294,7 +1319,8 @@ impl Command {
                 action,
                 group,
                 queue,
-            } => record(
+            } => record_into(
+                out,
                 Kind::TrapSet,
                 &TrapPayload {
                     trap_type,
@@ -1304,13 +1330,14 @@ impl Command {
                     pad: [0; 2],
                 },
             ),
-            Command::VlanAdd(v) => id(Kind::VlanAdd, u32::from(v)),
-            Command::VlanDel(v) => id(Kind::VlanDel, u32::from(v)),
+            Command::VlanAdd(v) => id(out, Kind::VlanAdd, u32::from(v)),
+            Command::VlanDel(v) => id(out, Kind::VlanDel, u32::from(v)),
             Command::VlanMemberAdd {
                 vlan,
                 bport,
                 tagged,
-            } => record(
+            } => record_into(
+                out,
                 Kind::VlanMemberAdd,
                 &VlanMemberPayload {
                     bport,
@@ -1319,7 +1346,8 @@ impl Command {
                     pad: 0,
                 },
             ),
-            Command::VlanMemberDel { vlan, bport } => record(
+            Command::VlanMemberDel { vlan, bport } => record_into(
+                out,
                 Kind::VlanMemberDel,
                 &VlanMemberPayload {
                     bport,
@@ -1328,7 +1356,8 @@ impl Command {
                     pad: 0,
                 },
             ),
-            Command::BridgePortAdd { bport, port, vlan } => record(
+            Command::BridgePortAdd { bport, port, vlan } => record_into(
+                out,
                 Kind::BridgePortAdd,
                 &BridgePortPayload {
                     bport,
@@ -1337,11 +1366,11 @@ impl Command {
                     pad: 0,
                 },
             ),
-            Command::BridgePortDel(v) => id(Kind::BridgePortDel, v),
-            Command::FdbAdd(f) => record(Kind::FdbAdd, &fdb_payload(&f)),
-            Command::FdbDel(f) => record(Kind::FdbDel, &fdb_payload(&f)),
-            Command::Flush(g) => id(Kind::Flush, g),
-            Command::Barrier(token) => record(Kind::Barrier, &TokenPayload { token }),
+            Command::BridgePortDel(v) => id(out, Kind::BridgePortDel, v),
+            Command::FdbAdd(f) => record_into(out, Kind::FdbAdd, &fdb_payload(&f)),
+            Command::FdbDel(f) => record_into(out, Kind::FdbDel, &fdb_payload(&f)),
+            Command::Flush(g) => id(out, Kind::Flush, g),
+            Command::Barrier(token) => record_into(out, Kind::Barrier, &TokenPayload { token }),
         }
     }
 

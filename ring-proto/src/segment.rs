@@ -676,12 +676,11 @@ impl Library {
     pub fn send(&mut self, cmds: &[Command]) -> Result<usize, RingError> {
         let seq = self.next_seq;
         let (gen, fwd) = (self.generation, self.fwd_gen);
-        let n = self.cmd.write_burst(cmds.len(), |i| {
-            let mut r = cmds[i].encode();
+        let n = self.cmd.write_burst_in_place(cmds.len(), |i, r| {
+            cmds[i].encode_into(r);
             r.seq = seq + i as u64;
             r.lib_gen = gen;
             r.fwd_gen = fwd;
-            r
         })?;
         self.next_seq += n as u64;
         Ok(n)

@@ -428,6 +428,33 @@ impl<T: Pod> Producer<T> {
         Ok(count as usize)
     }
 
+    /// Like [`write_burst`](Self::write_burst), but `f(i, slot)` fills the slot in place (no
+    /// copy through the stack). The slot holds stale bytes: `f` must set every field.
+    pub fn write_burst_in_place(
+        &mut self,
+        n: usize,
+        mut f: impl FnMut(usize, &mut T),
+    ) -> Result<usize, RingError> {
+        let want = u32::try_from(n).unwrap_or(u32::MAX);
+        let mut free = self.free_cached();
+        if free < want {
+            free = self.refresh()?;
+        }
+        let count = free.min(want);
+        for i in 0..count {
+            // SAFETY: `i < count <= free`: the slot at `tail + i` has been released by the consumer
+            // (Acquire in `refresh`) and is not read by it until we publish, so this is the only
+            // reference to it; it holds a valid `T` (zeroed at creation or written before; `Pod`).
+            let slot = unsafe { &mut *self.mem.slot(self.tail.wrapping_add(i)) };
+            f(i as usize, slot);
+        }
+        if count > 0 {
+            self.tail = self.tail.wrapping_add(count);
+            self.publish();
+        }
+        Ok(count as usize)
+    }
+
     /// Copies as many records of `vs` as fit and publishes them with one index store.
     pub fn push_burst(&mut self, vs: &[T]) -> Result<usize, RingError> {
         self.write_burst(vs.len(), |i| vs[i])
