@@ -190,6 +190,7 @@ start_frr() {
   # zebra + bgpd in the router namespace with the router's hostname (UTS namespace of their own).
   ip netns exec "$n" unshare --uts sh -c "hostname $(hostname_of "$r") && \
     $FRR_BIN/zebra -d -N $n -A 127.0.0.1 -M dplane_fpm_nl && \
+    $FRR_BIN/staticd -d -N $n -A 127.0.0.1 && \
     $FRR_BIN/bgpd -d -N $n -A 127.0.0.1" >"$RUN/$r/frr-start.log" 2>&1 \
     || { cat "$RUN/$r/frr-start.log"; die "FRR did not start in $n"; }
 }
@@ -197,7 +198,7 @@ start_frr() {
 apply_frr() {
   local r=$1 i
   for i in $(seq 50); do
-    [ -S "/var/run/frr/$(ns "$r")/zebra.vty" ] && [ -S "/var/run/frr/$(ns "$r")/bgpd.vty" ] && break
+    [ -S "/var/run/frr/$(ns "$r")/zebra.vty" ] && [ -S "/var/run/frr/$(ns "$r")/bgpd.vty" ] && [ -S "/var/run/frr/$(ns "$r")/staticd.vty" ] && break
     sleep 0.05
   done
   vty "$r" -b >"$RUN/$r/vtysh-b.log" 2>&1 || { cat "$RUN/$r/vtysh-b.log"; die "vtysh -b failed on $r"; }
@@ -457,6 +458,7 @@ do_check() {
     check_ipv6 "$mode" "$sai"
     check_fpm_reconnect
   fi
+  [ "${FSL_SCALE:-0}" -gt 0 ] && [ "$variant" = base ] && check_scale "${FSL_SCALE}"
   [ "$sai" = none ] && log "agent ran with --no-sai: libsai read-back steps skipped"
   [ "$mode" = dev ] && log "dev mode: no forwarder, so no PC-to-PC data path; data-plane steps (FIB, ping, traceroute, counters) not run"
   local t1; t1=$(now_ms)
@@ -614,6 +616,32 @@ check_fpm_reconnect() {
   if poll 10 agent_lacks_route r1 10.20.2.0/24 "10.0.1.2 Ethernet0"; then pass "FPM reconnect: stale 10.20.2.0/24 swept $(( $(now_ms) - t )) ms after reconnecting (swept $(agent_counter r1 routes_swept))"; else fail "FPM reconnect: stale route not swept"; fi
   vty r1 -c "configure terminal" -c "router bgp 65100" -c "no neighbor 10.0.1.2 shutdown" >/dev/null
   if poll 15 agent_has_route r1 10.20.2.0/24 "10.0.1.2 Ethernet0"; then pass "FPM reconnect: route back after no shutdown"; else fail "FPM reconnect: route did not come back"; fi
+}
+
+check_scale() { # N kernel routes on router2, redistributed into BGP, must reach router1's agent (+ libsai)
+  local n=$1 t1 got=0 i
+  vty r2 -c "configure terminal" -c "router bgp 65100" -c "address-family ipv4 unicast" -c "redistribute kernel" >/dev/null
+  python3 -c "
+import sys
+for i in range(int(sys.argv[1])):
+    print(f'route add 10.{100+i//65536}.{(i//256)%256}.{i%256}/32 dev Ethernet4 proto boot')" "$n" >"$RUN/scale.batch"
+  t1=$(now_ms)
+  nsx r2 ip -batch "$RUN/scale.batch"
+  for i in $(seq 600); do
+    got=$("$AGENT" config --ctl "$RUN/r1/agent.sock" show routes | grep -c '^10\.1[0-9][0-9]\.' || true)
+    [ "$got" -ge "$n" ] && break
+    sleep 0.1
+  done
+  if [ "$got" -ge "$n" ]; then pass "scale: $n routes from router2's kernel -> BGP -> router1 zebra -> FPM -> agent -> SAI in $(( $(now_ms) - t1 )) ms ($("$AGENT" config --ctl "$RUN/r1/agent.sock" show counters | grep -o 'bulk_calls: [0-9]*'))"; else fail "scale: only $got of $n routes after 60 s"; fi
+  sed -i 's/route add/route del/; s/ dev Ethernet4 proto boot//' "$RUN/scale.batch"
+  t1=$(now_ms)
+  nsx r2 ip -batch "$RUN/scale.batch"
+  for i in $(seq 600); do
+    got=$("$AGENT" config --ctl "$RUN/r1/agent.sock" show routes | grep -c '^10\.1[0-9][0-9]\.' || true)
+    [ "$got" = 0 ] && break
+    sleep 0.1
+  done
+  if [ "$got" = 0 ]; then pass "scale: all $n withdrawn in $(( $(now_ms) - t1 )) ms"; else fail "scale: $got routes left after the withdrawal"; fi
 }
 
 check_ecmp() {
