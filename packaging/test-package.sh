@@ -220,7 +220,7 @@ check "syncd no longer waits for VPP's API socket" sh -c "! grep -q '^[[:space:]
 check "vs branch untouched" grep -q -- '-p \$HWSKU_DIR/sai.profile' "$R/usr/bin/syncd_init_common.sh"
 check "ferrosai-fwd is a critical process" grep -qx 'program:ferrosai-fwd' "$R/etc/supervisor/critical_processes"
 if in_root ferrosai-fwd-start --generate-only > "$work/start.log" 2>&1; then ok "ferrosai-fwd-start --generate-only"; else cat "$work/start.log"; bad "ferrosai-fwd-start"; fi
-check "syncd profile = hwsku profile + ring key" sh -c "grep -qx 'FERROSAI_RING_PATH=/dev/shm/ferrosai-sonic' '$R/run/ferrosai/sai.profile' && grep -qx 'SAI_VS_SWITCH_TYPE=SAI_VS_SWITCH_TYPE_VPP' '$R/run/ferrosai/sai.profile'"
+check "syncd profile = hwsku profile + ring key" sh -c "grep -qx 'FERROSAI_RING=/dev/shm/ferrosai-sonic' '$R/run/ferrosai/sai.profile' && grep -qx 'SAI_VS_SWITCH_TYPE=SAI_VS_SWITCH_TYPE_VPP' '$R/run/ferrosai/sai.profile'"
 check "generated forwarder config has the lane-map ports, named from port_config.ini" \
   sh -c "[ \$(grep -c '^\[\[port\]\]' '$R/run/ferrosai/ferrosai-fwd.toml') -eq 4 ] && grep -qx 'name = \"Ethernet4\"' '$R/run/ferrosai/ferrosai-fwd.toml' && grep -q 'net_af_packet1,iface=eth2' '$R/run/ferrosai/ferrosai-fwd.toml'"
 if in_root ferrosai-fwd --config /run/ferrosai/ferrosai-fwd.toml --check > "$work/check.log" 2>&1; then
