@@ -1637,9 +1637,11 @@ impl Command {
 }
 
 impl Completion {
-    /// The record for this completion (generations zero; the sender fills them).
-    pub fn encode(&self) -> Record {
-        let mut r = record(
+    /// Writes this completion into `out` (every byte except `lib_gen` and `fwd_gen`).
+    #[inline]
+    pub fn encode_into(&self, out: &mut Record) {
+        record_into(
+            out,
             Kind::Completion,
             &CompletionPayload {
                 status: self.status as u32,
@@ -1647,7 +1649,13 @@ impl Completion {
                 object_id: self.object_id,
             },
         );
-        r.seq = self.seq;
+        out.seq = self.seq;
+    }
+
+    /// The record for this completion (generations zero; the sender fills them).
+    pub fn encode(&self) -> Record {
+        let mut r = Record::default();
+        self.encode_into(&mut r);
         r
     }
 

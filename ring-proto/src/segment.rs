@@ -985,11 +985,10 @@ impl Forwarder {
     /// Sends completions as one burst; returns how many fit.
     pub fn complete(&mut self, cs: &[Completion]) -> Result<usize, RingError> {
         let (lib, own) = (self.lib_gen, self.generation);
-        self.cpl.write_burst(cs.len(), |i| {
-            let mut r = cs[i].encode();
+        self.cpl.write_burst_in_place(cs.len(), |i, r| {
+            cs[i].encode_into(r);
             r.lib_gen = lib;
             r.fwd_gen = own;
-            r
         })
     }
 
