@@ -90,6 +90,8 @@ pub struct Control {
     /// Port counters baseline for `clear counters` (DPDK stats are reset too when supported).
     base: Vec<PortStats>,
     pcap: Option<PcapJob>,
+    /// Result of the last capture that ended by itself (max reached), for `pcap trace off`.
+    pcap_done: Option<(std::path::PathBuf, Result<u64, String>)>,
 }
 
 const MAX_FRAME: usize = 9216 + 18;
@@ -133,6 +135,7 @@ impl Control {
             links: vec![LinkState::default(); n],
             base: vec![PortStats::default(); n],
             pcap: None,
+            pcap_done: None,
         }
     }
 
@@ -775,6 +778,7 @@ impl Control {
                 if self.pcap.is_some() {
                     return "error: a pcap capture is running (pcap trace off first)\n".into();
                 }
+                self.pcap_done = None;
                 match start_pcap(file, *max) {
                     Ok((sink, job)) => {
                         let (rx, tx) = (*rx, *tx);
@@ -794,7 +798,7 @@ impl Control {
                     Err(e) => return format!("error: {e}\n"),
                 }
             }
-            CliCmd::PcapOff => match self.stop_pcap() {
+            CliCmd::PcapOff => match self.stop_pcap().or_else(|| self.pcap_done.take()) {
                 Some((file, r)) => match r {
                     Ok(n) => {
                         text = format!("wrote {n} packets to {}\n", file.display());
@@ -900,10 +904,11 @@ impl Control {
     fn reap_pcap(&mut self) {
         if self.pcap.as_ref().is_some_and(|j| j.handle.is_finished()) {
             if let Some((file, r)) = self.stop_pcap() {
-                match r {
+                match &r {
                     Ok(n) => tracing::info!("pcap: wrote {n} packets to {}", file.display()),
                     Err(e) => tracing::error!("pcap: {e}"),
                 }
+                self.pcap_done = Some((file, r));
             }
         }
     }

@@ -362,6 +362,24 @@ fn forwards_between_namespaces() {
     );
     assert!(udp >= 980, "UDP stream at rx and tx: {udp} of {total}");
 
+    // A capture that ends by itself at `max`.
+    let ans = lab.cli(&format!("pcap trace rx max 2 file {pcap}"));
+    assert!(ans.contains("capturing"), "{ans}");
+    let _ = lab.ns(&lab.h1, "ping -c 3 -i 0.2 -W 2 10.0.2.2");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(lab.cli("pcap trace status").contains("off"));
+    let ans = lab.cli("pcap trace off");
+    assert!(ans.contains("wrote 2 packets"), "{ans}");
+    let data = std::fs::read(&pcap).unwrap();
+    let _ = std::fs::remove_file(&pcap);
+    let mut r = pcap_file::pcap::PcapReader::new(&data[..]).expect("valid pcap");
+    let mut n = 0;
+    while let Some(p) = r.next_packet() {
+        p.expect("pcap record");
+        n += 1;
+    }
+    assert_eq!(n, 2);
+
     // Port admin down (SAI port attribute through the ring): traffic stops and is counted.
     let port = |up: bool| {
         ring_proto::Command::PortSet(ring_proto::Port {
