@@ -522,18 +522,24 @@ impl Dataplane for SaiDataplane {
     }
 
     fn poll_events(&mut self) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .port_events()
-            .into_iter()
-            .map(|(port, st)| {
-                let state = if st == s32v(s::SAI_PORT_OPER_STATUS_UP) {
-                    "up"
-                } else {
-                    "down"
-                };
-                format!("port {port} oper {state}")
-            })
-            .collect();
+        let mut out = Vec::new();
+        for (port, st) in self.port_events() {
+            let up = st == s32v(s::SAI_PORT_OPER_STATUS_UP);
+            // as portsorch: the host interface's carrier follows the port's oper status
+            if let Some((_, hostif)) = self.ports.get(&port) {
+                if let Err(e) = self.sai.set(
+                    ObjectType::Hostif,
+                    *hostif,
+                    &Attr::new(s::SAI_HOSTIF_ATTR_OPER_STATUS, Value::Bool(up)),
+                ) {
+                    out.push(format!("{port}: hostif oper status: {e}"));
+                }
+            }
+            out.push(format!(
+                "port {port} oper {}",
+                if up { "up" } else { "down" }
+            ));
+        }
         out.extend(
             Sai::take_shutdown_requests()
                 .into_iter()
