@@ -301,7 +301,6 @@ up_mode() {
   local mode=$1 sai=$2 variant=$3 t0
   [ "$mode" = dev ] && [ ! -f "$LIBSAI" ] && sai=none
   t0=$(now_ms)
-  do_down
   command -v vtysh >/dev/null || die "FRR not installed (run scripts/install-deps.sh)"
   [ -x "$AGENT" ] || die "$AGENT missing (cargo build --release -p ferrosai-agent)"
   if [ "$mode" = full ]; then
@@ -337,6 +336,8 @@ up_mode() {
     # the host interfaces: veths in dev mode, TAPs created by the forwarder when libsai creates the
     # SAI hostifs in full mode
     wait_port "$r" Ethernet0; wait_port "$r" Ethernet4
+    # frames from the kernel cross a user-space data plane: no partial checksums (lab-notes pitfall)
+    for a in Ethernet0 Ethernet4; do nsx "$r" ethtool -K "$a" tx off tso off gso off >/dev/null 2>&1 || true; done
     # the article's commands
     config_cmd "$r" interface ip add Ethernet0 "$(link_ip "$r")"
     config_cmd "$r" interface ip add Ethernet4 "$(lan_gw "$r")"
