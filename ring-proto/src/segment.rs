@@ -673,6 +673,9 @@ impl Library {
 
     /// Sends as many of `cmds` as fit as one burst (one index publication). Returns how many were
     /// sent; they got sequence numbers `next_seq()..next_seq() + n` (read `next_seq` before).
+    /// Commands are tagged with the forwarder generation last seen by [`recv`](Self::recv): call
+    /// `recv` regularly, or commands sent after a forwarder restart are discarded (counted) by the
+    /// new forwarder until the library notices and replays.
     pub fn send(&mut self, cmds: &[Command]) -> Result<usize, RingError> {
         let seq = self.next_seq;
         let (gen, fwd) = (self.generation, self.fwd_gen);
