@@ -354,6 +354,14 @@ up_mode() {
     start_frr "$r"
   done
   for r in "${ROUTERS[@]}"; do apply_frr "$r"; done
+  # The PCs make first contact with their gateway (ARP / ND), as hosts do. The routers' kernels
+  # learn the PCs from it and the agents program the neighbors. Needed because the forwarder's own
+  # glean ARP for a silent host is answered to the forwarder, and the router kernel (which sent no
+  # request) ignores the copied reply: nothing would ever resolve a host that never spoke.
+  for r in 1 2; do
+    nsx "pc$r" ping -c 1 -W 1 "10.20.$r.254" >/dev/null 2>&1 || true
+    nsx "pc$r" ping -6 -c 1 -W 1 "2001:db8:20:$r::fe" >/dev/null 2>&1 || true
+  done
   # zebra must not have turned forwarding back on
   for r in "${ROUTERS[@]}"; do nsx "$r" sysctl -qw net.ipv4.ip_forward=0; done
   log "up ($mode) in $(( $(now_ms) - t0 )) ms; run: lab/lab.sh check"
@@ -454,7 +462,7 @@ do_check() {
     fi
     check_neighbors "$sai"
     [ "$mode" = full ] && check_dataplane
-    log "TIME TO PASSING: $(( $(now_ms) - t0 )) ms from the start of up to BGP + RIB + agent$([ "$sai" != none ] && echo ' + libsai')$([ "$mode" = full ] && echo ' + FIB + ping + traceroute + counters') passing"
+    [ "$FAILS" = 0 ] && log "TIME TO PASSING: $(( $(now_ms) - t0 )) ms from the start of up to BGP + RIB + agent$([ "$sai" != none ] && echo ' + libsai')$([ "$mode" = full ] && echo ' + FIB + ping + traceroute + counters') passing"
     check_withdraw "$mode"
     check_ipv6 "$mode" "$sai"
     check_fpm_reconnect

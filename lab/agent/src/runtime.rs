@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{IpAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, SocketAddrV4, SocketAddrV6, TcpListener, TcpStream, UdpSocket};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,6 +16,9 @@ use crate::fpm::{decode_frame, frame_len, FpmError, FpmMsg, FPM_HDR_LEN};
 use crate::neigh::{self, NeighEvent};
 use crate::prefix::IfAddr;
 use crate::state::{Agent, Dataplane};
+
+/// How often unresolved next hops are probed.
+pub const RESOLVE_INTERVAL: Duration = Duration::from_millis(500);
 
 /// Most FPM frames taken into one batch of bulk route calls.
 pub const FPM_BATCH_FRAMES: usize = 4096;
@@ -169,6 +172,7 @@ struct Rt<D: Dataplane> {
     kernel_neigh: HashMap<(IpAddr, u32), Mac>,
     resync_since: Option<Instant>,
     last_fpm: Instant,
+    last_resolve: Instant,
 }
 
 impl<D: Dataplane> Rt<D> {
@@ -296,7 +300,43 @@ impl<D: Dataplane> Rt<D> {
         }
     }
 
+    /// As SONiC's nbrmgrd on a NEIGH_RESOLVE request: make the kernel resolve the neighbor of a
+    /// next hop in use (a datagram to the discard port makes it send ARP / ND; the answer, copied
+    /// to the host interface, then completes the kernel's entry and comes back as RTM_NEWNEIGH).
+    fn resolve_next_hops(&mut self) {
+        if self.last_resolve.elapsed() < RESOLVE_INTERVAL {
+            return;
+        }
+        self.last_resolve = Instant::now();
+        for (ip, port) in self.agent.unresolved_next_hops() {
+            let Some(ifindex) = read_ifindex(&port) else {
+                continue;
+            };
+            let res = match ip {
+                IpAddr::V4(a) => UdpSocket::bind("0.0.0.0:0")
+                    .and_then(|s| s.send_to(b"ferrosai-resolve", SocketAddrV4::new(a, 9))),
+                IpAddr::V6(a) => {
+                    let scope = if (a.segments()[0] & 0xffc0) == 0xfe80 {
+                        ifindex
+                    } else {
+                        0
+                    };
+                    UdpSocket::bind("[::]:0").and_then(|s| {
+                        s.send_to(b"ferrosai-resolve", SocketAddrV6::new(a, 9, 0, scope))
+                    })
+                }
+            };
+            self.agent.stats.resolve_probes += 1;
+            if let Err(e) = res {
+                tracing::debug!("resolve {ip} on {port}: {e}");
+            }
+        }
+    }
+
     fn tick(&mut self) {
+        if self.opts.kernel {
+            self.resolve_next_hops();
+        }
         for ev in self.agent.dp.poll_events() {
             tracing::info!(target: "sai_notification", "{ev}");
         }
@@ -349,6 +389,7 @@ pub fn run<D: Dataplane>(agent: Agent<D>, opts: Options) -> std::io::Result<()> 
         kernel_neigh: HashMap::new(),
         resync_since: None,
         last_fpm: Instant::now(),
+        last_resolve: Instant::now(),
     };
     rt.rescan_ifindex();
     loop {

@@ -117,6 +117,8 @@ pub struct Stats {
     pub dp_errors: u64,
     /// Bulk route calls made (batches).
     pub bulk_calls: u64,
+    /// Kernel neighbor resolutions triggered for next hops without a neighbor.
+    pub resolve_probes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -806,6 +808,27 @@ impl<D: Dataplane> Agent<D> {
             msg: format!("{port} has no router interface"),
         })?;
         self.dp.query_neighbor(ip, rif)
+    }
+
+    /// Next hops in use whose neighbor is not resolved yet, with their port (what neighorch asks
+    /// nbrmgrd to resolve).
+    pub fn unresolved_next_hops(&self) -> Vec<(IpAddr, String)> {
+        let mut out = Vec::new();
+        for (ip, rif) in self.nhs.keys() {
+            let Some(port) = self
+                .ifaces
+                .iter()
+                .find(|(_, i)| i.rif == Some(*rif))
+                .map(|(n, _)| n.clone())
+            else {
+                continue;
+            };
+            if !self.neighbors.contains_key(&(*ip, port.clone())) {
+                out.push((*ip, port));
+            }
+        }
+        out.sort();
+        out
     }
 
     /// `show neighbors`.

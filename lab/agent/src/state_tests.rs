@@ -292,3 +292,26 @@ fn batch_makes_bulk_calls_in_a_safe_order() {
         "the next hop of the failed route was released"
     );
 }
+
+#[test]
+fn unresolved_next_hops_are_listed_until_their_neighbor_appears() {
+    let mut a = agent();
+    a.apply_fpm(vec![route(
+        "2001:db8:20:2::/64",
+        RouteTarget::Paths(vec![via("fe80::fe:ff:fe00:200", 2)]),
+    )]);
+    assert_eq!(
+        a.unresolved_next_hops(),
+        vec![(
+            "fe80::fe:ff:fe00:200".parse().unwrap(),
+            "Ethernet0".to_string()
+        )]
+    );
+    a.neighbor_set(
+        "fe80::fe:ff:fe00:200".parse().unwrap(),
+        2,
+        "02:fe:00:00:02:00".parse().unwrap(),
+    )
+    .unwrap();
+    assert!(a.unresolved_next_hops().is_empty());
+}
