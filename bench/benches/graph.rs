@@ -11,7 +11,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, Criterion, Throughput};
 use fwd_engine::buffer::{PacketBuf, PacketMeta, VecBuf};
 use fwd_engine::fib::{synth, Adjacency, Fib, FibConfig, FibWriter, LbIndex, LbKind};
 use fwd_engine::graph::{Clock, InstantClock, NoClock};
@@ -294,6 +294,27 @@ fn bench_graph(c: &mut Criterion) {
     }
 }
 
+/// Deterministic mode for callgrind: `GRAPH_CALLGRIND=<routes>[,<frames>]` sets up the FIB
+/// (single next hop), runs the given number of 256-packet frames (default 512) through
+/// `Worker::process` and exits without criterion. Count only the forwarding with
+/// `valgrind --tool=callgrind --toggle-collect='*Worker*process*' <bench binary>`.
+fn callgrind_mode(spec: &str) {
+    let mut it = spec.split(',');
+    let routes = it.next().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let frames: usize = it.next().and_then(|v| v.parse().ok()).unwrap_or(512);
+    let s = setup(routes, 0);
+    let mut r = Runner::new(&s, NoClock, FRAME);
+    for _ in 0..frames {
+        r.timed_frame(&s.dsts);
+    }
+    let st = r.w.stats();
+    assert_eq!(st.tx, st.rx, "every packet forwarded: {st:?}");
+    eprintln!(
+        "[graph] callgrind mode: {routes} routes, {frames} frames of {FRAME}, {} packets",
+        st.rx
+    );
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
@@ -302,4 +323,12 @@ criterion_group! {
         .measurement_time(Duration::from_secs(3));
     targets = bench_graph
 }
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(spec) = std::env::var("GRAPH_CALLGRIND") {
+        callgrind_mode(&spec);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

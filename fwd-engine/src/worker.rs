@@ -237,6 +237,8 @@ pub struct WorkerStats {
     pub copies: u64,
     /// Batches processed.
     pub batches: u64,
+    /// Batches forwarded whole by the IPv4 fast path (`nodes::fast`; counted in `batches` too).
+    pub fast_batches: u64,
 }
 
 /// One forwarding worker: owns its counters, trace buffer and rate limiters; reads the FIB and
@@ -292,6 +294,7 @@ impl<B: PacketBuf, C: Clock> Worker<B, C> {
     /// [`FRAME_SIZE`]); `rx` is left empty. `now_ns` is protocol time for the rate limiters.
     /// Every packet ends in exactly one of `out.tx[..]`, `out.punt`, `out.drop`; engine-made
     /// copies (punt copies of ARP / NS) are added to `out.punt`.
+    #[inline(never)]
     pub fn process(&mut self, rx: &mut Vec<B>, now_ns: u64, out: &mut Output<B>) {
         let ifs = self.ifs.load();
         let slots = ifs.port_slots();
@@ -334,6 +337,30 @@ impl<B: PacketBuf, C: Clock> Worker<B, C> {
         self.dest.clear();
         self.dest.resize(n, Dest::InGraph);
         let traced = self.trace.mark(&mut self.pkts);
+        // The fused IPv4 fast path takes whole frames that would only visit ethernet-input ->
+        // ip4-input -> ip4-lookup -> ip4-rewrite -> interface-output (same end state and
+        // counters; see `nodes::fast`); any other frame goes through the graph.
+        // The graph takes its own FIB view when the fast path declines (it changed nothing).
+        let fast = !traced
+            && nodes::fast::ip4_frame(
+                &mut self.pkts,
+                &mut self.dest,
+                &self.fib.view(),
+                ifs,
+                &self.clock,
+                &mut self.runtime,
+            );
+        if fast {
+            self.stats.fast_batches += 1;
+        } else {
+            self.dispatch(ifs, traced, now, out);
+        }
+        self.distribute(out);
+    }
+
+    /// Run the frame (all packets pending at ethernet-input) through the graph.
+    fn dispatch(&mut self, ifs: &IfTable, traced: bool, now: u64, out: &mut Output<B>) {
+        let n = self.pkts.len();
 
         let eth = &mut self.pending[NodeId::EthernetInput.index()];
         eth.clear();
@@ -407,13 +434,16 @@ impl<B: PacketBuf, C: Clock> Worker<B, C> {
             }
             self.frame.clear();
         }
-        drop(view);
         // Anything still pending went round the graph too often.
         for p in &mut self.pending {
             p.clear();
         }
         self.pending_mask = 0;
+    }
 
+    /// Move every packet of the batch to its output queue (still in the graph: dropped as a
+    /// graph loop).
+    fn distribute(&mut self, out: &mut Output<B>) {
         let loop_err = err(NodeId::Drop, nodes::terminal::drop_err::GRAPH_LOOP);
         for (b, d) in self.pkts.drain(..).zip(self.dest.iter()) {
             match *d {

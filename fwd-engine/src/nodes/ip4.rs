@@ -139,6 +139,7 @@ pub const LOCAL_REG: NodeReg = NodeReg {
 /// trims Ethernet padding; limited broadcast and 224.0.0.0/24 to ip4-local, other multicast
 /// dropped. TTL is checked in ip4-rewrite so that packets for us with TTL 1
 /// (eBGP, BFD) still reach ip4-local, as VPP does.
+#[inline(never)]
 pub(crate) fn input<B: PacketBuf, const VERIFY_CSUM: bool>(
     ctx: &mut Ctx<'_, '_, B>,
     frame: &[u16],
@@ -208,6 +209,7 @@ fn check<B: PacketBuf, const VERIFY_CSUM: bool>(b: &mut B) -> Result<NodeId, u16
 
 /// ip4-lookup: gather the destinations of the frame, one batched FIB lookup, then resolve each
 /// LB (single-bucket forward LBs go straight to ip4-rewrite).
+#[inline(never)]
 pub(crate) fn lookup<B: PacketBuf>(ctx: &mut Ctx<'_, '_, B>, frame: &[u16], nexts: &mut [NodeId]) {
     let n = frame.len().min(FRAME_SIZE);
     let mut dst = [0u32; FRAME_SIZE];
@@ -262,6 +264,7 @@ pub fn flow_hash(d: &[u8]) -> u32 {
 }
 
 /// ip4-load-balance: pick the bucket by flow hash (stable per flow).
+#[inline(never)]
 pub(crate) fn load_balance<B: PacketBuf>(
     ctx: &mut Ctx<'_, '_, B>,
     frame: &[u16],
@@ -287,6 +290,7 @@ pub(crate) fn load_balance<B: PacketBuf>(
 
 /// ip4-rewrite: TTL check and decrement with an incremental checksum update, MTU check, L2
 /// header from the adjacency.
+#[inline(never)]
 pub(crate) fn rewrite<B: PacketBuf>(ctx: &mut Ctx<'_, '_, B>, frame: &[u16], nexts: &mut [NodeId]) {
     for (nx, &i) in nexts.iter_mut().zip(frame) {
         *nx = match rewrite_one(ctx, i) {

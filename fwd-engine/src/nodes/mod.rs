@@ -4,6 +4,7 @@
 
 pub mod arp;
 pub mod ethernet;
+pub(crate) mod fast;
 pub mod glean;
 pub mod icmp;
 pub mod ip4;

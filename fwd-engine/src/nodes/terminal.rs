@@ -116,6 +116,7 @@ pub(crate) fn drop<B: PacketBuf>(ctx: &mut Ctx<'_, '_, B>, frame: &[u16]) {
 }
 
 /// Queue on the transmit port of `meta.tx_sw_if_index` (a sub-interface transmits on its port).
+#[inline(never)]
 pub(crate) fn output<B: PacketBuf>(ctx: &mut Ctx<'_, '_, B>, frame: &[u16]) {
     let ifs = ctx.ifs;
     for &i in frame {
