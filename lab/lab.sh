@@ -560,12 +560,19 @@ check_ipv6() {
   vty r1 -c "configure terminal" -c "router bgp 65100" -c "neighbor $(peer6 r1) shutdown" >/dev/null
   t=$(now_ms)
   if poll 1 agent_lacks_route r1 2001:db8:20:2::/64 "$V6_VIA Ethernet0"; then pass "IPv6 withdraw: agent removed 2001:db8:20:2::/64 in $(( $(now_ms) - t )) ms"; else fail "IPv6 withdraw: route still in the agent after 1 s"; fi
+  if [ "$mode" = full ]; then
+    if poll 1 fib_lacks r1 2001:db8:20:2::/64; then pass "IPv6 withdraw: 2001:db8:20:2::/64 left r1's FIB in $(( $(now_ms) - t )) ms"; else fail "IPv6 withdraw: route still in r1's FIB after 1 s"; fi
+    if nsx pc1 ping -6 -c 1 -W 1 2001:db8:20:2::1 >/dev/null 2>&1; then fail "IPv6 withdraw: PC2 still reachable"; else pass "IPv6 withdraw: PC2 unreachable over IPv6"; fi
+  fi
   if [ "$sai" != none ]; then
     if sai_lacks_route r1 2001:db8:20:2::/64; then pass "IPv6 withdraw: route gone from libsai"; else fail "IPv6 withdraw: libsai still has it"; fi
   fi
   vty r1 -c "configure terminal" -c "router bgp 65100" -c "no neighbor $(peer6 r1) shutdown" >/dev/null
   t=$(now_ms)
   if poll 15 agent_has_route r1 2001:db8:20:2::/64 "$V6_VIA Ethernet0"; then pass "IPv6 no shutdown: route back after $(( $(now_ms) - t )) ms"; else fail "IPv6 no shutdown: route did not come back"; fi
+  if [ "$mode" = full ]; then
+    if poll 5 nsx pc1 ping -6 -c 1 -W 1 2001:db8:20:2::1; then pass "IPv6 no shutdown: PC2 reachable again"; else fail "IPv6 no shutdown: PC2 unreachable"; fi
+  fi
 }
 
 kernel_mac() { nsx "$1" ip neigh show "$2" dev "$3" | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
