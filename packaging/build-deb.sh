@@ -64,7 +64,9 @@ sed -e "s/@VERSION@/$version/" -e "s/@MULTIARCH@/$multiarch/" "$here/ferrosai.pc
 install -m 0644 "$here/debian/copyright" "$pkg/usr/share/doc/ferrosai/copyright"
 gzip -9n -c docs/install-sonic.md > "$pkg/usr/share/doc/ferrosai/install-sonic.md.gz"
 
-# Runtime dependencies from the ELF files (libc, libgcc, the DPDK 22.11 libraries of Debian 12).
+# Runtime dependencies from the ELF files (libc, libgcc, the DPDK 22.11 libraries of Debian 12);
+# control.in adds the DPDK plugins EAL loads at run time: the ring mempool handler (no packet pool
+# without it) and the vdev and PCI buses.
 shl=$stage/shl
 mkdir -p "$shl/debian"
 printf 'Source: ferrosai\n\nPackage: ferrosai\nArchitecture: any\n' > "$shl/debian/control"

@@ -37,7 +37,8 @@ deb="$repo/target/debian/ferrosai_${version}_amd64.deb"
 
 # ---- the clean root (cached)
 deps=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/[[:space:]]//g' | grep -v '^$')
-include=$(printf '%s\n' gcc libc6-dev pkg-config $deps | sort -u | paste -sd, -)
+recs=$(dpkg-deb -f "$deb" Recommends | tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/[[:space:]]//g' | grep -v '^$')
+include=$(printf '%s\n' gcc libc6-dev pkg-config $deps $recs | sort -u | paste -sd, -)
 key=$(printf 'bookworm minbase %s' "$include" | sha256sum | cut -c1-16)
 tarball="$cache/bookworm-minbase-$key.tar"
 mkdir -p "$cache"
@@ -49,12 +50,17 @@ if [ ! -f "$tarball" ]; then
   fi
   rm -rf "$tmp/root/var/cache/apt/archives/"*.deb
   tar -C "$tmp/root" -cf "$tarball.part" . && mv "$tarball.part" "$tarball"
+  find "$cache" -maxdepth 1 -name 'bookworm-minbase-*.tar' ! -name "$(basename "$tarball")" -delete
   rm -rf "$tmp"
 fi
 
 work=$(mktemp -d /tmp/ferrosai-pkgtest.XXXXXX)
 R=$work/root
+ns=ferrosai-pkgtest-$$
+fwd_pid=
 cleanup() {
+  [ -n "$fwd_pid" ] && kill "$fwd_pid" 2>/dev/null && wait "$fwd_pid" 2>/dev/null
+  ip netns del "$ns" 2>/dev/null || true
   for m in "$R/proc" "$R/dev/shm"; do mountpoint -q "$m" 2>/dev/null && umount -l "$m"; done
   rm -rf "$work"
 }
@@ -232,6 +238,42 @@ check "ferrosai-wait-ring sees the ring" sh -c "chroot '$R' env FERROSAI_WAIT_NO
 rm -f "$R/dev/shm/ferrosai-sonic"
 check "ferrosai-wait-ring times out with an error naming the ring" \
   sh -c "chroot '$R' ferrosai-wait-ring 1 2>&1 | grep -q 'no ring /dev/shm/ferrosai-sonic'"
+stamp "start order in a network namespace: ferrosai-fwd-start, ferrosai-wait-ring, a syncd-like consumer"
+# the VM's data interfaces eth1..eth4 (veths) in a private namespace; the forwarder and the
+# consumer run there, from the installed package, exactly as supervisord would start them
+ip netns add "$ns"
+for i in 1 2 3 4; do
+  ip -n "$ns" link add "eth$i" type veth peer name "peer$i"
+  ip -n "$ns" link set "eth$i" up; ip -n "$ns" link set "peer$i" up
+done
+# (sysfs mounted inside the private mount namespace of `ip netns exec`: EAL reads the CPU topology)
+in_ns() { ip netns exec "$ns" sh -c 'mount -t sysfs sysfs "$0/sys" && exec chroot "$0" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C "$@"' "$R" "$@"; }
+# started as a plain command (not through the function) so that $! is the forwarder itself once
+# ip, sh, chroot, env and ferrosai-fwd-start have exec'ed into it
+ip netns exec "$ns" sh -c 'mount -t sysfs sysfs "$0/sys" && exec chroot "$0" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C ferrosai-fwd-start' "$R" > "$work/fwd.log" 2>&1 &
+fwd_pid=$!
+if in_ns ferrosai-wait-ring 30 > "$work/wait.log" 2>&1; then ok "ferrosai-wait-ring: $(cat "$work/wait.log")"
+else cat "$work/wait.log" "$work/fwd.log"; bad "ferrosai-wait-ring"; fi
+if in_ns fwdctl -s /run/ferrosai/sonic.sock show interface > "$work/show.log" 2>&1 \
+   && grep -qw Ethernet0 "$work/show.log" && grep -qw Ethernet4 "$work/show.log" \
+   && grep -qw Ethernet8 "$work/show.log" && grep -qw Ethernet12 "$work/show.log"; then
+  ok "fwdctl show interface: the four hwsku ports by their SONiC names"
+else cat "$work/show.log" "$work/fwd.log"; bad "fwdctl show interface"; fi
+# the syncd stand-in: the profile syncd gets (/run/ferrosai/sai.profile), ports checked against
+# port_config.ini while libsai is attached to the forwarder's ring
+if in_ns sh -c 'cd /work && gcc -o hwsku_check hwsku_check.c $(pkg-config --cflags --libs ferrosai) && ./hwsku_check /run/ferrosai/sai.profile /usr/share/sonic/hwsku/port_config.ini' > "$work/consumer.log" 2>&1; then
+  ok "syncd-like consumer with /run/ferrosai/sai.profile: $(tail -n1 "$work/consumer.log")"
+else cat "$work/consumer.log"; bad "consumer with the ring profile"; fi
+in_ns fwdctl -s /run/ferrosai/sonic.sock show ring > "$work/ring.log" 2>&1 || true
+if grep -q 'attached true' "$work/ring.log" && grep -Eq 'commands [1-9][0-9]* errors 0' "$work/ring.log"; then
+  ok "fwdctl show ring: libsai attached, $(grep -Eo 'commands [0-9]+ errors 0' "$work/ring.log")"
+else cat "$work/ring.log"; bad "fwdctl show ring: library not attached or command errors"; fi
+kill -TERM "$fwd_pid"
+rc=0; wait "$fwd_pid" || rc=$?
+fwd_pid=
+if [ "$rc" -eq 0 ]; then ok "ferrosai-fwd stops cleanly on SIGTERM"; else tail -n 20 "$work/fwd.log"; bad "ferrosai-fwd exit $rc on SIGTERM"; fi
+ip netns del "$ns"
+rm -f "$R/dev/shm/ferrosai-sonic"
 rm -rf "$R/usr/share/sonic" "$R/work/hwsku"
 # hwsku files the test created are not the package's: drop them before comparing
 rmdir "$R/usr/share" 2>/dev/null || true
