@@ -625,8 +625,9 @@ fn fib_ipv6_host_routes() {
         ]
     );
     assert_eq!(w.route6_exact(0, net | 3, 128), Some(lbs[1]));
-    // Host routes take no trie groups: only the /64's chain (levels 24..64) exists.
-    assert_eq!(w.stats().groups6_in_use, 6);
+    // Host routes take no trie groups: only the /64's path down to its /32 (levels 16..32,
+    // two groups) and the /32 descriptor exist; the /64 itself is a hash-table slot.
+    assert_eq!(w.stats().groups6_in_use, 3);
     // Churn in a tiny table: dead slots get reused, lookups stay exact.
     let mut rng = synth::Rng::new(3);
     let mut live: HashMap<(u16, u128), LbIndex> = w
@@ -809,4 +810,101 @@ fn fib_concurrent_reader_v6_and_host_routes() {
     let (n, bad) = reader.join().unwrap();
     assert!(bad.is_empty(), "bad lookups (dst, lb, tag): {bad:x?}");
     assert!(n > 0);
+}
+
+/// Naive IPv6 LPM over a route list: (length, LB) of the longest match.
+fn naive6(routes: &HashMap<(u128, u8), LbIndex>, a: u128) -> Option<(u8, LbIndex)> {
+    routes
+        .iter()
+        .filter(|(&(p, l), _)| l == 0 || (a ^ p) >> (128 - u32::from(l)) == 0)
+        .map(|(&(_, l), &lb)| (l, lb))
+        .max_by_key(|&(l, _)| l)
+}
+
+/// A table-like IPv6 set (mostly /33../64 in the hash table behind /32 descriptors, plus
+/// covering routes up to /32 that change under existing descriptors) against a naive LPM,
+/// in a 16-bit-root and an 8-bit-root VRF; a view held across hash-table growth answers old
+/// or new; deleting everything frees every group and descriptor.
+#[test]
+fn fib_v6_descriptors_and_hash_growth_match_naive() {
+    let (mut w, r, lbs) = with_lbs(small_cfg(16), 8);
+    w.add_vrf(2).unwrap(); // 8-bit roots (small_cfg)
+    let mut rng = synth::Rng::new(21);
+    let mut routes: Vec<(u128, u8)> = synth::table_like_v6(2400, 22);
+    // Covering routes /8../32 over some of the same space.
+    for i in 0..60 {
+        let (p, _) = routes[i * 37];
+        let l = 8 + u8::try_from(rng.below(25)).unwrap();
+        routes.push((p & (u128::MAX << (128 - u32::from(l))), l));
+    }
+    routes.sort_unstable();
+    routes.dedup();
+    let dsts = synth::dsts_within_v6(&routes, 1500, 23);
+    let check = |w: &FibWriter, v: &FibView<'_>, vrf: u16, refm: &HashMap<(u128, u8), LbIndex>| {
+        let mut out = vec![0; dsts.len()];
+        v.lookup6_batch(vrf, &dsts, &mut out);
+        for (&a, &o) in dsts.iter().zip(&out) {
+            let want = naive6(refm, a).map_or(w.drop_lb(vrf).unwrap(), |x| x.1);
+            assert_eq!(v.lookup6(vrf, a), want, "vrf {vrf} {a:#x}");
+            assert_eq!(o, want, "batch vrf {vrf} {a:#x}");
+        }
+    };
+    let half = routes.len() / 2;
+    for vrf in [0u16, 2] {
+        let mut refm = HashMap::new();
+        for (i, &(p, l)) in routes[..half].iter().enumerate() {
+            w.route6_add(vrf, p, l, lbs[i % 8]).unwrap();
+            refm.insert((p, l), lbs[i % 8]);
+        }
+        let before = refm.clone();
+        let old = r.view(); // held while the hash table grows
+        for (i, &(p, l)) in routes[half..].iter().enumerate() {
+            w.route6_add(vrf, p, l, lbs[(i + 3) % 8]).unwrap();
+            refm.insert((p, l), lbs[(i + 3) % 8]);
+        }
+        // Each route is seen old or new: the answer is the old one, or the LB of a route that
+        // covers the address now (a view spanning a table replacement keeps the old table for
+        // /33../127 but sees trie changes, so it may see a later /9 without an earlier /48).
+        for &a in &dsts {
+            let got = old.lookup6(vrf, a);
+            let drop = w.drop_lb(vrf).unwrap();
+            let was = naive6(&before, a).map_or(drop, |x| x.1);
+            let covering = refm.iter().any(|(&(p, l), &lb)| {
+                lb == got && (l == 0 || (a ^ p) >> (128 - u32::from(l)) == 0)
+            });
+            assert!(
+                got == was || covering,
+                "old view: {a:#x} gave {got}, was {was}"
+            );
+        }
+        drop(old);
+        check(&w, &r.view(), vrf, &refm);
+        // Replace LBs of some routes, delete a random half (covering routes included).
+        let mut order: Vec<(u128, u8)> = refm.keys().copied().collect();
+        order.sort_unstable();
+        for i in (1..order.len()).rev() {
+            order.swap(i, rng.below(u32::try_from(i + 1).unwrap()) as usize);
+        }
+        for &(p, l) in order.iter().take(200) {
+            assert!(w.route6_add(vrf, p, l, lbs[7]).unwrap().is_some());
+            refm.insert((p, l), lbs[7]);
+        }
+        let (gone, keep) = order.split_at(order.len() / 2);
+        for &(p, l) in gone {
+            assert_eq!(w.route6_del(vrf, p, l), Ok(refm[&(p, l)]));
+            refm.remove(&(p, l));
+        }
+        check(&w, &r.view(), vrf, &refm);
+        for &(p, l) in keep {
+            w.route6_del(vrf, p, l).unwrap();
+            refm.remove(&(p, l));
+        }
+        check(&w, &r.view(), vrf, &refm);
+        assert_eq!(
+            w.stats().groups6_in_use,
+            0,
+            "vrf {vrf}: groups or descriptors leaked"
+        );
+        assert_eq!(w.stats().routes6, 0);
+    }
 }
