@@ -3,8 +3,8 @@
 #
 #   lab/lab.sh up [--full|--dev] [--ecmp] [--no-sai]
 #                           build the topology, start forwarders, agents and FRR (re-runnable).
-#                           Default: full; if the full lab cannot come up, the dev lab with a loud notice
-#                           (--full or FSL_REQUIRE_FULL=1: no fallback). --ecmp: two links + maximum-paths.
+#                           Default: full. With FSL_ALLOW_DEV_FALLBACK=1, when the full lab cannot come up,
+#                           the dev lab with a loud notice. --ecmp: two links + maximum-paths.
 #   lab/lab.sh check        verify BGP, RIB, FIB, ping, traceroute, counters, withdraw (exit != 0 on failure)
 #   lab/lab.sh down         remove everything the lab created
 #
@@ -264,7 +264,8 @@ start_fwd() { # forwarder of router $1 in namespace $P-fw$N, ports on the wire v
 }
 
 do_up() {
-  local mode=auto sai=libsai a variant=base
+  local mode=full sai=libsai a variant=base
+  [ -n "${FSL_ALLOW_DEV_FALLBACK:-}" ] && mode=auto
   for a in "$@"; do
     case $a in
       --dev) mode=dev ;;
@@ -274,7 +275,6 @@ do_up() {
       *) die "unknown option $a" ;;
     esac
   done
-  [ -n "${FSL_REQUIRE_FULL:-}" ] && [ "$mode" = auto ] && mode=full
   if [ "$mode" != auto ]; then
     up_mode "$mode" "$sai" "$variant"
     return
@@ -291,7 +291,7 @@ do_up() {
   log "################################################################################"
   log "FULL LAB UNAVAILABLE: $why"
   log "falling back to the CONTROL-PLANE-ONLY dev lab (no forwarder, no PC-to-PC data path)."
-  log "(lab/lab.sh up --full or FSL_REQUIRE_FULL=1 forbids this fallback)"
+  log "(FSL_ALLOW_DEV_FALLBACK=1 allowed this fallback)"
   log "################################################################################"
   up_mode dev "$sai" "$variant"
   echo "$why" >"$RUN/fallback"
@@ -328,6 +328,7 @@ up_mode() {
     veth e4 "$(ns fw2)" eth1 "$(ns pc2)"
     [ "$variant" = ecmp ] && veth e8 "$(ns fw1)" e8 "$(ns fw2)"
     for r in "${ROUTERS[@]}"; do start_fwd "$r"; done
+    log "forwarders running"
   fi
   setup_pcs
   for r in "${ROUTERS[@]}"; do
@@ -352,8 +353,10 @@ up_mode() {
     fi
     write_frr "$r"
     start_frr "$r"
+    log "$r: agent, host interfaces, addresses, FRR started"
   done
   for r in "${ROUTERS[@]}"; do apply_frr "$r"; done
+  log "FRR configured"
   # The PCs make first contact with their gateway (ARP / ND), as hosts do. The routers' kernels
   # learn the PCs from it and the agents program the neighbors. Needed because the forwarder's own
   # glean ARP for a silent host is answered to the forwarder, and the router kernel (which sent no
