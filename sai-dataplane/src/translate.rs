@@ -12,6 +12,45 @@ use sai_store::{Attr, AttrValue, Change, EntryKey, ObjectKey};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
+/// A fast hasher for the shadow maps (keys are ids and prefixes we build ourselves, not
+/// attacker-chosen strings): an Fx-style multiply-rotate over the written words.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for c in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..c.len()].copy_from_slice(c);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u128(&mut self, i: u128) {
+        #[allow(clippy::cast_possible_truncation, reason = "the two halves")]
+        {
+            self.write_u64(i as u64);
+            self.write_u64((i >> 64) as u64);
+        }
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+}
+
+type Map<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
+
 /// Why a change was not turned into a command (counted, see [`Translator::skipped`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Skipped {
@@ -134,26 +173,26 @@ pub struct Translator {
     switch_mac: [u8; 6],
     cpu_port: u64,
     /// SAI port -> (forwarder port, config).
-    ports: HashMap<u64, Port>,
-    port_by_fwd: HashMap<u32, u64>,
+    ports: Map<u64, Port>,
+    port_by_fwd: Map<u32, u64>,
     /// SAI VR -> forwarder VRF id; VR source MAC when set.
-    vrfs: HashMap<u64, (u32, Option<[u8; 6]>)>,
+    vrfs: Map<u64, (u32, Option<[u8; 6]>)>,
     vrf_alloc: Alloc,
     /// SAI RIF -> RIF config (forwarder id inside); whether the MAC was set explicitly.
-    rifs: HashMap<u64, (Rif, bool)>,
+    rifs: Map<u64, (Rif, bool)>,
     rif_alloc: Alloc,
-    neighbors: HashMap<(u32, IpAddr), [u8; 6]>,
-    next_hops: HashMap<u64, NextHop>,
+    neighbors: Map<(u32, IpAddr), [u8; 6]>,
+    next_hops: Map<u64, NextHop>,
     nh_alloc: Alloc,
-    groups: HashMap<u64, u32>,
+    groups: Map<u64, u32>,
     group_alloc: Alloc,
-    members: HashMap<u64, Member>,
-    routes: HashMap<(u32, Prefix), RouteState>,
-    hostifs: HashMap<u64, Hostif>,
+    members: Map<u64, Member>,
+    routes: Map<(u32, Prefix), RouteState>,
+    hostifs: Map<u64, Hostif>,
     hostif_alloc: Alloc,
-    traps: HashMap<u64, Trap>,
+    traps: Map<u64, Trap>,
     /// Trap group -> (forwarder id, CPU queue).
-    trap_groups: HashMap<u64, (u32, u8)>,
+    trap_groups: Map<u64, (u32, u8)>,
     tg_alloc: Alloc,
     skipped: Skipped,
 }
@@ -225,23 +264,23 @@ impl Translator {
             switch: 0,
             switch_mac: [0; 6],
             cpu_port: 0,
-            ports: HashMap::new(),
-            port_by_fwd: HashMap::new(),
-            vrfs: HashMap::new(),
+            ports: Map::default(),
+            port_by_fwd: Map::default(),
+            vrfs: Map::default(),
             vrf_alloc: Alloc::new(0, 1 << 16),
-            rifs: HashMap::new(),
+            rifs: Map::default(),
             rif_alloc: Alloc::new(1, 1 << 16),
-            neighbors: HashMap::new(),
-            next_hops: HashMap::new(),
+            neighbors: Map::default(),
+            next_hops: Map::default(),
             nh_alloc: Alloc::new(1, 1 << 20),
-            groups: HashMap::new(),
+            groups: Map::default(),
             group_alloc: Alloc::new(1, 1 << 20),
-            members: HashMap::new(),
-            routes: HashMap::new(),
-            hostifs: HashMap::new(),
+            members: Map::default(),
+            routes: Map::default(),
+            hostifs: Map::default(),
             hostif_alloc: Alloc::new(1, 1 << 16),
-            traps: HashMap::new(),
-            trap_groups: HashMap::new(),
+            traps: Map::default(),
+            trap_groups: Map::default(),
             tg_alloc: Alloc::new(1, 1 << 16),
             skipped: Skipped::default(),
         }

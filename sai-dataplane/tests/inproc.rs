@@ -489,9 +489,16 @@ fn bulk_burst_restart_replay_and_events() {
     let items: Vec<_> = (0..n)
         .map(|i| (route_key(sw, vr, 0x2000_0000 + (i << 8), 24), nh.to_vec()))
         .collect();
+    let t = Instant::now();
     let r = sai.bulk_create_entries(items, BulkMode::StopOnError);
     assert_eq!(r.status, 0);
     let bursts = e.dp.counters().bursts - b1;
+    let call = t.elapsed();
+    e.dp.sync(Duration::from_secs(30)).unwrap();
+    eprintln!(
+        "100k routes bulk -> fake forwarder: call {call:?}, completed {:?} ({bursts} bursts)",
+        t.elapsed()
+    );
     assert!(bursts <= 64, "{bursts} bursts for 100k routes");
     e.dp.sync(Duration::from_secs(30)).unwrap();
     let got = fake.take();
