@@ -91,4 +91,4 @@ done
 mkdir -p "$out"
 deb="$out/ferrosai_${version}_${arch}.deb"
 dpkg-deb --root-owner-group -Zxz --build "$pkg" "$deb" >/dev/null
-echo "build-deb: $deb ($(du -h "$deb" | cut -f1)); Depends: $depends"
+echo "build-deb: $deb ($(du -h "$deb" | cut -f1)); Depends: $(dpkg-deb -f "$deb" Depends)"
