@@ -10,6 +10,7 @@ PKGS=(
   libpcap-dev                   # net_pcap PMD headers
   frr                           # zebra + bgpd for the two-router lab (8.4 on Debian 12)
   iproute2 iputils-ping traceroute ethtool tcpdump procps psmisc util-linux kmod
+  debootstrap dpkg-dev          # the package test: a clean Debian 12 root
   python3
 )
 

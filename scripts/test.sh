@@ -26,6 +26,10 @@ stage "cargo test (Rust, C programs, namespace tests)"
 cargo build --workspace --release
 cargo test --workspace --release
 
+stage "Debian package: hwsku profiles, install into a clean Debian 12 root, purge"
+./packaging/test-hwsku.sh
+./packaging/test-package.sh
+
 stage "miri (ring core)"
 if [ -x ./ring-proto/miri.sh ]; then ./ring-proto/miri.sh; else echo "no miri stage yet"; fi
 
