@@ -97,6 +97,13 @@ mk_ns() {
   ip -n "$n" link set lo up
   ip netns exec "$n" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0 \
     net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+  # The forwarder's glean node resolves a silent connected host itself (ARP request / NS out of the
+  # port); the answer is punted to the router kernel, which sent no request. These let the kernel
+  # take such answers into its neighbor table (as SONiC's arp_accept does on VLAN interfaces), so
+  # the agent learns the neighbor from netlink, as neighsyncd does. The TAPs are created later and
+  # inherit "default".
+  ip netns exec "$n" sysctl -qw net.ipv4.conf.all.arp_accept=1 net.ipv4.conf.default.arp_accept=1 \
+    net.ipv6.conf.all.accept_untracked_na=1 net.ipv6.conf.default.accept_untracked_na=1
 }
 
 veth() { # veth NAME_A NS_A NAME_B NS_B (namespaces are full names, "" = root)
@@ -315,6 +322,10 @@ up_mode() {
   echo "$t0" >"$RUN/t0"
   local r
   for r in "${ROUTERS[@]}" "${PCS[@]}"; do mk_ns "$r"; done
+  # IPv6 takes an untracked NA only on an interface in router mode (per-interface forwarding=1).
+  # Packet forwarding stays off: the kernel forwards IPv6 only when "all" forwarding is on, and
+  # check verifies it is 0. Only the TAPs created later inherit "default".
+  for r in "${ROUTERS[@]}"; do ip netns exec "$(ns "$r")" sysctl -qw net.ipv6.conf.default.forwarding=1; done
   if [ "$mode" = dev ]; then
     # control-plane-only: the ports are plain veths in the router namespaces
     veth Ethernet0 "$(ns r1)" Ethernet0 "$(ns r2)"
@@ -357,14 +368,6 @@ up_mode() {
   done
   for r in "${ROUTERS[@]}"; do apply_frr "$r"; done
   log "FRR configured"
-  # The PCs make first contact with their gateway (ARP / ND), as hosts do. The routers' kernels
-  # learn the PCs from it and the agents program the neighbors. Needed because the forwarder's own
-  # glean ARP for a silent host is answered to the forwarder, and the router kernel (which sent no
-  # request) ignores the copied reply: nothing would ever resolve a host that never spoke.
-  for r in 1 2; do
-    nsx "pc$r" ping -c 1 -W 1 "10.20.$r.254" >/dev/null 2>&1 || true
-    nsx "pc$r" ping -6 -c 1 -W 1 "2001:db8:20:$r::fe" >/dev/null 2>&1 || true
-  done
   # zebra must not have turned forwarding back on
   for r in "${ROUTERS[@]}"; do nsx "$r" sysctl -qw net.ipv4.ip_forward=0; done
   log "up ($mode) in $(( $(now_ms) - t0 )) ms; run: lab/lab.sh check"
