@@ -1,27 +1,29 @@
-//! The IPv4 unicast fast path: `ethernet-input -> ip4-input[-no-checksum] -> ip4-lookup ->
-//! ip4-rewrite -> interface-output` for a whole frame in four tight passes, DPDK l3fwd style
-//! (check and gather the destinations, one batched LPM, resolve the adjacencies, rewrite).
+//! The IPv4 unicast fast path: `ethernet-input -> ip4-input[-no-checksum] -> ip4-lookup
+//! [-> ip4-load-balance] -> ip4-rewrite -> interface-output` for a whole frame in three tight
+//! passes, DPDK l3fwd style (check and gather the destinations; one batched LPM and the
+//! load-balance / adjacency resolution; rewrite).
 //!
 //! It is all or nothing per frame and is only an optimisation: it first checks, without
 //! changing anything, that *every* packet of the frame would take exactly that path through
 //! the nodes (untagged, for the receive port's MAC, option-less IPv4 with a valid header,
-//! unicast destination, TTL > 1, a forward route with one next hop whose adjacency has a
-//! 14-byte rewrite, within its MTU, on an up interface). If any packet would not, it returns
-//! `false` having written nothing and the frame goes through the graph as usual. If all do,
-//! it leaves every buffer, metadata field, destination and counter exactly as the five nodes
-//! would: per-node `calls` and `packets` advance as for one dispatch of each node, no error
-//! counter moves (none would). Only the runtime clocks differ in meaning: they are measured
-//! per pass and charged to the node owning the pass (ethernet-input: the fused L2 + L3 check
-//! pass, ip4-input[-no-checksum]: 0, ip4-lookup: LPM + load-balance resolution, ip4-rewrite:
-//! the writing pass, interface-output: 0, its queueing being done in the writing pass).
-//! Traced frames never take it (the trace records every node visited).
+//! unicast destination, TTL > 1, a forward route with one next hop or ECMP (bucket chosen by
+//! ip4-load-balance's flow hash), an adjacency with a 14-byte rewrite, within its MTU, on an
+//! up interface). If any packet would not, it returns `false` having written nothing and the
+//! frame goes through the graph as usual. If all do, it leaves every buffer, metadata field,
+//! destination and counter exactly as the nodes would: per-node `calls` and `packets` advance
+//! as for one dispatch of each node visited, no error counter moves (none would). Only the
+//! runtime clocks differ in meaning: they are measured per pass and charged to the node owning
+//! the pass (ethernet-input: the fused L2 + L3 check pass; ip4-lookup: LPM, load-balance and
+//! adjacency resolution; ip4-rewrite: the writing pass, which also queues; ip4-input,
+//! ip4-load-balance and interface-output: 0). Traced frames never take it (the trace records
+//! every node visited).
 
 use crate::buffer::{PacketBuf, FLAG_IP4_CSUM_GOOD, FLAG_LOCALLY_BUILT};
 use crate::fib::{Adjacency, FibView, LbIndex, LbKind};
 use crate::graph::{Clock, NodeId, NodeRuntime, FRAME_SIZE, N_NODES};
 use crate::interface::IfTable;
+use crate::wire::checksum;
 use crate::wire::ethernet::HEADER_LEN as ETH_LEN;
-use crate::wire::ipv4::Packet;
 use crate::worker::Dest;
 
 /// Ethernet + option-less IPv4 header.
@@ -99,8 +101,13 @@ pub(crate) fn ip4_frame<B: PacketBuf, C: Clock>(
         if !ok {
             return false;
         }
-        if csum_flag == 0 && !Packet::new_unchecked(&h[ETH_LEN..]).verify_checksum() {
-            return false;
+        // Header checksum (as `wire::ipv4::Packet::verify_checksum` for 20 bytes: five
+        // 32-bit words, folded), here on the fixed-size array: no bounds checks, no call.
+        if csum_flag == 0 {
+            let w = |i: usize| u64::from(u32::from_be_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]));
+            if checksum::fold(w(14) + w(18) + w(22) + w(26) + w(30)) != 0xffff {
+                return false;
+            }
         }
         *d = da;
         *t = total;
@@ -113,24 +120,46 @@ pub(crate) fn ip4_frame<B: PacketBuf, C: Clock>(
     fib.lookup4_batch(rx_if.vrf, &dst[..n], &mut lbs[..n]);
     let mut adj_ix = [0u32; FRAME_SIZE];
     let mut tx_port = [0u32; FRAME_SIZE];
-    // Memo of the last resolution: consecutive packets of a flow batch share it.
-    let mut last: Option<(LbIndex, u32, &Adjacency, u32)> = None;
     let mut adjs: [&Adjacency; FRAME_SIZE] = [&UNSET; FRAME_SIZE];
-    for ((((&lbi, ai), tp), a), &t) in lbs[..n]
+    // ECMP packets (ip4-lookup -> ip4-load-balance -> ip4-rewrite): their flow hash.
+    let mut ecmp = [false; FRAME_SIZE];
+    let mut hash = [0u32; FRAME_SIZE];
+    let mut n_ecmp = 0u64;
+    // Memo of the last adjacency: its index, itself, its transmit port.
+    let mut last: Option<(u32, &Adjacency, u32)> = None;
+    for ((((((b, &lbi), ai), tp), a), (e, h)), &t) in pkts
         .iter()
+        .zip(lbs[..n].iter())
         .zip(adj_ix.iter_mut())
         .zip(tx_port.iter_mut())
         .zip(adjs.iter_mut())
+        .zip(ecmp.iter_mut().zip(hash.iter_mut()))
         .zip(tl.iter())
     {
-        let (ix, adj, p) = match last {
-            Some((l, ix, adj, p)) if l == lbi => (ix, adj, p),
-            _ => {
-                let lb = fib.lb(lbi);
-                let ix = match (lb.kind, lb.buckets) {
-                    (LbKind::Forward, &[ix]) => ix,
-                    _ => return false,
+        let lb = fib.lb(lbi);
+        let ix = match (lb.kind, lb.buckets) {
+            (LbKind::Forward, &[ix]) => ix,
+            (LbKind::Forward, _) => {
+                // As ip4-load-balance: the flow hash of the L3 packet trimmed to its total
+                // length (pass 1 checked 20 <= total <= bytes after the Ethernet header).
+                let l3 = b
+                    .data()
+                    .get(ETH_LEN..ETH_LEN + usize::from(t))
+                    .unwrap_or(&[]);
+                let fh = super::ip4::flow_hash(l3);
+                let Some(ix) = lb.bucket(fh) else {
+                    return false;
                 };
+                *e = true;
+                *h = fh;
+                n_ecmp += 1;
+                ix
+            }
+            _ => return false,
+        };
+        let (adj, p) = match last {
+            Some((l, adj, p)) if l == ix => (adj, p),
+            _ => {
                 let Some(adj) = fib.adj_ref(ix) else {
                     return false;
                 };
@@ -141,8 +170,8 @@ pub(crate) fn ip4_frame<B: PacketBuf, C: Clock>(
                     Some(tx_if) if tx_if.admin_up => tx_if.port_index(),
                     _ => return false,
                 };
-                last = Some((lbi, ix, adj, p));
-                (ix, adj, p)
+                last = Some((ix, adj, p));
+                (adj, p)
             }
         };
         if adj.mtu != 0 && t > adj.mtu {
@@ -160,13 +189,14 @@ pub(crate) fn ip4_frame<B: PacketBuf, C: Clock>(
     // it started), the transmit queue.
     let sw = rx_if.sw_if_index;
     let vrf = rx_if.vrf;
-    for (((((b, d), &ix), &p), a), &t) in pkts
+    for ((((((b, d), &ix), &p), a), &t), ((&e, &h), &lbi)) in pkts
         .iter_mut()
         .zip(dest.iter_mut())
         .zip(adj_ix.iter())
         .zip(tx_port.iter())
         .zip(adjs.iter())
         .zip(tl.iter())
+        .zip(ecmp.iter().zip(hash.iter()).zip(lbs.iter()))
     {
         let adj = *a;
         let pad = b.len() - ETH_LEN - usize::from(t);
@@ -180,9 +210,23 @@ pub(crate) fn ip4_frame<B: PacketBuf, C: Clock>(
         m.vrf = vrf;
         m.error = 0;
         m.adj_index = ix;
+        if e {
+            m.lb_index = lbi;
+            m.flow_hash = h;
+        }
         m.tx_sw_if_index = adj.sw_if_index;
-        if let Some(h) = b.data_mut().get_mut(..HDRS) {
-            Packet::new_unchecked(&mut h[ETH_LEN..]).decrement_ttl();
+        if let Some(h) = b
+            .data_mut()
+            .get_mut(..HDRS)
+            .and_then(|h| <&mut [u8; HDRS]>::try_from(h).ok())
+        {
+            // `wire::ipv4::Packet::decrement_ttl`: the TTL/protocol word and the checksum
+            // (RFC 1624 incremental update), each read and written whole.
+            let old = u16::from_be_bytes([h[22], h[23]]);
+            let new = old.wrapping_sub(0x0100);
+            let hc = checksum::update16(u16::from_be_bytes([h[24], h[25]]), old, new);
+            h[22..24].copy_from_slice(&new.to_be_bytes());
+            h[24..26].copy_from_slice(&hc.to_be_bytes());
             h[..ETH_LEN].copy_from_slice(&adj.rewrite[..ETH_LEN]);
         }
         *d = Dest::Tx(p);
@@ -206,6 +250,11 @@ pub(crate) fn ip4_frame<B: PacketBuf, C: Clock>(
         rt.calls += 1;
         rt.packets += pk;
         rt.clocks += clocks;
+    }
+    if n_ecmp > 0 {
+        let rt = &mut runtime[NodeId::Ip4LoadBalance.index()];
+        rt.calls += 1;
+        rt.packets += n_ecmp;
     }
     true
 }
@@ -231,8 +280,8 @@ mod tests {
         }
     }
 
-    /// Kinds of received packet; the first four take the fast path.
-    const FAST_KINDS: u32 = 4;
+    /// Kinds of received packet; the first five take the fast path.
+    const FAST_KINDS: u32 = 5;
     const KINDS: u32 = 16;
 
     /// A frame received on port 1 of the test rig.
@@ -252,13 +301,13 @@ mod tests {
                 mac = [1, 0, 0x5e, 0, 0, 1]; // multicast MAC, unicast IP: forwarded
                 dst
             }
-            4 => {
+            7 => {
                 ttl = 1;
                 dst
             }
             5 => [10, 3, 0, x],     // 30-byte MTU next hop
             6 => [10, 0, 1, 1],     // ours
-            7 => [198, 51, 100, x], // ECMP
+            4 => [198, 51, 100, x], // ECMP
             8 => [10, 4, 0, x],     // transmit interface down
             9 => [10, 0, 2, x],     // glean
             10 => [192, 0, 2, x],   // drop route
