@@ -3,7 +3,9 @@
  * usage: fwd_l3 RING LANEMAP l3        two-port router: ports up, host interfaces, RIFs, IP2ME and
  *                                      connected routes, neighbors, a next hop and a remote route;
  *                                      then answers commands on stdin:
- *                                        stats            -> "stats P RX_PKTS TX_PKTS RX_OCTETS" per port
+ *                                        stats            -> "stats P RX_PKTS TX_PKTS RX_OCTETS" per port,
+ *                                                            "rifstats P IN_PKTS OUT_PKTS" per RIF,
+ *                                                            "capability ..." 
  *                                        wait-oper P up|down -> "oper P up|down" once notified (10 s)
  *                                        quit
  *        fwd_l3 RING LANEMAP routes N BASE   N /32 drop routes from BASE (a.b.c.d)
@@ -72,7 +74,7 @@ static sai_neighbor_api_t *nbr_api;
 static sai_next_hop_api_t *nh_api;
 static sai_route_api_t *route_api;
 static sai_hostif_api_t *hostif_api;
-static sai_object_id_t g_sw, g_vr, g_cpu, g_ports[2];
+static sai_object_id_t g_sw, g_vr, g_cpu, g_ports[2], g_rifs[2];
 
 /* Oper-status notifications (from the library's thread). */
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -215,6 +217,7 @@ static void l3(void)
         a[3].id = SAI_ROUTER_INTERFACE_ATTR_MTU;
         a[3].value.u32 = 9100;
         MUST(rif_api->create_router_interface(&rif[p], g_sw, 4, a));
+        g_rifs[p] = rif[p];
 
         route_to(subnet[p], 24, rif[p]); /* connected */
         route_to(me[p], 32, g_cpu);      /* IP2ME */
@@ -252,6 +255,13 @@ static void stats(void)
         MUST(port_api->get_port_stats(g_ports[p], 3, ids, v));
         printf("stats %d %llu %llu %llu\n", p, (unsigned long long)v[0], (unsigned long long)v[1],
                (unsigned long long)v[2]);
+    }
+    sai_stat_id_t rids[2] = { SAI_ROUTER_INTERFACE_STAT_IN_PACKETS,
+                              SAI_ROUTER_INTERFACE_STAT_OUT_PACKETS };
+    for (int p = 0; p < 2; p++) {
+        uint64_t v[2] = { 0, 0 };
+        MUST(rif_api->get_router_interface_stats(g_rifs[p], 2, rids, v));
+        printf("rifstats %d %llu %llu\n", p, (unsigned long long)v[0], (unsigned long long)v[1]);
     }
     /* The capability query lists exactly these (and not the unicast split). */
     sai_stat_capability_t caps[64];

@@ -155,6 +155,17 @@ fn c_program_two_hosts_ping_through_forwarder() {
             tx[p]
         );
     }
+    // Router-interface counters: forwarded packets in and out of each RIF.
+    for p in 0..2 {
+        let l = line();
+        let v: Vec<u64> = l
+            .split_whitespace()
+            .skip(2)
+            .map(|x| x.parse().unwrap())
+            .collect();
+        assert!(l.starts_with(&format!("rifstats {p} ")), "{l}");
+        assert!(v[0] >= 6 && v[1] >= 6, "RIF {p}: {l}");
+    }
     let cap = line();
     assert!(cap.contains("found 3 ucast 0"), "{cap}");
 

@@ -190,6 +190,11 @@ impl Fwd {
         }
     }
 
+    /// The daemon's pid (when started without a namespace wrapper, the daemon itself).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
@@ -319,4 +324,15 @@ pub fn lanemap(dir: &Path, names: &[&str]) -> PathBuf {
         .collect();
     std::fs::write(&p, text).unwrap();
     p
+}
+
+/// User + system CPU seconds of a process so far (`/proc/<pid>/stat`, 100 ticks/s).
+pub fn cpu_seconds(pid: &str) -> f64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may contain spaces).
+    let rest = s.rsplit_once(')').map_or("", |x| x.1);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let t = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (t(11) + t(12)) / 100.0
 }
