@@ -629,3 +629,273 @@ fn library_restart_is_a_new_generation() {
     e2.dp.sync(Duration::from_secs(10)).unwrap();
     assert_eq!(*fake.new_libs.lock().unwrap(), n0 + 1);
 }
+
+/// ECMP groups, sub-port and loopback RIFs, IPv6, host interfaces and traps: exact commands.
+#[test]
+fn groups_subports_v6_hostifs_traps() {
+    let seg = Segment::in_memory(&SegmentConfig::default()).unwrap();
+    let fake = Fake::start(&seg, usize::MAX);
+    let e = setup(&seg);
+    let (sai, sw) = (&e.sai, e.sw);
+    e.dp.sync(Duration::from_secs(10)).unwrap();
+    fake.take();
+    let vr = get_oid(sai, sw, "SAI_SWITCH_ATTR_DEFAULT_VIRTUAL_ROUTER_ID");
+    let plist = sai
+        .get(
+            ot("SAI_OBJECT_TYPE_SWITCH"),
+            sw,
+            &[md::attr_id("SAI_SWITCH_ATTR_PORT_LIST").unwrap()],
+        )
+        .unwrap()[0]
+        .as_oid_list()
+        .unwrap()
+        .to_vec();
+    let rif_type = |m| ev("SAI_ROUTER_INTERFACE_ATTR_TYPE", m);
+    let rif_t = ot("SAI_OBJECT_TYPE_ROUTER_INTERFACE");
+    let sub = sai
+        .create(
+            rif_t,
+            sw,
+            vec![
+                a(
+                    "SAI_ROUTER_INTERFACE_ATTR_VIRTUAL_ROUTER_ID",
+                    AttrValue::Oid(vr),
+                ),
+                a(
+                    "SAI_ROUTER_INTERFACE_ATTR_TYPE",
+                    rif_type("SAI_ROUTER_INTERFACE_TYPE_SUB_PORT"),
+                ),
+                a(
+                    "SAI_ROUTER_INTERFACE_ATTR_PORT_ID",
+                    AttrValue::Oid(plist[1]),
+                ),
+                a(
+                    "SAI_ROUTER_INTERFACE_ATTR_OUTER_VLAN_ID",
+                    AttrValue::U16(100),
+                ),
+            ],
+        )
+        .unwrap();
+    let lo = sai
+        .create(
+            rif_t,
+            sw,
+            vec![
+                a(
+                    "SAI_ROUTER_INTERFACE_ATTR_VIRTUAL_ROUTER_ID",
+                    AttrValue::Oid(vr),
+                ),
+                a(
+                    "SAI_ROUTER_INTERFACE_ATTR_TYPE",
+                    rif_type("SAI_ROUTER_INTERFACE_TYPE_LOOPBACK"),
+                ),
+            ],
+        )
+        .unwrap();
+    sai.set(
+        rif_t,
+        sub,
+        a(
+            "SAI_ROUTER_INTERFACE_ATTR_SRC_MAC_ADDRESS",
+            AttrValue::Mac([2, 1, 1, 1, 1, 1]),
+        ),
+    )
+    .unwrap();
+    let ip6: IpAddr = "fc00::2".parse().unwrap();
+    let nh_t = ot("SAI_OBJECT_TYPE_NEXT_HOP");
+    let mk_nh = |ip: IpAddr| {
+        sai.create(
+            nh_t,
+            sw,
+            vec![
+                a(
+                    "SAI_NEXT_HOP_ATTR_TYPE",
+                    ev("SAI_NEXT_HOP_ATTR_TYPE", "SAI_NEXT_HOP_TYPE_IP"),
+                ),
+                a("SAI_NEXT_HOP_ATTR_IP", AttrValue::IpAddr(ip)),
+                a("SAI_NEXT_HOP_ATTR_ROUTER_INTERFACE_ID", AttrValue::Oid(sub)),
+            ],
+        )
+        .unwrap()
+    };
+    let nh1 = mk_nh(ip6);
+    let nh2 = mk_nh("fc00::3".parse().unwrap());
+    let g = sai
+        .create(
+            ot("SAI_OBJECT_TYPE_NEXT_HOP_GROUP"),
+            sw,
+            vec![a(
+                "SAI_NEXT_HOP_GROUP_ATTR_TYPE",
+                ev(
+                    "SAI_NEXT_HOP_GROUP_ATTR_TYPE",
+                    "SAI_NEXT_HOP_GROUP_TYPE_DYNAMIC_UNORDERED_ECMP",
+                ),
+            )],
+        )
+        .unwrap();
+    let gm_t = ot("SAI_OBJECT_TYPE_NEXT_HOP_GROUP_MEMBER");
+    let mut members = Vec::new();
+    for (nh, w) in [(nh1, 1u32), (nh2, 3)] {
+        members.push(
+            sai.create(
+                gm_t,
+                sw,
+                vec![
+                    a(
+                        "SAI_NEXT_HOP_GROUP_MEMBER_ATTR_NEXT_HOP_GROUP_ID",
+                        AttrValue::Oid(g),
+                    ),
+                    a(
+                        "SAI_NEXT_HOP_GROUP_MEMBER_ATTR_NEXT_HOP_ID",
+                        AttrValue::Oid(nh),
+                    ),
+                    a("SAI_NEXT_HOP_GROUP_MEMBER_ATTR_WEIGHT", AttrValue::U32(w)),
+                ],
+            )
+            .unwrap(),
+        );
+    }
+    let p6 = |s: &str, l: u8| IpPrefix {
+        addr: s.parse().unwrap(),
+        mask: IpAddr::V6(std::net::Ipv6Addr::from(u128::MAX << (128 - u32::from(l)))),
+    };
+    let rk = |p: IpPrefix| EntryKey {
+        ot: ot("SAI_OBJECT_TYPE_ROUTE_ENTRY"),
+        members: vec![
+            AttrValue::Oid(sw),
+            AttrValue::Oid(vr),
+            AttrValue::IpPrefix(p),
+        ],
+    };
+    sai.create_entry(
+        rk(p6("2001:db8::", 32)),
+        vec![a("SAI_ROUTE_ENTRY_ATTR_NEXT_HOP_ID", AttrValue::Oid(g))],
+    )
+    .unwrap();
+    sai.create_entry(
+        rk(p6("fc00:1::1", 128)),
+        vec![a("SAI_ROUTE_ENTRY_ATTR_NEXT_HOP_ID", AttrValue::Oid(lo))],
+    )
+    .unwrap();
+    sai.remove(gm_t, members[0]).unwrap();
+    // Host interface on Ethernet4 (forwarder port 0), its oper status, a trap.
+    let hif = sai
+        .create(
+            ot("SAI_OBJECT_TYPE_HOSTIF"),
+            sw,
+            vec![
+                a(
+                    "SAI_HOSTIF_ATTR_TYPE",
+                    ev("SAI_HOSTIF_ATTR_TYPE", "SAI_HOSTIF_TYPE_NETDEV"),
+                ),
+                a("SAI_HOSTIF_ATTR_OBJ_ID", AttrValue::Oid(plist[1])),
+                a("SAI_HOSTIF_ATTR_NAME", AttrValue::chardata("Ethernet4")),
+            ],
+        )
+        .unwrap();
+    sai.set(
+        ot("SAI_OBJECT_TYPE_HOSTIF"),
+        hif,
+        a("SAI_HOSTIF_ATTR_OPER_STATUS", AttrValue::Bool(true)),
+    )
+    .unwrap();
+    let tg = get_oid(sai, sw, "SAI_SWITCH_ATTR_DEFAULT_TRAP_GROUP");
+    sai.create(
+        ot("SAI_OBJECT_TYPE_HOSTIF_TRAP"),
+        sw,
+        vec![
+            a(
+                "SAI_HOSTIF_TRAP_ATTR_TRAP_TYPE",
+                ev("SAI_HOSTIF_TRAP_ATTR_TRAP_TYPE", "SAI_HOSTIF_TRAP_TYPE_BGP"),
+            ),
+            a(
+                "SAI_HOSTIF_TRAP_ATTR_PACKET_ACTION",
+                ev(
+                    "SAI_HOSTIF_TRAP_ATTR_PACKET_ACTION",
+                    "SAI_PACKET_ACTION_TRAP",
+                ),
+            ),
+            a("SAI_HOSTIF_TRAP_ATTR_TRAP_GROUP", AttrValue::Oid(tg)),
+        ],
+    )
+    .unwrap();
+    e.dp.sync(Duration::from_secs(10)).unwrap();
+    let mac = [0x52, 0x54, 0, 0x12, 0x34, 0x56];
+    let bgp = u32::try_from(
+        md::enum_value("SAI_HOSTIF_TRAP_ATTR_TRAP_TYPE", "SAI_HOSTIF_TRAP_TYPE_BGP").unwrap(),
+    )
+    .unwrap();
+    let rif = |id, rif_type, port, vlan, mac| Rif {
+        rif: id,
+        rif_type,
+        port,
+        vlan,
+        mac,
+        mtu: 1514,
+        vrf: 0,
+        v4_admin: true,
+        v6_admin: true,
+    };
+    let pfx = |p: IpPrefix| Prefix::new(p.addr, p.prefix_len().unwrap()).unwrap();
+    let got: Vec<Command> = fake
+        .take()
+        .into_iter()
+        .filter(|c| !matches!(c, Command::Barrier(_)))
+        .collect();
+    let expect = vec![
+        Command::RifAdd(rif(1, RifType::SubPort, 0, 100, mac)),
+        Command::RifAdd(rif(2, RifType::Loopback, 0, 0, mac)),
+        Command::RifSet(rif(1, RifType::SubPort, 0, 100, [2, 1, 1, 1, 1, 1])),
+        Command::NextHopAdd {
+            id: 1,
+            ip: ip6,
+            rif: 1,
+        },
+        Command::NextHopAdd {
+            id: 2,
+            ip: "fc00::3".parse().unwrap(),
+            rif: 1,
+        },
+        Command::NhGroupAdd(1),
+        Command::NhGroupMemberAdd {
+            group: 1,
+            nh: 1,
+            weight: 1,
+        },
+        Command::NhGroupMemberAdd {
+            group: 1,
+            nh: 2,
+            weight: 3,
+        },
+        Command::RouteAdd {
+            vrf: 0,
+            prefix: pfx(p6("2001:db8::", 32)),
+            action: RouteAction::Group(1),
+        },
+        Command::RouteAdd {
+            vrf: 0,
+            prefix: pfx(p6("fc00:1::1", 128)),
+            action: RouteAction::Local,
+        },
+        Command::NhGroupMemberDel { group: 1, nh: 1 },
+        Command::HostifAdd {
+            id: 1,
+            port: 0,
+            name: ring_proto::HostifName::new("Ethernet4").unwrap(),
+            oper_up: false,
+        },
+        Command::HostifOper {
+            id: 1,
+            oper_up: true,
+        },
+        Command::TrapSet {
+            trap_type: bgp,
+            action: ring_proto::PacketAction::Trap,
+            // The switch's default trap group, forwarder id 1.
+            group: 1,
+            queue: 0,
+        },
+    ];
+    assert_eq!(got, expect);
+    assert_eq!(e.dp.counters().failed(), 0);
+}
