@@ -118,6 +118,18 @@ impl RouteTable {
         None
     }
 
+    /// Reader: load the first slot `get(vrf, len, key)` would probe and return its state
+    /// (meaningless to the caller): issued for every candidate length of a batch before the
+    /// real probes so that their cache misses overlap.
+    #[inline]
+    pub(crate) fn touch(&self, vrf: u16, len: u32, key: u128) -> u32 {
+        let (hi, lo) = halves(key);
+        let i = self.start(tag(vrf, len), hi, lo);
+        self.slots
+            .get(i)
+            .map_or(0, |s| s.state.load(Ordering::Relaxed))
+    }
+
     /// Writer: slot of a VALID route.
     fn find(&self, t: u32, hi: u64, lo: u64) -> Option<usize> {
         let mut i = self.start(t, hi, lo);
@@ -283,5 +295,29 @@ impl RouteTableWriter {
         self.valid -= 1;
         self.dead += 1;
         true
+    }
+}
+
+#[cfg(test)]
+impl RouteTable {
+    /// (slots, VALID slots, mean probe distance of the VALID slots, max_probe).
+    pub(crate) fn probe_stats(&self) -> (usize, usize, f64, u32) {
+        let (mut n, mut sum) = (0usize, 0usize);
+        for (i, s) in self.slots.iter().enumerate() {
+            let st = s.state.load(Ordering::Relaxed);
+            if st != EMPTY && st != DEAD {
+                let (hi, lo) = (s.hi.load(Ordering::Relaxed), s.lo.load(Ordering::Relaxed));
+                let start = self.start(st, hi, lo);
+                sum += (i + self.slots.len() - start) & self.mask;
+                n += 1;
+            }
+        }
+        let mean = sum as f64 / n.max(1) as f64;
+        (
+            self.slots.len(),
+            n,
+            mean,
+            self.max_probe.load(Ordering::Relaxed),
+        )
     }
 }

@@ -304,10 +304,16 @@ struct Shared {
     host6: OnceLock<host6::HostTable>,
 }
 
-/// Descriptor word and bit of prefix length `len` (33..=127).
-fn desc_bit(len: u32) -> (usize, u32) {
+/// Descriptor word (in /36 block `sub`) and bit of prefix length `len` (33..=127).
+fn desc_bit(sub: usize, len: u32) -> (usize, u32) {
     let i = len.saturating_sub(33);
-    (1 + (i / 32) as usize, 1 << (i % 32))
+    (1 + 3 * sub + (i / 32) as usize, 1 << (i % 32))
+}
+
+/// The /36 blocks of its /32 that route `key/len` (33..=127) overlaps.
+fn desc_subs(key: u128, len: u32) -> std::ops::Range<usize> {
+    let first = ((key >> 92) & 0xf) as usize;
+    first..first + (1usize << 36u32.saturating_sub(len))
 }
 
 /// IPv6 /32 descriptors: at most one per route, and indices fit an entry.
@@ -577,30 +583,58 @@ impl FibView<'_> {
     /// present lengths are probed in the hash table, longest first.
     #[inline(always)]
     fn resolve6(&self, vrf: VrfId, e: u32, dst: u128) -> LbIndex {
+        let (leaf, lens) = self.desc6_of(e, dst);
+        if lens != 0 {
+            self.touch6(vrf, lens, dst);
+        }
+        self.probe6(vrf, leaf, lens, dst)
+    }
+
+    /// (leaf, bitmap of lengths: bit `l - 33`) of a trie entry at depth 32 or above.
+    #[inline(always)]
+    fn desc6_of(&self, e: u32, dst: u128) -> (u32, u128) {
         if e & (EXT | DESC) != EXT | DESC {
-            return e & IDX_MASK;
+            return (e & IDX_MASK, 0);
         }
         let w = trie::desc(&self.shared.desc6, e & IDX_MASK);
+        let sub = 3 * ((dst >> 92) & 0xf) as usize;
         // Acquire pairs with the writer's Release stores of the descriptor words (the
         // hash-table slot of a length is published before its bit).
-        let leaf = w
-            .first()
-            .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
+        let ld = |i: usize| w.get(i).map_or(0, |a| a.load(Ordering::Acquire));
+        let leaf = ld(0) & IDX_MASK;
+        let lens = u128::from(ld(sub + 1))
+            | (u128::from(ld(sub + 2)) << 32)
+            | (u128::from(ld(sub + 3)) << 64);
+        (leaf, lens)
+    }
+
+    /// Load the first hash slot of every candidate length (their misses overlap).
+    #[inline(always)]
+    fn touch6(&self, vrf: VrfId, mut lens: u128, dst: u128) {
         let h6 = &*self.objs.h6;
-        let mut base = 33 + 32 * 2;
-        for word in w.iter().skip(1).rev() {
-            let mut bits = word.load(Ordering::Acquire);
-            while bits != 0 {
-                let b = 31 - bits.leading_zeros();
-                bits &= !(1 << b);
-                let len = base + b;
-                if let Some(lb) = h6.get(vrf, len, dst & (u128::MAX << (128 - len.min(127)))) {
-                    return lb;
-                }
-            }
-            base = base.saturating_sub(32);
+        let mut sink = 0u32;
+        while lens != 0 {
+            let b = 127 - lens.leading_zeros();
+            lens &= !(1 << b);
+            let len = 33 + b;
+            sink ^= h6.touch(vrf, len, dst & (u128::MAX << (128 - len.min(127))));
         }
-        leaf & IDX_MASK
+        std::hint::black_box(sink);
+    }
+
+    /// Longest present length whose prefix of `dst` is in the hash table, else `leaf`.
+    #[inline(always)]
+    fn probe6(&self, vrf: VrfId, leaf: u32, mut lens: u128, dst: u128) -> LbIndex {
+        let h6 = &*self.objs.h6;
+        while lens != 0 {
+            let b = 127 - lens.leading_zeros();
+            lens &= !(1 << b);
+            let len = 33 + b;
+            if let Some(lb) = h6.get(vrf, len, dst & (u128::MAX << (128 - len.min(127)))) {
+                return lb;
+            }
+        }
+        leaf
     }
 
     /// `out[i] = lookup6(vrf, dst[i])`. Walks the trie level by level for chunks of 64
@@ -636,8 +670,19 @@ impl FibView<'_> {
                     }
                 }
             }
-            for (o, &d) in o.iter_mut().zip(d) {
-                *o = self.resolve6(vrf, *o, d);
+            // Descriptors of the whole chunk, then the first slot of every candidate length,
+            // then the probes (by now mostly cache hits).
+            let mut lens = [0u128; 64];
+            for ((o, l), &d) in o.iter_mut().zip(lens.iter_mut()).zip(d) {
+                (*o, *l) = self.desc6_of(*o, d);
+            }
+            for (&l, &d) in lens.iter().zip(d) {
+                if l != 0 {
+                    self.touch6(vrf, l, d);
+                }
+            }
+            for ((o, &l), &d) in o.iter_mut().zip(lens.iter()).zip(d) {
+                *o = self.probe6(vrf, *o, l, d);
             }
             if let Some(h) = self.shared.host6.get() {
                 for (o, &d) in o.iter_mut().zip(d) {
@@ -773,7 +818,7 @@ pub struct FibWriter {
     /// Writer side of `objs.h6` (routes /33../127).
     h6w: hash6::RouteTableWriter,
     /// (descriptor, length) -> routes of that length below that descriptor's /32.
-    d6_lens: HashMap<(u32, u8), u32>,
+    d6_lens: HashMap<(u32, u8, u8), u32>,
     routes4: usize,
     routes6: usize,
     /// Highest epoch known to have passed.
@@ -1472,12 +1517,15 @@ impl FibWriter {
             };
             self.h6w
                 .insert(&self.objs.h6, &shared.rcu, vrf, len32, key, lb);
-            let (word, bit) = desc_bit(len32);
-            if let Some(w) = trie::desc(&shared.desc6, d).get(word) {
-                // Release: the slot is visible before the bit (pairs with `resolve6`).
-                w.fetch_or(bit, Ordering::Release);
+            for sub in desc_subs(key, len32) {
+                let (word, bit) = desc_bit(sub, len32);
+                if let Some(w) = trie::desc(&shared.desc6, d).get(word) {
+                    // Release: the slot is visible before the bit (pairs with `desc6_of`).
+                    w.fetch_or(bit, Ordering::Release);
+                }
+                let s8 = u8::try_from(sub).unwrap_or(u8::MAX);
+                *self.d6_lens.entry((d, s8, len)).or_insert(0) += 1;
             }
-            *self.d6_lens.entry((d, len)).or_insert(0) += 1;
             self.routes6 += 1;
         }
         if let Some(ctl) = self.vrfs.get_mut(v).and_then(Option::as_mut) {
@@ -1517,20 +1565,23 @@ impl FibWriter {
         let removed = self.h6w.remove(&self.objs.h6, &shared.rcu, vrf, len32, key);
         debug_assert!(removed, "the store and the hash table agree");
         if let Some(d) = trie::find_desc(&shared.pool6, root, fb, key) {
-            let last = match self.d6_lens.get_mut(&(d, len)) {
-                Some(c) if *c > 1 => {
-                    *c -= 1;
-                    false
-                }
-                _ => true,
-            };
             let words = trie::desc(&shared.desc6, d);
-            if last {
-                self.d6_lens.remove(&(d, len));
-                let (word, bit) = desc_bit(len32);
-                if let Some(w) = words.get(word) {
-                    // Release: readers that miss the bit find the covering route instead.
-                    w.fetch_and(!bit, Ordering::Release);
+            for sub in desc_subs(key, len32) {
+                let k = (d, u8::try_from(sub).unwrap_or(u8::MAX), len);
+                let last = match self.d6_lens.get_mut(&k) {
+                    Some(c) if *c > 1 => {
+                        *c -= 1;
+                        false
+                    }
+                    _ => true,
+                };
+                if last {
+                    self.d6_lens.remove(&k);
+                    let (word, bit) = desc_bit(sub, len32);
+                    if let Some(w) = words.get(word) {
+                        // Release: readers that miss the bit find the covering route instead.
+                        w.fetch_and(!bit, Ordering::Release);
+                    }
                 }
             }
             if words.iter().skip(1).all(|w| w.load(Ordering::Relaxed) == 0) {
@@ -1735,7 +1786,7 @@ impl FibWriter {
         let long6 = self.objs.h6.bytes()
             + self.h6w.bytes()
             + self.alloc_d6.touched() * trie::DESC_WORDS * e
-            + self.d6_lens.capacity() * (std::mem::size_of::<((u32, u8), u32)>() + 1);
+            + self.d6_lens.capacity() * (std::mem::size_of::<((u32, u8, u8), u32)>() + 1);
         roots + groups + stores + lb_chunks + buckets + adj_chunks + ctl + host6 + long6
     }
 

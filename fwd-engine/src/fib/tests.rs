@@ -908,3 +908,33 @@ fn fib_v6_descriptors_and_hash_growth_match_naive() {
         assert_eq!(w.stats().routes6, 0);
     }
 }
+
+#[test]
+#[ignore = "diagnostic: hash-table shape of a 100k-route IPv6 table"]
+fn fib_v6_hash_shape() {
+    let mut cfg = small_cfg(16);
+    cfg.tbl8_groups6 = 1 << 16;
+    cfg.max_routes6 = 1 << 20;
+    cfg.max_host_routes6 = 1 << 14;
+    let (mut w, r, lbs) = with_lbs(cfg, 8);
+    let routes = synth::table_like_v6(100_000, 42);
+    for (i, &(p, l)) in routes.iter().enumerate() {
+        w.route6_add(0, p, l, lbs[i % 8]).unwrap();
+    }
+    let v = r.view();
+    eprintln!("{:?}", v.objs.h6.probe_stats());
+    let dsts = synth::dsts_within_v6(&routes, 20_000, 9);
+    let t = v.vrf(0).unwrap();
+    let (mut probes, mut descs) = (0u32, 0u32);
+    for &d in &dsts {
+        let e = t.v6_root[(d >> 112) as usize].load(Ordering::Relaxed);
+        let e = trie::descend(&r.shared.pool6, e, 112, d);
+        let (_, lens) = v.desc6_of(e, d);
+        descs += u32::from(lens != 0);
+        probes += lens.count_ones();
+    }
+    eprintln!(
+        "descriptors hit {descs}/20000, candidate lengths per lookup {:.2}",
+        f64::from(probes) / 20_000.0
+    );
+}

@@ -8,8 +8,9 @@
 //!
 //! - bits 31 and 30 set (IPv6 only, at the level that ends at bit 32): pointer to a /32
 //!   descriptor (bits 0..23 = its index in the descriptor pool): `DESC_WORDS` words, the leaf
-//!   this entry would hold (routes up to /32) and a bitmap of the prefix lengths 33..=127
-//!   present below this /32, which live in the hash table of `hash6.rs`.
+//!   this entry would hold (routes up to /32), then for each of the 16 /36 blocks of the /32
+//!   a bitmap (3 words) of the prefix lengths 33..=127 of the routes that overlap that block;
+//!   the routes themselves live in the hash table of `hash6.rs`.
 //!
 //! Every entry is written with one atomic store, so a reader sees the old or the new entry,
 //! never a mix. A new child group is filled before the parent pointer is stored (Release);
@@ -24,8 +25,11 @@ use super::FibError;
 pub(crate) const EXT: u32 = 1 << 31;
 /// With `EXT`: the entry points to a /32 descriptor, not to a group.
 pub(crate) const DESC: u32 = 1 << 30;
-/// Words of a descriptor: the leaf, then the length bitmap (bit `l - 33` for length `l`).
-pub(crate) const DESC_WORDS: usize = 4;
+/// /36 blocks of a descriptor's /32, each with its own length bitmap.
+pub(crate) const DESC_SUBS: usize = 16;
+/// Words of a descriptor: the leaf, then `DESC_SUBS` length bitmaps of 3 words (bit `l - 33`
+/// for length `l`).
+pub(crate) const DESC_WORDS: usize = 1 + 3 * DESC_SUBS;
 /// The trie depth at which descriptors sit.
 pub(crate) const DESC_DEPTH: u32 = 32;
 pub(crate) const IDX_BITS: u32 = 23;
