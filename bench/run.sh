@@ -29,8 +29,8 @@ for a in "$@"; do
         *) echo "run.sh: unknown argument $a (usage: bench/run.sh [--quick])" >&2; exit 2 ;;
     esac
 done
-if [ $QUICK = 1 ]; then WARM=2; WIN=3; REPS=1; CMD="bench/run.sh --quick"
-else WARM=3; WIN=10; REPS=3; CMD="bench/run.sh"; fi
+if [ $QUICK = 1 ]; then WARM=2; WIN=3; REPS=1; LATDUR=3; CMD="bench/run.sh --quick"
+else WARM=3; WIN=10; REPS=3; LATDUR=10; CMD="bench/run.sh"; fi
 PKTS=16384              # distinct packets in the pcap (held in mbufs by net_pcap infinite_rx)
 TAG=fsb$$               # names of everything this run creates (EAL prefixes, rings, sockets)
 MEM=2048                # EAL memory (MB, --no-huge): pool + l3fwd's 1M-route tables
@@ -40,7 +40,14 @@ rm -f "$DB" "$OUT"/*.log
 PIDS=()
 
 log() { printf '[run.sh %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-tool() { python3 "$RUNNER/tool.py" "$@"; }
+# BENCH_ONLY=fwd,scale,latency,graph,sai runs only those sections (debugging; no report).
+want() { [ -z "${BENCH_ONLY:-}" ] || [[ ",$BENCH_ONLY," == *",$1,"* ]]; }
+# The interpreter for tool.py: one that has matplotlib if there is one (the plot), else python3.
+PY=python3
+for c in python3 /usr/bin/python3; do
+    if command -v "$c" > /dev/null && "$c" -c 'import matplotlib' 2> /dev/null; then PY=$c; break; fi
+done
+tool() { "$PY" "$RUNNER/tool.py" "$@"; }
 add() { tool add --db "$DB" "$@"; }
 
 cleanup() {
@@ -48,6 +55,7 @@ cleanup() {
     sleep 0.5
     for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
     rm -rf /var/run/dpdk/"$TAG"-* /dev/shm/ferrosai-"$TAG"-* /tmp/"$TAG"-*.sock
+    if [ -n "${LATNS:-}" ]; then ip netns del "$LATNS" 2> /dev/null || true; fi
 }
 trap cleanup EXIT
 
@@ -139,10 +147,11 @@ stop() { # pid
     kill -KILL "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true
 }
 
-record_fwd() { # name json
+REF=""  # Mpps of the testpmd io run made just before the current contestant
+record_fwd() { # name json [ref]
     local j=$2
     add kind=fwd name="$1" "mpps=$(jq_get "$j" mpps)" "samples=$(jq_get "$j" samples)" \
-        "window_s=$(jq_get "$j" window_s)"
+        "window_s=$(jq_get "$j" window_s)" ${3:+ref=$3}
 }
 jq_get() { python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])[sys.argv[2]]))' "$1" "$2"; }
 
@@ -180,7 +189,7 @@ run_l3fwd() { # name lookup routes
     stop $pid
     sed -i '/Adding route/d' "$OUT/$name.log"   # 1M lines of route listing
     log "$name: $j"
-    record_fwd "$name" "$j"
+    record_fwd "$name" "$j" "$REF"
 }
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
@@ -226,7 +235,7 @@ EOF
     local rss1; rss1=$(rss_kb $pid)
     j=$(tool rate --fwdctl "$FWDCTL" --sock "$sock" --port 1 --warmup $WARM --window $WIN)
     log "$name: $j"
-    record_fwd "$name" "$j"
+    record_fwd "$name" "$j" "$REF"
     LAST_MPPS=$(jq_get "$j" mpps)
     if [ "${4:-}" = prog ]; then
         add kind=mem routes=0 rss_kb="$rss0"
@@ -241,25 +250,37 @@ EOF
     stop $pid
 }
 
+if want fwd; then
 log "forwarding runs: $REPS x (warm-up ${WARM}s, window ${WIN}s)"
+# Every contestant run is preceded by a testpmd io run: its ratio is taken against that one
+# (the load of a shared machine changes from minute to minute).
 for rep in $(seq $REPS); do
-    run_testpmd testpmd-io "$OUT/pkts-1000000.pcap" 1 || true
     prog=""; [ "$rep" = 1 ] && prog=prog
-    run_fwd ferrosai-1k 1000 1 $prog || true
-    run_fwd ferrosai-100k 100000 1 $prog || true
-    run_fwd ferrosai-1M 1000000 1 $prog || true
-    run_l3fwd l3fwd-lpm-1k lpm 1000 || true
-    run_l3fwd l3fwd-fib-1k fib 1000 || true
-    run_l3fwd l3fwd-lpm-100k lpm 100000 || true
-    run_l3fwd l3fwd-fib-100k fib 100000 || true
-    run_l3fwd l3fwd-fib-1M fib 1000000 || true
+    for c in ferrosai-1k ferrosai-100k ferrosai-1M l3fwd-lpm-1k l3fwd-fib-1k l3fwd-lpm-100k \
+        l3fwd-fib-100k l3fwd-fib-1M; do
+        REF=""
+        if run_testpmd testpmd-io "$OUT/pkts-1000000.pcap" 1; then REF=$LAST_MPPS; fi
+        case $c in
+            ferrosai-1k) run_fwd $c 1000 1 $prog || true ;;
+            ferrosai-100k) run_fwd $c 100000 1 $prog || true ;;
+            ferrosai-1M) run_fwd $c 1000000 1 $prog || true ;;
+            l3fwd-lpm-1k) run_l3fwd $c lpm 1000 || true ;;
+            l3fwd-fib-1k) run_l3fwd $c fib 1000 || true ;;
+            l3fwd-lpm-100k) run_l3fwd $c lpm 100000 || true ;;
+            l3fwd-fib-100k) run_l3fwd $c fib 100000 || true ;;
+            l3fwd-fib-1M) run_l3fwd $c fib 1000000 || true ;;
+        esac
+    done
 done
+REF=""
 # l3fwd --lookup=lpm with 1M routes is not run: rte_lpm keeps its rules in one array per depth
 # and scans it on every insert, so loading 1M routes (586k /24s) is quadratic; a try here had
 # loaded about 440k routes after 2 minutes and was slowing down.
 add kind=missing name="forwarding l3fwd-lpm-1M" \
     why="\"l3fwd LPM cannot load 1M routes in reasonable time (rte_lpm insert scans the rules of its depth: ~440k loaded after 2 min, slowing); LPM compared at 1k and 100k\""
 
+fi
+if want scale; then
 log "multi-core: 1 vs 2 forwarding cores"
 M1=""; M2=""
 if run_testpmd testpmd-io-1c-scale "$OUT/pkts-1000000.pcap" 1; then M1=$LAST_MPPS; fi
@@ -270,6 +291,66 @@ if run_fwd ferrosai-1M-1w-scale 1000000 1; then M1=$LAST_MPPS; fi
 if run_fwd ferrosai-1M-2w 1000000 2; then M2=$LAST_MPPS; fi
 [ -n "$M1" ] && [ -n "$M2" ] && add kind=scale name=ferrosai-1M mpps1="$M1" mpps2="$M2"
 
+fi
+if want latency; then
+# Latency: ferrosai-fwd between two veth pairs (net_af_packet ports), 1k routes; the sender and
+# the receiver (tool.py latency, Python AF_PACKET sockets) sit in a namespace of their own on the
+# other veth ends. Send timestamp in the payload, kernel receive timestamp at the far end.
+LATNS=${TAG}ns
+run_latency() {
+    local a0=${TAG}a0 a1=${TAG}a1 b0=${TAG}b0 b1=${TAG}b1 name=ferrosai-latency
+    local pre=$TAG-lat ring=/dev/shm/ferrosai-$TAG-lat sock=/tmp/$TAG-lat.sock cfg=$OUT/$name.toml
+    ip netns add "$LATNS"
+    ip link add "$a0" type veth peer name "$a1"
+    ip link add "$b0" type veth peer name "$b1"
+    ip link set "$a0" netns "$LATNS"
+    ip link set "$b0" netns "$LATNS"
+    for i in "$a1" "$b1"; do
+        sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1" || true
+        ip link set "$i" up
+    done
+    for i in "$a0" "$b0"; do
+        ip netns exec "$LATNS" sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1" || true
+        ip netns exec "$LATNS" ip link set "$i" up
+    done
+    printf '%s\n' '[daemon]' "name = \"$pre\"" "ring = \"$ring\"" "cli_socket = \"$sock\"" \
+        'workers = 1' 'worker_cpus = [1]' 'polling = "busy"' 'hugepages = "no"' \
+        'memory_mb = 512' 'log_level = "warn"' '' '[[port]]' 'name = "Ethernet0"' \
+        "devargs = \"net_af_packet0,iface=$a1,framecnt=4096,qdisc_bypass=1\"" '' '[[port]]' \
+        'name = "Ethernet4"' "devargs = \"net_af_packet1,iface=$b1,framecnt=4096,qdisc_bypass=1\"" \
+        > "$cfg"
+    "$FWD" --config "$cfg" > "$OUT/$name.log" 2>&1 &
+    local pid=$!
+    PIDS+=("$pid")
+    for _ in $(seq 300); do [ -S "$sock" ] && [ -e "$ring" ] && break; sleep 0.1; done
+    local ok=1 j=""
+    if [ -S "$sock" ] && "$BR" program --ring "$ring" --routes 1000 > /dev/null; then
+        j=$(ip netns exec "$LATNS" python3 "$RUNNER/tool.py" latency --tx "$a0" --rx "$b0" \
+            --pcap "$OUT/pkts-1000.pcap" --duration $LATDUR) || ok=0
+    else
+        ok=0
+    fi
+    stop $pid
+    ip netns del "$LATNS" 2> /dev/null || true
+    if [ $ok = 1 ] && [ -n "$j" ]; then
+        log "$name: $j"
+        add kind=latency "data=$j"
+    else
+        add kind=missing name="latency" why="\"latency run failed: see bench/out/$name.log\""
+    fi
+}
+if [ "$(id -u)" = 0 ] && command -v ip > /dev/null; then
+    log "latency through af_packet veths"
+    if ! run_latency; then
+        ip netns del "$LATNS" 2> /dev/null || true
+        add kind=missing name="latency" why="\"latency run failed: see bench/out/ferrosai-latency.log\""
+    fi
+else
+    add kind=missing name="latency" why="\"needs root and iproute2 (veths, a namespace)\""
+fi
+
+fi
+if want graph; then
 log "graph alone: cargo bench -p bench --bench graph"
 if (cd "$ROOT" && cargo bench -q -p bench --bench graph) > "$OUT/graph-bench.log" 2>&1; then
     python3 - "$OUT/graph-bench.log" "$DB" <<'EOF'
@@ -288,9 +369,37 @@ else
 fi
 if perf stat -e instructions true 2>&1 | grep -q 'not supported'; then
     add kind=missing name="graph alone: perf stat instructions/cycles" \
-        why="\"perf stat -e instructions: <not supported> (the VM exposes no hardware counters)\""
+        why="\"perf stat -e instructions: <not supported> (the VM exposes no hardware counters); callgrind instead\""
+fi
+# Instruction counts of Worker::process alone: the graph bench's GRAPH_CALLGRIND mode (setup,
+# then N frames of 256 packets, single next hop) under callgrind, collecting only inside
+# Worker::process.
+if command -v valgrind > /dev/null; then
+    GB=$(cd "$ROOT" && cargo bench -p bench --bench graph --no-run 2>&1 |
+        grep -o 'target/release/deps/graph-[0-9a-f]*' | tail -1) || GB=""
+    for spec in 1000 1000000; do
+        label=$([ $spec = 1000 ] && echo 1k || echo 1M)
+        if [ -n "$GB" ] && GRAPH_CALLGRIND=$spec,64 valgrind --tool=callgrind \
+            --callgrind-out-file="$OUT/callgrind.$label.out" --toggle-collect='*Worker*process*' \
+            "$ROOT/$GB" > "$OUT/callgrind-$label.log" 2>&1; then
+            ir=$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p; s/.*I *refs: *\([0-9,]*\).*/\1/p' \
+                "$OUT/callgrind-$label.log" | tr -d , | head -1)
+            pk=$(sed -n 's/.*callgrind mode: .* \([0-9]*\) packets.*/\1/p' "$OUT/callgrind-$label.log")
+            if [ -n "$ir" ] && [ -n "$pk" ] && [ "$pk" -gt 0 ]; then
+                add kind=instr name="$label routes" packets="$pk" \
+                    ipp="$(python3 -c "print($ir / $pk)")"
+                continue
+            fi
+        fi
+        add kind=missing name="graph alone $label routes, instructions/pkt" \
+            why="\"callgrind run failed: see bench/out/callgrind-$label.log\""
+    done
+else
+    add kind=missing name="graph alone: instructions/pkt" why="\"valgrind not installed\""
 fi
 
+fi
+if want sai; then
 if [ -f "$ROOT/bench/benches/program.rs" ]; then
     log "SAI programming: cargo bench -p bench --bench program"
     if (cd "$ROOT" && cargo bench -q -p bench --bench program) > "$OUT/program-bench.log" 2>&1; then
@@ -303,6 +412,8 @@ else
         why="\"bench/benches/program.rs does not exist yet; the ring figures above are the forwarder side only\""
 fi
 
+fi
+if [ -n "${BENCH_ONLY:-}" ]; then log "BENCH_ONLY=$BENCH_ONLY: records in $DB, RESULTS.md not written"; exit 0; fi
 log "report"
 DETAIL=$OUT/detail.md
 {

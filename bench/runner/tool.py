@@ -10,6 +10,12 @@ Subcommands:
   report --db FILE --results RESULTS.md --plot PNG --cmd CMD
       Rewrite the top of RESULTS.md (everything before the first '## ' heading that is not ours
       is replaced; other engineers' '## ' sections are kept verbatim) and draw the plot.
+  latency --tx IF --rx IF --pcap F [--duration S]
+      Per-packet latency through a forwarder between two veths (run inside the namespace that
+      holds IF): frames from the pcap with a send timestamp (CLOCK_REALTIME ns) in the UDP
+      payload, sent on --tx through an AF_PACKET socket, received on --rx with the kernel's
+      receive timestamp (SO_TIMESTAMPNS, same clock). First an unpaced phase measures the
+      maximum delivered rate of this path, then paced phases at 10/50/90 % of it; prints JSON.
 Only the standard library is needed, plus matplotlib for the plot (skipped with a note if absent).
 """
 import json
@@ -129,13 +135,25 @@ def cmd_report(args):
 
     names = []
     for r in fwd:
-        if r["name"] not in names:
+        # The multi-core runs have rows of their own.
+        if r["name"] not in names and not re.search(r"-(scale|2w|2c)$", r["name"]):
             names.append(r["name"])
     ceiling = med("testpmd-io")
     rows = []  # figure, value, baseline, ratio
 
     def row(fig, val, base, ratio, note=""):
         rows.append((fig, val, base, ratio, note))
+
+    def paired(name):
+        # Ratio to the testpmd io run made just before this one (same load conditions, as
+        # near as a shared machine allows); median over the runs.
+        xs = [r["mpps"] / r["ref"] for r in fwd
+              if r["name"] == name and r.get("mpps") and r.get("ref")]
+        return statistics.median(xs) if xs else None
+
+    def best(name):
+        sp = spread(name)
+        return sp[1] if sp else None
 
     for n in names:
         v = med(n)
@@ -144,17 +162,24 @@ def cmd_report(args):
                 "the ceiling: I/O only; goal for ferrosai-1M: ratio >= 0.8")
             continue
         base = ceiling
+        bb, bv = best("testpmd-io"), best(n)
+        pr = paired(n)
         row("forwarding %s (1 core), Mpps" % n, fmt(v), "testpmd io %s" % fmt(base),
-            fmt(v / base if v and base else None))
+            fmt(pr if pr is not None else (v / base if v and base else None)),
+            "best 1-s samples: %s vs %s (ratio %s)%s" % (
+                fmt(bv), fmt(bb), fmt(bv / bb if bv and bb else None),
+                "; goal >= 0.8" if n == "ferrosai-1M" else ""))
         for rn in ("1k", "100k", "1M"):
             if n != "ferrosai-" + rn:
                 continue
             for lk in ("lpm", "fib"):
                 b = med("l3fwd-%s-%s" % (lk, rn))
+                pa, pb = paired(n), paired("l3fwd-%s-%s" % (lk, rn))
                 if b:
                     row("forwarding ferrosai-%s vs l3fwd %s with the same routes, Mpps"
                         % (rn, lk.upper()), fmt(v), "l3fwd-%s-%s %s" % (lk, rn, fmt(b)),
-                        fmt(v / b if v else None), "goal >= 1.5 vs LPM" if lk == "lpm" else "")
+                        fmt(pa / pb if pa and pb else (v / b if v else None)),
+                        "goal >= 1.5 vs LPM" if lk == "lpm" else "")
     for r in recs:
         if r.get("kind") == "scale":
             row("multi-core %s: 2 workers vs 1, Mpps" % r["name"], fmt(r.get("mpps2")),
@@ -167,17 +192,32 @@ def cmd_report(args):
             row("graph alone %s, ns/pkt (median)" % r["name"], fmt(r.get("ns")), "-", "-",
                 "%s cycles/pkt at %s GHz" % (fmt(r.get("cycles"), 0), r.get("ghz")))
         if r.get("kind") == "instr":
-            row("graph alone %s, instructions/pkt (callgrind)" % r["name"], fmt(r.get("ipp"), 0),
-                "-", "-", r.get("note", ""))
+            row("graph alone %s, instructions/pkt (callgrind)" % r["name"], fmt(r.get("ipp"), 1),
+                "-", "-", "Worker::process only, %s packets" % fmt(r.get("packets")))
     for r in recs:
         if r.get("kind") == "prog":
             row("ring programming %s routes: add, routes/s" % fmt(r["routes"]),
-                fmt(r.get("add_rate"), 0), "-", "-", "%s s" % fmt(r.get("add_s"), 3))
+                fmt(r.get("add_rate"), 0), "-", "-",
+                "%s s on a fresh forwarder (again after a flush: %s routes/s)%s"
+                % (fmt(r.get("add_s"), 3), fmt(r.get("add2_rate"), 0),
+                   "; goal 1M in < 1 s" if r["routes"] == 1000000 else ""))
             if r.get("del_rate"):
                 row("ring programming %s routes: withdraw, routes/s" % fmt(r["routes"]),
                     fmt(r.get("del_rate"), 0), "-", "-", "%s s" % fmt(r.get("del_s"), 3))
         if r.get("kind") == "sai-prog":
             row(r["name"], fmt(r.get("value"), 0), "-", "-", r.get("note", ""))
+    for r in recs:
+        if r.get("kind") != "latency":
+            continue
+        d = r["data"]
+        for ph in d.get("phases", []):
+            row("latency ferrosai-fwd 1k routes at %d%% of max (%s pps): p50 / p99 / p99.9, us"
+                % (round(ph["load"] * 100), fmt(ph.get("pps"))),
+                "%s / %s / %s" % (fmt(ph.get("p50_us"), 1), fmt(ph.get("p99_us"), 1),
+                                  fmt(ph.get("p999_us"), 1)), "-", "-",
+                "af_packet veths, Python sender; path max %s pps; %s of %s received%s"
+                % (fmt(d.get("max_pps")), fmt(ph.get("received")), fmt(ph.get("sent")),
+                   "; goal p99.9 < 20 us" if ph["load"] == 0.5 else ""))
     mem = {r["routes"]: r for r in recs if r.get("kind") == "mem"}
     if mem:
         base = mem.get(0, {}).get("rss_kb")
@@ -209,13 +249,16 @@ def cmd_report(args):
     detail.append("")
     detail.append("Forwarding runs (per-second samples of the sink's tx counter, Mpps):")
     detail.append("")
-    detail.append("| contestant | Mpps (whole window) | 1-s samples min-max | window s |")
-    detail.append("|---|---|---|---|")
+    detail.append("| contestant | Mpps (whole window) | 1-s samples min-max | window s "
+                  "| testpmd io just before | ratio |")
+    detail.append("|---|---|---|---|---|---|")
     for r in fwd:
         sp = r.get("samples") or []
-        detail.append("| %s | %s | %s | %s |" % (r["name"], fmt(r.get("mpps")),
-                                                 ("%s-%s" % (fmt(min(sp)), fmt(max(sp))))
-                                                 if sp else "-", fmt(r.get("window_s"))))
+        ref = r.get("ref")
+        detail.append("| %s | %s | %s | %s | %s | %s |" % (
+            r["name"], fmt(r.get("mpps")),
+            ("%s-%s" % (fmt(min(sp)), fmt(max(sp)))) if sp else "-", fmt(r.get("window_s")),
+            fmt(ref), fmt(r["mpps"] / ref if ref and r.get("mpps") else None)))
     detail.append("")
 
     # Keep the other engineers' sections verbatim.
@@ -275,11 +318,111 @@ def draw(recs, names, med, plot):
     fig.savefig(plot)
 
 
+MAGIC = b"FSBL"
+
+
+def read_pcap(path):
+    import struct
+    d = open(path, "rb").read()
+    # Either byte order (pcap-file writes big-endian by default).
+    end = "<" if d[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    off, out = 24, []
+    while off + 16 <= len(d):
+        incl = struct.unpack_from(end + "I", d, off + 8)[0]
+        out.append(bytearray(d[off + 16:off + 16 + incl]))
+        off += 16 + incl
+    return out
+
+
+def lat_receiver(rx_if, seconds, conn):
+    import struct
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 << 20)
+    s.setsockopt(socket.SOL_SOCKET, 35, 1)  # SO_TIMESTAMPNS
+    s.bind((rx_if, 0))
+    s.settimeout(0.2)
+    conn.send("ready")
+    lats, n = [], 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            data, anc, _, _ = s.recvmsg(128, 64)
+        except socket.timeout:
+            continue
+        if len(data) < 58 or data[42:46] != MAGIC:
+            continue
+        n += 1
+        for lvl, typ, val in anc:
+            if lvl == socket.SOL_SOCKET and typ == 35 and len(val) >= 16:
+                sec, nsec = struct.unpack("qq", val[:16])
+                lats.append(sec * 1_000_000_000 + nsec - struct.unpack_from("<q", data, 50)[0])
+    conn.send((n, lats))
+
+
+def lat_phase(tx, rx_if, frames, rate, seconds):
+    import multiprocessing as mp
+    import struct
+    a, b = mp.Pipe()
+    p = mp.Process(target=lat_receiver, args=(rx_if, seconds + 1.5, b))
+    p.start()
+    a.recv()
+    nf = len(frames)
+    sent = 0
+    t0 = time.perf_counter()
+    end = t0 + seconds
+    gap = 1.0 / rate if rate else 0.0
+    nxt = t0
+    while True:
+        now = time.perf_counter()
+        if now >= end:
+            break
+        if gap:
+            if now < nxt:
+                continue
+            nxt += gap
+        f = frames[sent % nf]
+        struct.pack_into("<I", f, 46, sent & 0xffffffff)
+        struct.pack_into("<q", f, 50, time.time_ns())
+        tx.send(f)
+        sent += 1
+    elapsed = time.perf_counter() - t0
+    n, lats = a.recv()
+    p.join()
+    return sent, n, elapsed, lats
+
+
+def pct(xs, q):
+    if not xs:
+        return None
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def cmd_latency(args):
+    tx_if, rx_if = arg(args, "--tx"), arg(args, "--rx")
+    dur = float(arg(args, "--duration", "3"))
+    frames = read_pcap(arg(args, "--pcap"))[:4096]
+    for f in frames:
+        f[42:46] = MAGIC
+    tx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    tx.bind((tx_if, 0))
+    sent, n, el, _ = lat_phase(tx, rx_if, frames, 0, 2.0)
+    maxr = n / el
+    out = {"max_pps": round(maxr), "max_sent_pps": round(sent / el), "phases": []}
+    for frac in (0.1, 0.5, 0.9):
+        sent, n, el, lats = lat_phase(tx, rx_if, frames, frac * maxr, dur)
+        us = [x / 1000.0 for x in lats]
+        out["phases"].append({"load": frac, "pps": round(sent / el), "sent": sent, "received": n,
+                              "p50_us": pct(us, 0.5), "p99_us": pct(us, 0.99),
+                              "p999_us": pct(us, 0.999), "max_us": max(us) if us else None})
+    print(json.dumps(out))
+
+
 def main():
     if len(sys.argv) < 2:
         raise SystemExit(__doc__)
     c, a = sys.argv[1], sys.argv[2:]
-    {"rate": cmd_rate, "add": cmd_add, "report": cmd_report}.get(
+    {"rate": cmd_rate, "add": cmd_add, "report": cmd_report, "latency": cmd_latency}.get(
         c, lambda _: (_ for _ in ()).throw(SystemExit(__doc__)))(a)
 
 
