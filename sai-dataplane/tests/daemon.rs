@@ -279,11 +279,17 @@ fn forwarder_killed_while_programming_100k_routes_gets_the_full_state() {
         })
     };
     // Kill the forwarder once some routes are out, while the rest are being programmed.
-    wait_for("first routes sent", 30, || {
-        dp.counters().sent >= sent0 + 10_000
-    });
+    let t = Instant::now();
+    while dp.counters().sent < sent0 + 10_000 {
+        assert!(t.elapsed() < Duration::from_secs(30), "no routes sent");
+        std::thread::sleep(Duration::from_micros(200));
+    }
     fwd.kill();
     let killed_at = dp.counters().sent - sent0;
+    assert!(
+        killed_at < u64::from(n),
+        "the forwarder was killed only after all {n} routes were sent ({killed_at})"
+    );
     std::thread::sleep(Duration::from_millis(300));
     fwd.start();
     prog.join().unwrap();
