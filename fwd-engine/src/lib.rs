@@ -49,6 +49,15 @@
 //!                -> ip6-input -> ip6-lookup -> ... (same shape) ; ip6-input -> ip6-local (ND)
 //! ```
 //!
+//! Fast path: a received frame whose packets would *all* go `ethernet-input -> ip4-input ->
+//! ip4-lookup [-> ip4-load-balance] -> ip4-rewrite -> interface-output` (untagged IPv4 unicast,
+//! valid header, TTL > 1, forward route, 14-byte rewrite, within MTU, interfaces up) and that is
+//! not traced is forwarded by one fused function in three passes over the frame (check and
+//! gather, batched LPM and resolution, rewrite) instead of five node dispatches; it checks
+//! every packet before writing anything and otherwise leaves the frame to the graph. Buffers,
+//! metadata, output queues and counters end exactly as through the nodes (runtime clocks are
+//! charged per pass); see `nodes::fast` and `WorkerStats::fast_batches`.
+//!
 //! Deviations from VPP, on purpose: the TTL check is done in ip4-rewrite (not ip4-input), so
 //! that packets for us with TTL 1 (eBGP, BFD) still reach ip4-local; the router never
 //! fragments (larger than MTU without DF is dropped and counted).
