@@ -226,8 +226,7 @@ impl RouteTableWriter {
     fn place(&mut self, t: &RouteTable, st: u32, key: u128, lb: u32) {
         let (hi, lo) = halves(key);
         let mut i = t.start(st, hi, lo);
-        let mut dist = 0u32;
-        for _ in 0..t.cap() {
+        for dist in 0..u32::try_from(t.cap()).unwrap_or(u32::MAX) {
             let s = &t.slots[i];
             let cur = s.state.load(Ordering::Relaxed);
             let reuse = cur == DEAD && self.reusable.get(i).copied().unwrap_or(false);
@@ -247,7 +246,6 @@ impl RouteTableWriter {
                 return;
             }
             i = (i + 1) & t.mask;
-            dist += 1;
         }
         debug_assert!(false, "the table is kept at most half full");
     }
@@ -319,5 +317,80 @@ impl RouteTable {
             mean,
             self.max_probe.load(Ordering::Relaxed),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keys (vrf 0, /48) whose first probe is slot `want` in `t`.
+    fn colliding(t: &RouteTable, want: usize, n: usize) -> Vec<u128> {
+        (1u128..)
+            .map(|i| i << 80)
+            .filter(|&k| {
+                let (hi, lo) = halves(k);
+                t.start(tag(0, 48), hi, lo) == want
+            })
+            .take(n)
+            .collect()
+    }
+
+    #[test]
+    fn fib_hash6_dead_slot_is_reused_only_after_grace() {
+        let rcu = Rcu::new(2);
+        let reader = rcu.register();
+        let t = RouteTable::new(64);
+        let mut w = RouteTableWriter::new(&t);
+        let keys = colliding(&t, 5, 3);
+        assert!(w.insert(&t, &rcu, 0, 48, keys[0], 7));
+        assert_eq!(t.get(0, 48, keys[0]), Some(7));
+        rcu.enter(reader); // a view that may hold keys[0]'s slot
+        assert!(w.remove(&t, &rcu, 0, 48, keys[0]));
+        assert_eq!(t.get(0, 48, keys[0]), None);
+        assert!(w.insert(&t, &rcu, 0, 48, keys[1], 8));
+        assert_eq!(
+            t.slots[5].state.load(Ordering::Relaxed),
+            DEAD,
+            "slot 5 rewritten while a reader may still hold it"
+        );
+        assert_eq!(t.get(0, 48, keys[1]), Some(8));
+        rcu.exit(reader);
+        assert!(w.insert(&t, &rcu, 0, 48, keys[2], 9));
+        assert_eq!(
+            t.slots[5].state.load(Ordering::Relaxed),
+            tag(0, 48),
+            "reused after grace"
+        );
+        assert_eq!(t.get(0, 48, keys[2]), Some(9));
+        assert_eq!(t.get(0, 48, keys[1]), Some(8));
+        // Replacing an LB keeps the slot; other VRFs and lengths are other keys.
+        assert!(!w.insert(&t, &rcu, 0, 48, keys[1], 10));
+        assert_eq!(t.get(0, 48, keys[1]), Some(10));
+        assert_eq!(t.get(1, 48, keys[1]), None);
+        assert_eq!(t.get(0, 47, keys[1]), None);
+    }
+
+    #[test]
+    fn fib_hash6_grows_and_purges_dead_slots() {
+        let rcu = Rcu::new(1);
+        let mut t = RouteTable::new(64);
+        let mut w = RouteTableWriter::new(&t);
+        let keys: Vec<u128> = (1..=400u128).map(|i| i << 80).collect();
+        for (i, &k) in keys.iter().enumerate() {
+            if let Some(n) = w.grow_if_needed(&t) {
+                w.replaced(&n);
+                t = n;
+            }
+            assert!(w.insert(&t, &rcu, 0, 48, k, u32::try_from(i).unwrap()));
+            if i % 2 == 1 {
+                assert!(w.remove(&t, &rcu, 0, 48, keys[i - 1]));
+            }
+        }
+        assert!(t.cap() >= 2 * (w.valid + w.dead), "at most half full");
+        for (i, &k) in keys.iter().enumerate() {
+            let want = (i % 2 == 1).then(|| u32::try_from(i).unwrap());
+            assert_eq!(t.get(0, 48, k), want, "{i}");
+        }
     }
 }

@@ -410,7 +410,7 @@ impl TrieWriter<'_> {
         key: u128,
         op: DescOp,
     ) {
-        debug_assert!(first_bits <= DESC_DEPTH && (DESC_DEPTH - first_bits) % STRIDE == 0);
+        debug_assert!(first_bits <= DESC_DEPTH && (DESC_DEPTH - first_bits).is_multiple_of(STRIDE));
         self.desc_level(root, 0, first_bits, key, op);
     }
 
