@@ -210,6 +210,8 @@ struct Inner {
     /// Whether commands go out (a live forwarder is attached).
     connected: bool,
     needs_replay: bool,
+    /// Send `Flush(our generation)` before the next replay (same forwarder generation).
+    flush_first: bool,
     barrier_done: u64,
     next_token: u64,
     events: Vec<(u64, bool)>,
@@ -260,6 +262,7 @@ impl Inner {
                 self.inflight.clear();
                 self.connected = true;
                 self.needs_replay = true;
+                self.flush_first = false;
                 self.last_alive = Instant::now();
                 self.lost_reported = false;
             }
@@ -391,6 +394,9 @@ impl Inner {
         while self.needs_replay {
             self.needs_replay = false;
             let mut cmds = Vec::new();
+            if std::mem::take(&mut self.flush_first) {
+                cmds.push(Command::Flush(self.lib.generation()));
+            }
             self.tr.replay(&mut cmds);
             self.next_token += 1;
             cmds.push(Command::Barrier(self.next_token));
@@ -504,6 +510,7 @@ impl Dataplane {
             counters: Counters::default(),
             connected: false,
             needs_replay: false,
+            flush_first: false,
             barrier_done: 0,
             next_token: 0,
             events: Vec::new(),
@@ -630,6 +637,18 @@ fn run(sh: &Shared, sai: &Weak<Sai>) {
                     Level::Warn,
                     "forwarder not alive: changes are kept and replayed when it returns",
                 );
+            } else if alive && !g.connected {
+                // Alive again in the same generation (it was stalled, or not yet beating at
+                // attach): what we kept back is unknown to it, and removals may be missing.
+                // Flush our generation's objects, then replay the whole shadow.
+                g.connected = true;
+                g.flush_first = true;
+                g.needs_replay = true;
+                sh.notifier.log(
+                    Level::Notice,
+                    "forwarder alive again: flushing and replaying the full state",
+                );
+                g.replay(sh);
             }
             let lost = !alive && !g.lost_reported && g.last_alive.elapsed() >= sh.opts.lost_after;
             if lost {

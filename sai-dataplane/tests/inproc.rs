@@ -34,6 +34,8 @@ fn get_oid(sai: &Sai, o: u64, attr: &str) -> u64 {
 /// A fake forwarder on its own thread: records commands, answers Ok (or `TableFull` for routes
 /// beyond `route_limit`), bumps its heartbeat.
 struct Fake {
+    /// While set, the fake neither reads commands nor beats (a stalled forwarder).
+    pause: Arc<AtomicBool>,
     cmds: Arc<Mutex<Vec<Command>>>,
     new_libs: Arc<Mutex<u32>>,
     stop: Arc<AtomicBool>,
@@ -50,10 +52,16 @@ impl Fake {
         let cmds = Arc::new(Mutex::new(Vec::new()));
         let new_libs = Arc::new(Mutex::new(0));
         let stop = Arc::new(AtomicBool::new(false));
+        let pause = Arc::new(AtomicBool::new(false));
         let (c, n, s) = (Arc::clone(&cmds), Arc::clone(&new_libs), Arc::clone(&stop));
+        let pz = Arc::clone(&pause);
         let thread = std::thread::spawn(move || {
             let mut routes = 0usize;
             while !s.load(Ordering::Acquire) {
+                if pz.load(Ordering::Acquire) {
+                    std::thread::sleep(Duration::from_millis(1));
+                    continue;
+                }
                 let mut done = Vec::new();
                 let got = fwd.recv(4096, |m| match m {
                     FromLibrary::Command { seq, cmd } => {
@@ -87,6 +95,7 @@ impl Fake {
             fwd
         });
         Fake {
+            pause,
             cmds,
             new_libs,
             stop,
@@ -132,6 +141,10 @@ mod tempfile_path {
 }
 
 fn setup(seg: &Segment) -> Env {
+    setup_with(seg, Duration::from_secs(3))
+}
+
+fn setup_with(seg: &Segment, stall: Duration) -> Env {
     let path = std::env::temp_dir().join(format!(
         "sai-dataplane-lanemap-{}-{:?}.ini",
         std::process::id(),
@@ -145,6 +158,7 @@ fn setup(seg: &Segment) -> Env {
     // The forwarder names its ports in another order than the lane map: mapping is by name.
     opts.fwd_ports = Some(vec!["Ethernet4".into(), "Ethernet0".into()]);
     opts.lost_after = Duration::from_millis(300);
+    opts.stall_timeout = stall;
     let dp =
         Dataplane::attach_segment(&sai, seg.clone(), opts, Box::new(Arc::clone(&notes))).unwrap();
     let sw = sai
@@ -898,4 +912,47 @@ fn groups_subports_v6_hostifs_traps() {
     ];
     assert_eq!(got, expect);
     assert_eq!(e.dp.counters().failed(), 0);
+}
+
+/// A stalled forwarder (heartbeat stops, same generation) that comes back gets a flush of our
+/// generation and the full state: changes made meanwhile, removals included, are not lost.
+#[test]
+fn stalled_forwarder_gets_flush_and_replay() {
+    let seg = Segment::in_memory(&SegmentConfig::default()).unwrap();
+    let fake = Fake::start(&seg, usize::MAX);
+    let e = setup_with(&seg, Duration::from_millis(200));
+    let (sai, sw) = (&e.sai, e.sw);
+    let vr = get_oid(sai, sw, "SAI_SWITCH_ATTR_DEFAULT_VIRTUAL_ROUTER_ID");
+    let cpu = get_oid(sai, sw, "SAI_SWITCH_ATTR_CPU_PORT");
+    let nh = || vec![a("SAI_ROUTE_ENTRY_ATTR_NEXT_HOP_ID", AttrValue::Oid(cpu))];
+    sai.create_entry(route_key(sw, vr, 0x0a00_0000, 8), nh())
+        .unwrap();
+    e.dp.sync(Duration::from_secs(10)).unwrap();
+    fake.take();
+    fake.pause.store(true, Ordering::Release);
+    wait_for("stall noticed", || !e.dp.connected());
+    sai.remove_entry(&route_key(sw, vr, 0x0a00_0000, 8))
+        .unwrap();
+    sai.create_entry(route_key(sw, vr, 0x0b00_0000, 8), nh())
+        .unwrap();
+    fake.pause.store(false, Ordering::Release);
+    wait_for("reconnected", || e.dp.connected());
+    e.dp.sync(Duration::from_secs(10)).unwrap();
+    let got = fake.take();
+    let flush = got
+        .iter()
+        .position(|c| matches!(c, Command::Flush(_)))
+        .expect("a flush before the replay");
+    let routes: Vec<u32> = got[flush..]
+        .iter()
+        .filter_map(|c| match c {
+            Command::RouteAdd { prefix, .. } => match prefix.addr() {
+                IpAddr::V4(a) => Some(u32::from(a)),
+                IpAddr::V6(_) => None,
+            },
+            _ => None,
+        })
+        .collect();
+    assert_eq!(routes, vec![0x0b00_0000]);
+    assert!(got[flush..].contains(&Command::VrfAdd(0)));
 }
