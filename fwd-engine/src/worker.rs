@@ -444,6 +444,17 @@ impl<B: PacketBuf, C: Clock> Worker<B, C> {
     /// Move every packet of the batch to its output queue (still in the graph: dropped as a
     /// graph loop).
     fn distribute(&mut self, out: &mut Output<B>) {
+        // Common case: the whole batch goes to one configured port (one bulk move).
+        if let Some(&Dest::Tx(port)) = self.dest.first() {
+            if self.dest.len() == self.pkts.len() && self.dest.iter().all(|&d| d == Dest::Tx(port))
+            {
+                if let Some(q) = out.tx.get_mut(usize::try_from(port).unwrap_or(usize::MAX)) {
+                    self.stats.tx += self.pkts.len() as u64;
+                    q.append(&mut self.pkts);
+                    return;
+                }
+            }
+        }
         let loop_err = err(NodeId::Drop, nodes::terminal::drop_err::GRAPH_LOOP);
         for (b, d) in self.pkts.drain(..).zip(self.dest.iter()) {
             match *d {
