@@ -307,7 +307,7 @@ struct Shared {
 /// Descriptor word (in /36 block `sub`) and bit of prefix length `len` (33..=127).
 fn desc_bit(sub: usize, len: u32) -> (usize, u32) {
     let i = len.saturating_sub(33);
-    (1 + 3 * sub + (i / 32) as usize, 1 << (i % 32))
+    (trie::SUB_WORDS * sub + 1 + (i / 32) as usize, 1 << (i % 32))
 }
 
 /// The /36 blocks of its /32 that route `key/len` (33..=127) overlaps.
@@ -597,11 +597,11 @@ impl FibView<'_> {
             return (e & IDX_MASK, 0);
         }
         let w = trie::desc(&self.shared.desc6, e & IDX_MASK);
-        let sub = 3 * ((dst >> 92) & 0xf) as usize;
+        let sub = trie::SUB_WORDS * ((dst >> 92) & 0xf) as usize;
         // Acquire pairs with the writer's Release stores of the descriptor words (the
         // hash-table slot of a length is published before its bit).
         let ld = |i: usize| w.get(i).map_or(0, |a| a.load(Ordering::Acquire));
-        let leaf = ld(0) & IDX_MASK;
+        let leaf = ld(sub) & IDX_MASK;
         let lens = u128::from(ld(sub + 1))
             | (u128::from(ld(sub + 2)) << 32)
             | (u128::from(ld(sub + 3)) << 64);
@@ -1584,7 +1584,11 @@ impl FibWriter {
                     }
                 }
             }
-            if words.iter().skip(1).all(|w| w.load(Ordering::Relaxed) == 0) {
+            let empty = words
+                .iter()
+                .enumerate()
+                .all(|(i, w)| i % trie::SUB_WORDS == 0 || w.load(Ordering::Relaxed) == 0);
+            if empty {
                 TrieWriter {
                     pool: &shared.pool6,
                     alloc: &mut self.alloc6,
