@@ -127,6 +127,10 @@ pub(crate) fn ip4_frame<B: PacketBuf, C: Clock>(
     let mut n_ecmp = 0u64;
     // Memo of the last adjacency: its index, itself, its transmit port.
     let mut last: Option<(u32, &Adjacency, u32)> = None;
+    // Per-frame memo of single-next-hop load balances (direct mapped by LB index): LB, its
+    // adjacency index, the adjacency, the transmit port.
+    const MEMO: usize = 64;
+    let mut memo: [Option<(LbIndex, u32, &Adjacency, u32)>; MEMO] = [None; MEMO];
     for ((((((b, &lbi), ai), tp), a), (e, h)), &t) in pkts
         .iter()
         .zip(lbs[..n].iter())
@@ -136,42 +140,52 @@ pub(crate) fn ip4_frame<B: PacketBuf, C: Clock>(
         .zip(ecmp.iter_mut().zip(hash.iter_mut()))
         .zip(tl.iter())
     {
-        let lb = fib.lb(lbi);
-        let ix = match (lb.kind, lb.buckets) {
-            (LbKind::Forward, &[ix]) => ix,
-            (LbKind::Forward, _) => {
-                // As ip4-load-balance: the flow hash of the L3 packet trimmed to its total
-                // length (pass 1 checked 20 <= total <= bytes after the Ethernet header).
-                let l3 = b
-                    .data()
-                    .get(ETH_LEN..ETH_LEN + usize::from(t))
-                    .unwrap_or(&[]);
-                let fh = super::ip4::flow_hash(l3);
-                let Some(ix) = lb.bucket(fh) else {
-                    return false;
-                };
-                *e = true;
-                *h = fh;
-                n_ecmp += 1;
-                ix
-            }
-            _ => return false,
-        };
-        let (adj, p) = match last {
-            Some((l, adj, p)) if l == ix => (adj, p),
+        let memo_slot = &mut memo[lbi as usize % MEMO];
+        let (ix, adj, p) = match *memo_slot {
+            Some((l, ix, adj, p)) if l == lbi => (ix, adj, p),
             _ => {
-                let Some(adj) = fib.adj_ref(ix) else {
-                    return false;
-                };
-                if adj.sw_if_index == u32::MAX || adj.rewrite_len != 14 {
-                    return false;
-                }
-                let p = match ifs.get(adj.sw_if_index) {
-                    Some(tx_if) if tx_if.admin_up => tx_if.port_index(),
+                let lb = fib.lb(lbi);
+                let (ix, single) = match (lb.kind, lb.buckets) {
+                    (LbKind::Forward, &[ix]) => (ix, true),
+                    (LbKind::Forward, _) => {
+                        // As ip4-load-balance: the flow hash of the L3 packet trimmed to its
+                        // total length (pass 1 checked 20 <= total <= bytes after Ethernet).
+                        let l3 = b
+                            .data()
+                            .get(ETH_LEN..ETH_LEN + usize::from(t))
+                            .unwrap_or(&[]);
+                        let fh = super::ip4::flow_hash(l3);
+                        let Some(ix) = lb.bucket(fh) else {
+                            return false;
+                        };
+                        *e = true;
+                        *h = fh;
+                        n_ecmp += 1;
+                        (ix, false)
+                    }
                     _ => return false,
                 };
-                last = Some((ix, adj, p));
-                (adj, p)
+                let (adj, p) = match last {
+                    Some((l, adj, p)) if l == ix => (adj, p),
+                    _ => {
+                        let Some(adj) = fib.adj_ref(ix) else {
+                            return false;
+                        };
+                        if adj.sw_if_index == u32::MAX || adj.rewrite_len != 14 {
+                            return false;
+                        }
+                        let p = match ifs.get(adj.sw_if_index) {
+                            Some(tx_if) if tx_if.admin_up => tx_if.port_index(),
+                            _ => return false,
+                        };
+                        last = Some((ix, adj, p));
+                        (adj, p)
+                    }
+                };
+                if single {
+                    *memo_slot = Some((lbi, ix, adj, p));
+                }
+                (ix, adj, p)
             }
         };
         if adj.mtu != 0 && t > adj.mtu {
