@@ -676,11 +676,15 @@ impl FibView<'_> {
             for ((o, l), &d) in o.iter_mut().zip(lens.iter_mut()).zip(d) {
                 (*o, *l) = self.desc6_of(*o, d);
             }
+            // Branch-free: touch the longest candidate of every address (usually the match);
+            // addresses without a descriptor touch a harmless slot.
+            let h6 = &*self.objs.h6;
+            let mut sink = 0u32;
             for (&l, &d) in lens.iter().zip(d) {
-                if l != 0 {
-                    self.touch6(vrf, l, d);
-                }
+                let len = 33 + (127 - (l | 1).leading_zeros());
+                sink ^= h6.touch(vrf, len, d & (u128::MAX << (128 - len.min(127))));
             }
+            std::hint::black_box(sink);
             for ((o, &l), &d) in o.iter_mut().zip(lens.iter()).zip(d) {
                 *o = self.probe6(vrf, *o, l, d);
             }
