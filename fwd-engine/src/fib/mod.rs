@@ -6,14 +6,8 @@
 //!   = 24 gives DIR-24-8; `bench/RESULTS.md` has the measurements behind the default). Each
 //!   entry is one `AtomicU32`: a leaf (LB index + the length of the route that produced it) or a
 //!   pointer to a 256-entry group in the IPv4 group pool.
-//! - IPv6: the same trie with a 16-bit root and 8-bit strides, but only down to /32. A /32
-//!   under which longer routes exist holds a descriptor instead of a leaf: the leaf of the
-//!   routes up to /32 plus a bitmap of the lengths 33..=127 present below it. Routes /33 to
-//!   /127 live in one lock-free hash table keyed by (VRF, length, prefix) (`hash6.rs`), probed
-//!   longest length first; /128 host routes live in their own lock-free hash table probed
-//!   before the trie (`host6.rs`). BGP-like tables cost ~1/6 of the memory of 8-bit levels
-//!   down to the route, and lookups stop after at most three trie levels
-//!   (`bench/RESULTS.md`).
+//! - IPv6: the same trie with a 16-bit root and 8-bit strides below (up to 15 levels); /128
+//!   host routes live in a lock-free hash table probed first (`host6.rs`).
 //! - Load balances and adjacencies live in an immutable, copy-on-write snapshot published with
 //!   `arc_swap`; a view pins one snapshot, so `lb()` and `adj()` are consistent with each other
 //!   for a whole frame.
@@ -55,7 +49,6 @@
 
 pub mod synth;
 
-mod hash6;
 mod host6;
 mod objects;
 mod rcu;
@@ -65,7 +58,7 @@ mod trie;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -75,7 +68,7 @@ use arc_swap::ArcSwap;
 
 use objects::{LbData, Objects, VrfTables};
 use store::{Key, PrefixStore};
-use trie::{groups_needed, leaf, DescOp, GroupAlloc, Rule, TrieWriter, DESC, EXT, IDX_MASK};
+use trie::{groups_needed, leaf, GroupAlloc, Rule, TrieWriter, EXT, IDX_MASK};
 
 /// Dense VRF id; 0 is the default VRF (always present).
 pub type VrfId = u16;
@@ -286,7 +279,6 @@ pub struct FibStats {
     pub lbs: usize,
     pub adjacencies: usize,
     pub groups4_in_use: usize,
-    /// IPv6 trie groups plus /32 descriptors.
     pub groups6_in_use: usize,
     /// Groups freed but waiting for a grace period.
     pub groups_pending: usize,
@@ -299,28 +291,7 @@ struct Shared {
     objects: ArcSwap<Objects>,
     pool4: Box<[AtomicU32]>,
     pool6: Box<[AtomicU32]>,
-    /// IPv6 /32 descriptors (`trie::DESC_WORDS` words each).
-    desc6: Box<[AtomicU32]>,
     host6: OnceLock<host6::HostTable>,
-}
-
-/// Descriptor word (in /36 block `sub`) and bit of prefix length `len` (33..=127).
-fn desc_bit(sub: usize, len: u32) -> (usize, u32) {
-    let i = len.saturating_sub(33);
-    (trie::SUB_WORDS * sub + 1 + (i / 32) as usize, 1 << (i % 32))
-}
-
-/// The /36 blocks of its /32 that route `key/len` (33..=127) overlaps.
-fn desc_subs(key: u128, len: u32) -> std::ops::Range<usize> {
-    let first = ((key >> 92) & 0xf) as usize;
-    first..first + (1usize << 36u32.saturating_sub(len))
-}
-
-/// IPv6 /32 descriptors: at most one per route, and indices fit an entry.
-fn desc6_cap(cfg: &FibConfig) -> u32 {
-    u32::try_from(cfg.max_routes6)
-        .unwrap_or(u32::MAX)
-        .min(IDX_MASK)
 }
 
 /// Constructor of the writer/reader pair.
@@ -346,17 +317,11 @@ impl Fib {
             objects: ArcSwap::from_pointee(objs.clone()),
             pool4: pool(cfg.tbl8_groups),
             pool6: pool(cfg.tbl8_groups6),
-            desc6: bytemuck::allocation::zeroed_slice_box::<AtomicU32>(
-                desc6_cap(&cfg) as usize * trie::DESC_WORDS,
-            ),
             host6: OnceLock::new(),
         });
         let mut w = FibWriter {
             alloc4: GroupAlloc::new(cfg.tbl8_groups),
             alloc6: GroupAlloc::new(cfg.tbl8_groups6),
-            alloc_d6: GroupAlloc::new(desc6_cap(&cfg)),
-            h6w: hash6::RouteTableWriter::new(&objs.h6),
-            d6_lens: HashMap::new(),
             shared: Arc::clone(&shared),
             objs,
             retired: VecDeque::new(),
@@ -572,69 +537,10 @@ impl FibView<'_> {
                     .v6_root
                     .get((dst >> (128 - t.v6_first_bits)) as usize)
                     .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
-                let e = trie::descend(&self.shared.pool6, e, 128 - t.v6_first_bits, dst);
-                self.resolve6(vrf, e, dst)
+                trie::descend(&self.shared.pool6, e, 128 - t.v6_first_bits, dst)
             }
             None => GLOBAL_DROP_LB,
         }
-    }
-
-    /// The LB of a trie entry reached at or above /32: a leaf, or a /32 descriptor whose
-    /// present lengths are probed in the hash table, longest first.
-    #[inline(always)]
-    fn resolve6(&self, vrf: VrfId, e: u32, dst: u128) -> LbIndex {
-        let (leaf, lens) = self.desc6_of(e, dst);
-        if lens != 0 {
-            self.touch6(vrf, lens, dst);
-        }
-        self.probe6(vrf, leaf, lens, dst)
-    }
-
-    /// (leaf, bitmap of lengths: bit `l - 33`) of a trie entry at depth 32 or above.
-    #[inline(always)]
-    fn desc6_of(&self, e: u32, dst: u128) -> (u32, u128) {
-        if e & (EXT | DESC) != EXT | DESC {
-            return (e & IDX_MASK, 0);
-        }
-        let w = trie::desc(&self.shared.desc6, e & IDX_MASK);
-        let sub = trie::SUB_WORDS * ((dst >> 92) & 0xf) as usize;
-        // Acquire pairs with the writer's Release stores of the descriptor words (the
-        // hash-table slot of a length is published before its bit).
-        let ld = |i: usize| w.get(i).map_or(0, |a| a.load(Ordering::Acquire));
-        let leaf = ld(sub) & IDX_MASK;
-        let lens = u128::from(ld(sub + 1))
-            | (u128::from(ld(sub + 2)) << 32)
-            | (u128::from(ld(sub + 3)) << 64);
-        (leaf, lens)
-    }
-
-    /// Load the first hash slot of every candidate length (their misses overlap).
-    #[inline(always)]
-    fn touch6(&self, vrf: VrfId, mut lens: u128, dst: u128) {
-        let h6 = &*self.objs.h6;
-        let mut sink = 0u32;
-        while lens != 0 {
-            let b = 127 - lens.leading_zeros();
-            lens &= !(1 << b);
-            let len = 33 + b;
-            sink ^= h6.touch(vrf, len, dst & (u128::MAX << (128 - len.min(127))));
-        }
-        std::hint::black_box(sink);
-    }
-
-    /// Longest present length whose prefix of `dst` is in the hash table, else `leaf`.
-    #[inline(always)]
-    fn probe6(&self, vrf: VrfId, leaf: u32, mut lens: u128, dst: u128) -> LbIndex {
-        let h6 = &*self.objs.h6;
-        while lens != 0 {
-            let b = 127 - lens.leading_zeros();
-            lens &= !(1 << b);
-            let len = 33 + b;
-            if let Some(lb) = h6.get(vrf, len, dst & (u128::MAX << (128 - len.min(127)))) {
-                return lb;
-            }
-        }
-        leaf
     }
 
     /// `out[i] = lookup6(vrf, dst[i])`. Walks the trie level by level for chunks of 64
@@ -655,10 +561,10 @@ impl FibView<'_> {
                     .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
             }
             let mut shift = 128 - t.v6_first_bits;
-            while shift >= trie::STRIDE && o.iter().any(|&e| e & (EXT | DESC) == EXT) {
+            while shift >= trie::STRIDE && o.iter().any(|&e| e & EXT != 0) {
                 shift -= trie::STRIDE;
                 for (o, &d) in o.iter_mut().zip(d) {
-                    let ext = u32::from(*o & (EXT | DESC) == EXT);
+                    let ext = u32::from(*o & EXT != 0);
                     let byte = ((d >> shift) & 0xff) as u32;
                     let i = (((*o & IDX_MASK) << trie::STRIDE) | byte) * ext;
                     // Acquire pairs with the writer's Release store of the entry (trie.rs).
@@ -670,23 +576,8 @@ impl FibView<'_> {
                     }
                 }
             }
-            // Descriptors of the whole chunk, then the first slot of every candidate length,
-            // then the probes (by now mostly cache hits).
-            let mut lens = [0u128; 64];
-            for ((o, l), &d) in o.iter_mut().zip(lens.iter_mut()).zip(d) {
-                (*o, *l) = self.desc6_of(*o, d);
-            }
-            // Branch-free: touch the longest candidate of every address (usually the match);
-            // addresses without a descriptor touch a harmless slot.
-            let h6 = &*self.objs.h6;
-            let mut sink = 0u32;
-            for (&l, &d) in lens.iter().zip(d) {
-                let len = 33 + (127 - (l | 1).leading_zeros());
-                sink ^= h6.touch(vrf, len, d & (u128::MAX << (128 - len.min(127))));
-            }
-            std::hint::black_box(sink);
-            for ((o, &l), &d) in o.iter_mut().zip(lens.iter()).zip(d) {
-                *o = self.probe6(vrf, *o, l, d);
+            for o in o.iter_mut() {
+                *o &= IDX_MASK;
             }
             if let Some(h) = self.shared.host6.get() {
                 for (o, &d) in o.iter_mut().zip(d) {
@@ -817,12 +708,6 @@ pub struct FibWriter {
     vrfs: Vec<Option<VrfCtl>>,
     alloc4: GroupAlloc,
     alloc6: GroupAlloc,
-    /// IPv6 /32 descriptors.
-    alloc_d6: GroupAlloc,
-    /// Writer side of `objs.h6` (routes /33../127).
-    h6w: hash6::RouteTableWriter,
-    /// (descriptor, length) -> routes of that length below that descriptor's /32.
-    d6_lens: HashMap<(u32, u8, u8), u32>,
     routes4: usize,
     routes6: usize,
     /// Highest epoch known to have passed.
@@ -905,7 +790,6 @@ impl FibWriter {
         }
         self.alloc4.reclaim(&self.shared.rcu);
         self.alloc6.reclaim(&self.shared.rcu);
-        self.alloc_d6.reclaim(&self.shared.rcu);
     }
 
     /// Wait until every reader has passed a quiescent point after everything done so far,
@@ -1014,21 +898,16 @@ impl FibWriter {
                 pool: &self.shared.pool4,
                 alloc: &mut self.alloc4,
                 width: 32,
-                desc: &[],
-                desc_alloc: None,
             }
             .retire_all(&t.v4_root);
             TrieWriter {
                 pool: &self.shared.pool6,
                 alloc: &mut self.alloc6,
                 width: 128,
-                desc: &self.shared.desc6,
-                desc_alloc: Some(&mut self.alloc_d6),
             }
             .retire_all(&t.v6_root);
             self.alloc4.seal(&self.shared.rcu);
             self.alloc6.seal(&self.shared.rcu);
-            self.alloc_d6.seal(&self.shared.rcu);
         }
         self.free_lb(drop_lb);
         self.publish();
@@ -1333,8 +1212,6 @@ impl FibWriter {
             pool: K::pick(&shared.pool4, &shared.pool6),
             alloc: &mut *alloc,
             width: K::BITS,
-            desc: K::pick(&[][..], &shared.desc6[..]),
-            desc_alloc: None,
         }
         .update(
             root,
@@ -1392,8 +1269,6 @@ impl FibWriter {
             pool: K::pick(&shared.pool4, &shared.pool6),
             alloc: &mut *alloc,
             width: K::BITS,
-            desc: K::pick(&[][..], &shared.desc6[..]),
-            desc_alloc: None,
         }
         .update(
             root,
@@ -1440,181 +1315,11 @@ impl FibWriter {
         len: u8,
         lb: LbIndex,
     ) -> Result<Option<LbIndex>, FibError> {
-        match len {
-            128 => self.host6_add(vrf, prefix, lb),
-            33..=127 => self.long6_add(vrf, prefix, len, lb),
-            _ => self.route_add::<u128>(vrf, prefix, len, lb),
-        }
-    }
-
-    /// Add or replace a /33../127 route: a hash-table slot, and a descriptor for its /32
-    /// (created with the trie path down to it on the first such route).
-    fn long6_add(
-        &mut self,
-        vrf: VrfId,
-        key: u128,
-        len: u8,
-        lb: LbIndex,
-    ) -> Result<Option<LbIndex>, FibError> {
-        let len32 = u32::from(len);
-        if key.masked(len32) != key {
-            return Err(FibError::BadPrefix);
-        }
-        let v = usize::from(vrf);
-        let existing = self
-            .vrfs
-            .get(v)
-            .and_then(Option::as_ref)
-            .ok_or(FibError::NoSuchVrf)?
-            .v6
-            .get(key, len32);
-        self.ensure_lb_ready(lb)?;
-        if existing == Some(lb) {
-            return Ok(existing);
-        }
-        if existing.is_none() && self.routes6 >= self.cfg.max_routes6 {
-            return Err(FibError::TableFull(<u128 as Family>::ROUTES));
-        }
-        let Some(tables) = self.objs.vrfs.get(v).and_then(Option::clone) else {
-            return Err(FibError::NoSuchVrf);
-        };
-        let (root, fb) = (&tables.v6_root[..], tables.v6_first_bits);
-        if existing.is_some() {
-            let shared = &*self.shared;
-            self.h6w
-                .insert(&self.objs.h6, &shared.rcu, vrf, len32, key, lb);
+        if len == 128 {
+            self.host6_add(vrf, prefix, lb)
         } else {
-            // Room in the hash table; a replacement is published before anything uses it.
-            if let Some(t) = self.h6w.grow_if_needed(&self.objs.h6) {
-                self.h6w.replaced(&t);
-                self.objs.h6 = Arc::new(t);
-                self.publish();
-            }
-            let shared = &*self.shared;
-            let d = match trie::find_desc(&shared.pool6, root, fb, key) {
-                Some(d) => d,
-                None => {
-                    let needed = groups_needed(&shared.pool6, root, fb, 128, key, trie::DESC_DEPTH);
-                    let timeout = self.cfg.grace_timeout;
-                    self.alloc6
-                        .ensure(needed, &shared.rcu, timeout, <u128 as Family>::POOL)?;
-                    self.alloc_d6.ensure(
-                        1,
-                        &shared.rcu,
-                        timeout,
-                        "ipv6 /32 descriptors (max_routes6)",
-                    )?;
-                    let d = self
-                        .alloc_d6
-                        .alloc()
-                        .ok_or(FibError::TableFull("ipv6 /32 descriptors (max_routes6)"))?;
-                    TrieWriter {
-                        pool: &shared.pool6,
-                        alloc: &mut self.alloc6,
-                        width: 128,
-                        desc: &shared.desc6,
-                        desc_alloc: None,
-                    }
-                    .at_desc_slot(root, fb, key, DescOp::Install(d));
-                    d
-                }
-            };
-            self.h6w
-                .insert(&self.objs.h6, &shared.rcu, vrf, len32, key, lb);
-            for sub in desc_subs(key, len32) {
-                let (word, bit) = desc_bit(sub, len32);
-                if let Some(w) = trie::desc(&shared.desc6, d).get(word) {
-                    // Release: the slot is visible before the bit (pairs with `desc6_of`).
-                    w.fetch_or(bit, Ordering::Release);
-                }
-                let s8 = u8::try_from(sub).unwrap_or(u8::MAX);
-                *self.d6_lens.entry((d, s8, len)).or_insert(0) += 1;
-            }
-            self.routes6 += 1;
+            self.route_add::<u128>(vrf, prefix, len, lb)
         }
-        if let Some(ctl) = self.vrfs.get_mut(v).and_then(Option::as_mut) {
-            ctl.v6.insert(key, len32, lb);
-        }
-        if let Some(old) = existing.and_then(|o| self.lbs.get_mut(o as usize)) {
-            old.route_refs = old.route_refs.saturating_sub(1);
-        }
-        if let Some(c) = self.lbs.get_mut(lb as usize) {
-            c.route_refs += 1;
-        }
-        if !self.retired.is_empty() {
-            self.reclaim();
-        }
-        Ok(existing)
-    }
-
-    /// Delete a /33../127 route; the last one below a /32 takes the descriptor (and the trie
-    /// groups only it needed) with it.
-    fn long6_del(&mut self, vrf: VrfId, key: u128, len: u8) -> Result<LbIndex, FibError> {
-        let len32 = u32::from(len);
-        if key.masked(len32) != key {
-            return Err(FibError::BadPrefix);
-        }
-        let v = usize::from(vrf);
-        let ctl = self
-            .vrfs
-            .get_mut(v)
-            .and_then(Option::as_mut)
-            .ok_or(FibError::NoSuchVrf)?;
-        let lb = ctl.v6.remove(key, len32).ok_or(FibError::NotFound)?;
-        let Some(tables) = self.objs.vrfs.get(v).and_then(Option::clone) else {
-            return Err(FibError::NoSuchVrf);
-        };
-        let (root, fb) = (&tables.v6_root[..], tables.v6_first_bits);
-        let shared = &*self.shared;
-        let removed = self.h6w.remove(&self.objs.h6, &shared.rcu, vrf, len32, key);
-        debug_assert!(removed, "the store and the hash table agree");
-        if let Some(d) = trie::find_desc(&shared.pool6, root, fb, key) {
-            let words = trie::desc(&shared.desc6, d);
-            for sub in desc_subs(key, len32) {
-                let k = (d, u8::try_from(sub).unwrap_or(u8::MAX), len);
-                let last = match self.d6_lens.get_mut(&k) {
-                    Some(c) if *c > 1 => {
-                        *c -= 1;
-                        false
-                    }
-                    _ => true,
-                };
-                if last {
-                    self.d6_lens.remove(&k);
-                    let (word, bit) = desc_bit(sub, len32);
-                    if let Some(w) = words.get(word) {
-                        // Release: readers that miss the bit find the covering route instead.
-                        w.fetch_and(!bit, Ordering::Release);
-                    }
-                }
-            }
-            let empty = words
-                .iter()
-                .enumerate()
-                .all(|(i, w)| i % trie::SUB_WORDS == 0 || w.load(Ordering::Relaxed) == 0);
-            if empty {
-                TrieWriter {
-                    pool: &shared.pool6,
-                    alloc: &mut self.alloc6,
-                    width: 128,
-                    desc: &shared.desc6,
-                    desc_alloc: Some(&mut self.alloc_d6),
-                }
-                .at_desc_slot(root, fb, key, DescOp::Remove);
-                self.alloc6.seal(&shared.rcu);
-                self.alloc_d6.seal(&shared.rcu);
-            }
-        } else {
-            debug_assert!(false, "a /33../127 route has a descriptor");
-        }
-        self.routes6 -= 1;
-        if let Some(c) = self.lbs.get_mut(lb as usize) {
-            c.route_refs = c.route_refs.saturating_sub(1);
-        }
-        if !self.retired.is_empty() {
-            self.reclaim();
-        }
-        Ok(lb)
     }
 
     fn host6_add(
@@ -1667,10 +1372,8 @@ impl FibWriter {
     }
 
     pub fn route6_del(&mut self, vrf: VrfId, prefix: u128, len: u8) -> Result<LbIndex, FibError> {
-        match len {
-            128 => {}
-            33..=127 => return self.long6_del(vrf, prefix, len),
-            _ => return self.route_del::<u128>(vrf, prefix, len),
+        if len != 128 {
+            return self.route_del::<u128>(vrf, prefix, len);
         }
         let ctl = self
             .vrfs
@@ -1751,12 +1454,10 @@ impl FibWriter {
             lbs: self.lb_count,
             adjacencies: self.adj_count,
             groups4_in_use: self.alloc4.in_use(),
-            groups6_in_use: self.alloc6.in_use() + self.alloc_d6.in_use(),
+            groups6_in_use: self.alloc6.in_use(),
             groups_pending: self.alloc4.touched() + self.alloc6.touched()
                 - self.alloc4.in_use()
-                - self.alloc6.in_use()
-                + self.alloc_d6.touched()
-                - self.alloc_d6.in_use(),
+                - self.alloc6.in_use(),
             snapshots_pending: self.retired.len(),
         }
     }
@@ -1791,11 +1492,7 @@ impl FibWriter {
         let ctl = self.lbs.capacity() * std::mem::size_of::<LbCtl>()
             + self.adjs.capacity() * std::mem::size_of::<AdjCtl>();
         let host6 = self.shared.host6.get().map_or(0, host6::HostTable::bytes);
-        let long6 = self.objs.h6.bytes()
-            + self.h6w.bytes()
-            + self.alloc_d6.touched() * trie::DESC_WORDS * e
-            + self.d6_lens.capacity() * (std::mem::size_of::<((u32, u8, u8), u32)>() + 1);
-        roots + groups + stores + lb_chunks + buckets + adj_chunks + ctl + host6 + long6
+        roots + groups + stores + lb_chunks + buckets + adj_chunks + ctl + host6
     }
 
     /// Virtual bytes reserved for the group pools (committed by the OS only when touched).

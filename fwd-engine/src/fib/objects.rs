@@ -6,7 +6,6 @@
 use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
 
-use super::hash6::RouteTable;
 use super::{AdjIndex, Adjacency, LbIndex, LbKind};
 
 pub(crate) const CHUNK_BITS: u32 = 8;
@@ -73,8 +72,6 @@ pub(crate) struct Objects {
     pub(crate) lbs: ChunkVec<LbData>,
     pub(crate) adjs: ChunkVec<Adjacency>,
     pub(crate) vrfs: Vec<Option<Arc<VrfTables>>>,
-    /// IPv6 routes /33../127 of all VRFs (replaced, never rewritten, when it grows).
-    pub(crate) h6: Arc<RouteTable>,
 }
 
 impl Objects {
@@ -83,7 +80,6 @@ impl Objects {
             lbs: ChunkVec::new(empty_lb),
             adjs: ChunkVec::new(empty_adj),
             vrfs: Vec::new(),
-            h6: Arc::new(RouteTable::new(0)),
         }
     }
 }

@@ -6,13 +6,6 @@
 //! - bit 31 clear: a leaf, bits 23..31 = `d` (prefix length + 1 of the route that produced the
 //!   leaf, 0 = no route), bits 0..23 = the LB index.
 //!
-//! - bits 31 and 30 set (IPv6 only, at the level that ends at bit 32): pointer to a /32
-//!   descriptor (bits 0..23 = its index in the descriptor pool): for each of the 16 /36
-//!   blocks of the /32, 4 words (16 bytes, one cache line access per lookup): the leaf this
-//!   entry would hold (routes up to /32; the 16 copies are updated together) and a bitmap
-//!   (3 words) of the prefix lengths 33..=127 of the routes that overlap that block; the
-//!   routes themselves live in the hash table of `hash6.rs`.
-//!
 //! Every entry is written with one atomic store, so a reader sees the old or the new entry,
 //! never a mix. A new child group is filled before the parent pointer is stored (Release);
 //! groups that become unreachable are only reused after a grace period (see `rcu`).
@@ -24,16 +17,6 @@ use super::rcu::Rcu;
 use super::FibError;
 
 pub(crate) const EXT: u32 = 1 << 31;
-/// With `EXT`: the entry points to a /32 descriptor, not to a group.
-pub(crate) const DESC: u32 = 1 << 30;
-/// /36 blocks of a descriptor's /32, each with its own length bitmap.
-pub(crate) const DESC_SUBS: usize = 16;
-/// Words per /36 block: the leaf, then the length bitmap (bit `l - 33` for length `l`).
-pub(crate) const SUB_WORDS: usize = 4;
-/// Words of a descriptor.
-pub(crate) const DESC_WORDS: usize = SUB_WORDS * DESC_SUBS;
-/// The trie depth at which descriptors sit.
-pub(crate) const DESC_DEPTH: u32 = 32;
 pub(crate) const IDX_BITS: u32 = 23;
 pub(crate) const IDX_MASK: u32 = (1 << IDX_BITS) - 1;
 pub(crate) const STRIDE: u32 = 8;
@@ -64,7 +47,7 @@ pub(crate) fn group(pool: &[AtomicU32], g: u32) -> &[AtomicU32] {
 /// below the root stride. Returns the LB index.
 #[inline(always)]
 pub(crate) fn descend(pool: &[AtomicU32], mut e: u32, mut shift: u32, key: u128) -> u32 {
-    while e & (EXT | DESC) == EXT && shift >= STRIDE {
+    while e & EXT != 0 && shift >= STRIDE {
         shift -= STRIDE;
         let byte = ((key >> shift) & 0xff) as usize;
         let i = (((e & IDX_MASK) as usize) << STRIDE) | byte;
@@ -74,34 +57,7 @@ pub(crate) fn descend(pool: &[AtomicU32], mut e: u32, mut shift: u32, key: u128)
             None => return 0,
         };
     }
-    e
-}
-
-/// The descriptor words of `d` (empty if out of range).
-#[inline]
-pub(crate) fn desc(pool: &[AtomicU32], d: u32) -> &[AtomicU32] {
-    let start = (d as usize) * DESC_WORDS;
-    pool.get(start..start + DESC_WORDS).unwrap_or(&[])
-}
-
-/// The writer's descriptor for the /32 of `key` below `root`, if there is one.
-pub(crate) fn find_desc(
-    pool: &[AtomicU32],
-    root: &[AtomicU32],
-    first_bits: u32,
-    key: u128,
-) -> Option<u32> {
-    let idx = (key >> (128 - first_bits)) as usize;
-    let mut e = root.get(idx).map_or(0, |a| a.load(Ordering::Relaxed));
-    let mut consumed = first_bits;
-    while e & (EXT | DESC) == EXT && consumed < DESC_DEPTH {
-        let byte = ((key >> (128 - consumed - STRIDE)) & 0xff) as usize;
-        consumed += STRIDE;
-        e = group(pool, e & IDX_MASK)
-            .get(byte)
-            .map_or(0, |a| a.load(Ordering::Relaxed));
-    }
-    (e & (EXT | DESC) == EXT | DESC).then_some(e & IDX_MASK)
+    e & IDX_MASK
 }
 
 /// Group allocator of one pool with deferred reuse.
@@ -189,7 +145,7 @@ impl GroupAlloc {
         Ok(())
     }
 
-    pub(crate) fn alloc(&mut self) -> Option<u32> {
+    fn alloc(&mut self) -> Option<u32> {
         if let Some(g) = self.free.pop() {
             return Some(g);
         }
@@ -226,19 +182,6 @@ pub(crate) struct TrieWriter<'a> {
     pub(crate) alloc: &'a mut GroupAlloc,
     /// Key width in bits (32 or 128).
     pub(crate) width: u32,
-    /// The IPv6 descriptor pool (empty for IPv4).
-    pub(crate) desc: &'a [AtomicU32],
-    /// Where retired descriptors go (only needed by `desc_remove` and `retire_all`).
-    pub(crate) desc_alloc: Option<&'a mut GroupAlloc>,
-}
-
-/// What `at_desc_slot` does to the entry at depth 32.
-#[derive(Clone, Copy)]
-pub(crate) enum DescOp {
-    /// Turn the leaf into a pointer to (fresh) descriptor `d`.
-    Install(u32),
-    /// Turn the descriptor pointer back into the descriptor's leaf, retire the descriptor.
-    Remove,
 }
 
 /// Groups an insert of `key/len` (`width`-bit keys) would allocate below `root`: the levels
@@ -337,19 +280,7 @@ impl TrieWriter<'_> {
 
     fn update_entry(&mut self, slot: &AtomicU32, rule: Rule) {
         let e = slot.load(Ordering::Relaxed);
-        if e & (EXT | DESC) == EXT | DESC {
-            // Routes up to /32 covering a descriptor: update the leaf it falls back to
-            // (every copy; a reader reads one, old or new).
-            for l in desc(self.desc, e & IDX_MASK).iter().step_by(SUB_WORDS) {
-                let cur = l.load(Ordering::Relaxed);
-                if let Some(n) = rule.apply(cur) {
-                    if n != cur {
-                        // Release: one whole-word store; readers see old or new.
-                        l.store(n, Ordering::Release);
-                    }
-                }
-            }
-        } else if e & EXT != 0 {
+        if e & EXT != 0 {
             let g = e & IDX_MASK;
             let pool = self.pool;
             for s in group(pool, g) {
@@ -392,90 +323,10 @@ impl TrieWriter<'_> {
         let pool = self.pool;
         for s in group(pool, g) {
             let e = s.load(Ordering::Relaxed);
-            if e & (EXT | DESC) == EXT | DESC {
-                if let Some(a) = self.desc_alloc.as_deref_mut() {
-                    a.unlinked.push(e & IDX_MASK);
-                }
-            } else if e & EXT != 0 {
+            if e & EXT != 0 {
                 self.retire_group(e & IDX_MASK);
             }
         }
         self.alloc.unlinked.push(g);
-    }
-
-    /// Apply `op` to the entry at depth 32 on the path of `key` below `root`, creating the
-    /// path for `Install` (the caller has reserved `groups_needed(.., 32)` groups) and
-    /// collapsing groups on the way back for `Remove`.
-    pub(crate) fn at_desc_slot(
-        &mut self,
-        root: &[AtomicU32],
-        first_bits: u32,
-        key: u128,
-        op: DescOp,
-    ) {
-        debug_assert!(first_bits <= DESC_DEPTH && (DESC_DEPTH - first_bits).is_multiple_of(STRIDE));
-        self.desc_level(root, 0, first_bits, key, op);
-    }
-
-    fn desc_level(&mut self, table: &[AtomicU32], base: u32, stride: u32, key: u128, op: DescOp) {
-        let end = base + stride;
-        let idx = self.level_index(key, base, stride);
-        let Some(slot) = table.get(idx) else { return };
-        let e = slot.load(Ordering::Relaxed);
-        if end >= DESC_DEPTH {
-            match op {
-                DescOp::Install(d) => {
-                    if e & EXT != 0 {
-                        debug_assert!(false, "depth-32 entries are leaves or descriptors");
-                        return;
-                    }
-                    let words = desc(self.desc, d);
-                    for (i, w) in words.iter().enumerate() {
-                        let v = if i % SUB_WORDS == 0 { e } else { 0 };
-                        w.store(v, Ordering::Relaxed);
-                    }
-                    // Release: the descriptor is visible before the pointer to it
-                    // (pairs with the Acquire entry loads of the lookups).
-                    slot.store(EXT | DESC | d, Ordering::Release);
-                }
-                DescOp::Remove => {
-                    if e & (EXT | DESC) != EXT | DESC {
-                        return;
-                    }
-                    let d = e & IDX_MASK;
-                    let l = desc(self.desc, d)
-                        .first()
-                        .map_or(0, |w| w.load(Ordering::Relaxed));
-                    // Release: one whole-entry store; readers see the descriptor or the leaf.
-                    slot.store(l, Ordering::Release);
-                    if let Some(a) = self.desc_alloc.as_deref_mut() {
-                        a.unlinked.push(d);
-                    }
-                }
-            }
-            return;
-        }
-        let g = if e & (EXT | DESC) == EXT {
-            e & IDX_MASK
-        } else if e & EXT != 0 {
-            return;
-        } else {
-            if matches!(op, DescOp::Remove) {
-                return;
-            }
-            let Some(g) = self.alloc.alloc() else {
-                debug_assert!(false, "groups were reserved by `ensure`");
-                return;
-            };
-            for s in group(self.pool, g) {
-                s.store(e, Ordering::Relaxed);
-            }
-            // Release: the group's entries are visible before the pointer to it.
-            slot.store(EXT | g, Ordering::Release);
-            g
-        };
-        let pool = self.pool;
-        self.desc_level(group(pool, g), end, STRIDE, key, op);
-        self.maybe_collapse(slot, g);
     }
 }
