@@ -295,6 +295,13 @@ impl Control {
                     }
                 }
             }
+            Command::Flush(_) => {
+                // Everything the library programmed goes, its host interfaces (TAPs) too: a
+                // replay after the flush must not find them "existing".
+                self.hostifs.clear();
+                let o = self.tables.apply(cmd);
+                (o.status, o.object_id)
+            }
             Command::HostifDel(id) => match self.hostifs.remove(&id) {
                 Some(_) => (Status::Ok, u64::from(id)),
                 None => (Status::NotFound, u64::from(id)),

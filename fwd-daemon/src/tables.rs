@@ -17,12 +17,61 @@
 //!   from the IP2ME (`Local`) routes covered by the RIF's connected routes.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 
 use fwd_engine::fib::{AdjIndex, Adjacency, FibError, FibWriter, LbIndex, LbKind};
 use fwd_engine::interface::{IfAddr4, IfAddr6, IfWriter, Interface, VrfId};
 use fwd_engine::wire::MacAddr;
 use ring_proto::{Command, Prefix, Rif, RifType, RouteAction, Status};
+
+/// Hasher of the control-plane maps (keys are ring ids and prefixes, validated by the decoder):
+/// every written word is mixed by a folded 64x64->128 multiply, so sequential prefixes (low bits
+/// zero) still spread over the low bits the map indexes with. std's SipHash cost more than the
+/// map work itself at 1M routes.
+#[derive(Clone, Copy, Debug, Default)]
+struct FoldHasher(u64);
+
+impl Hasher for FoldHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for c in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..c.len()].copy_from_slice(c);
+            self.write_u64(u64::from_le_bytes(b) ^ ((c.len() as u64) << 59));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        let p = u128::from(self.0 ^ i) * 0x9e37_79b9_7f4a_7c15u128;
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "the two halves of the product"
+        )]
+        {
+            self.0 = (p as u64) ^ ((p >> 64) as u64);
+        }
+    }
+    fn write_u128(&mut self, i: u128) {
+        #[allow(clippy::cast_possible_truncation, reason = "the two halves")]
+        {
+            self.write_u64(i as u64);
+            self.write_u64((i >> 64) as u64);
+        }
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+}
+
+type Map<K, V> = HashMap<K, V, BuildHasherDefault<FoldHasher>>;
 
 /// First sw_if_index handed to sub-interfaces (ports use 0..ports).
 const SUBIF_BASE: u32 = 1024;
@@ -162,19 +211,19 @@ pub struct Tables {
     ifs: IfWriter,
     /// Ports by index.
     pub ports: Vec<PortState>,
-    vrfs: HashMap<u32, VrfId>,
+    vrfs: Map<u32, VrfId>,
     next_vrf: VrfId,
-    rifs: HashMap<u32, RifState>,
+    rifs: Map<u32, RifState>,
     next_subif: u32,
-    neighbors: HashMap<(u32, IpAddr), NeighborState>,
-    next_hops: HashMap<u32, NextHopState>,
-    groups: HashMap<u32, GroupState>,
+    neighbors: Map<(u32, IpAddr), NeighborState>,
+    next_hops: Map<u32, NextHopState>,
+    groups: Map<u32, GroupState>,
     /// (vrf, prefix) -> action.
-    routes: HashMap<(u32, Prefix), RouteAction>,
+    routes: Map<(u32, Prefix), RouteAction>,
     /// The IP2ME (Local) and Connected routes only (interface addresses derive from them).
-    special: HashMap<(u32, Prefix), RouteAction>,
+    special: Map<(u32, Prefix), RouteAction>,
     /// Routes per target.
-    refs: HashMap<Target, u64>,
+    refs: Map<Target, u64>,
     punt_lb: Option<LbIndex>,
     local_lb: Option<LbIndex>,
     /// Trap settings recorded (trap type -> action code).
@@ -204,16 +253,16 @@ impl Tables {
                     mtu: 1514,
                 })
                 .collect(),
-            vrfs: HashMap::new(),
+            vrfs: Map::default(),
             next_vrf: 0,
-            rifs: HashMap::new(),
+            rifs: Map::default(),
             next_subif: SUBIF_BASE,
-            neighbors: HashMap::new(),
-            next_hops: HashMap::new(),
-            groups: HashMap::new(),
-            routes: HashMap::new(),
-            special: HashMap::new(),
-            refs: HashMap::new(),
+            neighbors: Map::default(),
+            next_hops: Map::default(),
+            groups: Map::default(),
+            routes: Map::default(),
+            special: Map::default(),
+            refs: Map::default(),
             punt_lb: None,
             local_lb: None,
             traps: BTreeMap::new(),
@@ -948,23 +997,31 @@ impl Tables {
                 _ => None,
             }
         }
-        if let Some(o) = old {
-            if let Some(c) = self.refs.get_mut(&Target::Vrf(vrf)) {
-                *c = c.saturating_sub(1);
+        let special = |a: RouteAction| matches!(a, RouteAction::Local | RouteAction::Connected(_));
+        // A replaced route keeps its VRF reference: only a change of presence moves that count.
+        match (old, new) {
+            (Some(_), None) => {
+                if let Some(c) = self.refs.get_mut(&Target::Vrf(vrf)) {
+                    *c = c.saturating_sub(1);
+                }
             }
-            if let Some(c) = target(o).and_then(|t| self.refs.get_mut(&t)) {
-                *c = c.saturating_sub(1);
-            }
-            self.special.remove(&(vrf, prefix));
+            (None, Some(_)) => *self.refs.entry(Target::Vrf(vrf)).or_insert(0) += 1,
+            _ => {}
         }
-        if let Some(n) = new {
-            *self.refs.entry(Target::Vrf(vrf)).or_insert(0) += 1;
-            if let Some(t) = target(n) {
+        let (ot, nt) = (old.and_then(target), new.and_then(target));
+        if ot != nt {
+            if let Some(c) = ot.and_then(|t| self.refs.get_mut(&t)) {
+                *c = c.saturating_sub(1);
+            }
+            if let Some(t) = nt {
                 *self.refs.entry(t).or_insert(0) += 1;
             }
-            if matches!(n, RouteAction::Local | RouteAction::Connected(_)) {
-                self.special.insert((vrf, prefix), n);
-            }
+        }
+        if old.is_some_and(special) {
+            self.special.remove(&(vrf, prefix));
+        }
+        if let Some(n) = new.filter(|n| special(*n)) {
+            self.special.insert((vrf, prefix), n);
         }
     }
 
@@ -1261,6 +1318,63 @@ mod tests {
 
     fn p4(s: &str, l: u8) -> Prefix {
         Prefix::new(IpAddr::V4(s.parse().unwrap()), l).unwrap()
+    }
+
+    /// Cost of the route path alone (map + FIB), for profiling:
+    /// `TABLES_ROUTES=100000 cargo test --release -p fwd-daemon --lib tables::tests::route_burst -- --ignored --nocapture`
+    /// (under `valgrind --tool=callgrind` for instruction counts).
+    #[test]
+    #[ignore = "timing run, not a check"]
+    fn route_burst() {
+        let n: u32 = std::env::var("TABLES_ROUTES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1_000_000);
+        let (fw, _fr) = Fib::new(FibConfig::default());
+        let (iw, _ir) = interfaces();
+        let mut t = Tables::new(fw, iw, &[("Ethernet0".into(), [2, 0, 0, 0, 1, 0])]);
+        let nb: IpAddr = "10.0.0.2".parse().unwrap();
+        for c in [
+            Command::VrfAdd(100),
+            Command::RifAdd(rif(1, 0, 0xa)),
+            Command::NeighborAdd {
+                rif: 1,
+                ip: nb,
+                mac: [2, 0, 0, 0, 0, 2],
+            },
+            Command::NextHopAdd {
+                id: 1,
+                ip: nb,
+                rif: 1,
+            },
+        ] {
+            assert_eq!(t.apply(&c).status, Status::Ok, "{c:?}");
+        }
+        let p = |i: u32| Prefix::v4(0x0100_0000 + (i << 8), 24).unwrap();
+        let t0 = std::time::Instant::now();
+        for i in 0..n {
+            let c = Command::RouteAdd {
+                vrf: 100,
+                prefix: p(i),
+                action: RouteAction::NextHop(1),
+            };
+            assert_eq!(t.apply(&c).status, Status::Ok);
+        }
+        t.publish();
+        let add = t0.elapsed();
+        let t0 = std::time::Instant::now();
+        for i in 0..n {
+            let c = Command::RouteDel {
+                vrf: 100,
+                prefix: p(i),
+            };
+            assert_eq!(t.apply(&c).status, Status::Ok);
+        }
+        println!(
+            "{n} routes through Tables::apply: add {:.3} s, delete {:.3} s",
+            add.as_secs_f64(),
+            t0.elapsed().as_secs_f64()
+        );
     }
 
     #[test]

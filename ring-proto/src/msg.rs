@@ -682,7 +682,7 @@ pub struct Port {
     pub admin_up: bool,
     /// L2 MTU (68..=65535).
     pub mtu: u32,
-    /// MAC address.
+    /// MAC address (unicast; all-zero keeps the port's current MAC).
     pub mac: [u8; 6],
     /// Speed in Mb/s.
     pub speed_mbps: u32,
@@ -1394,7 +1394,12 @@ impl Command {
                     port: d.id("port", p.port, l.ports)?,
                     admin_up: d.flag("admin_up", p.admin_up)?,
                     mtu: d.mtu(p.mtu)?,
-                    mac: d.mac("mac", p.mac, true)?,
+                    // All-zero: keep the port's current MAC (the forwarder's tables treat it so).
+                    mac: if p.mac == [0; 6] {
+                        p.mac
+                    } else {
+                        d.mac("mac", p.mac, true)?
+                    },
                     speed_mbps: p.speed_mbps,
                 })
             }
@@ -1731,6 +1736,26 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn port_set_zero_mac_means_keep_multicast_is_refused() {
+        let l = Limits::default();
+        let p = Port {
+            port: 1,
+            admin_up: true,
+            mtu: 1514,
+            mac: [0; 6],
+            speed_mbps: 0,
+        };
+        let r = Command::PortSet(p).encode();
+        assert_eq!(Command::decode(&r, &l), Ok(Command::PortSet(p)));
+        let bad = Command::PortSet(Port {
+            mac: [1, 0, 0, 0, 0, 1],
+            ..p
+        })
+        .encode();
+        assert!(Command::decode(&bad, &l).is_err(), "multicast MAC");
+    }
 
     #[test]
     fn kind_table_is_consistent() {

@@ -12,44 +12,12 @@ use sai_store::{Attr, AttrValue, Change, EntryKey, ObjectKey};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-/// A fast hasher for the shadow maps (keys are ids and prefixes we build ourselves, not
-/// attacker-chosen strings): an Fx-style multiply-rotate over the written words.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct FastHasher(u64);
+/// The shadow maps' hasher (keys are ids and prefixes we build ourselves, not attacker-chosen
+/// strings): the store's folded-multiply hasher. (The former Fx-style multiply-rotate left the
+/// low bits of sequential /24 prefixes nearly constant.)
+pub use sai_store::fasthash::FastHasher;
 
-impl std::hash::Hasher for FastHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for c in bytes.chunks(8) {
-            let mut b = [0u8; 8];
-            b[..c.len()].copy_from_slice(c);
-            self.write_u64(u64::from_le_bytes(b));
-        }
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.write_u64(u64::from(i));
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.write_u64(u64::from(i));
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_u128(&mut self, i: u128) {
-        #[allow(clippy::cast_possible_truncation, reason = "the two halves")]
-        {
-            self.write_u64(i as u64);
-            self.write_u64((i >> 64) as u64);
-        }
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.write_u64(i as u64);
-    }
-}
-
-type Map<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
+type Map<K, V> = sai_store::fasthash::FastMap<K, V>;
 
 /// Why a change was not turned into a command (counted, see [`Translator::skipped`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

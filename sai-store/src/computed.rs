@@ -156,10 +156,11 @@ pub(crate) fn short_name(ot: u32) -> &'static str {
 
 /// Free capacity of object type `ot`'s table.
 pub(crate) fn available(s: &Store, ot: u32) -> u64 {
-    s.cfg
-        .tables
-        .size(short_name(ot))
-        .saturating_sub(s.count_of(ot))
+    let size = match s.table_sizes.get(&ot) {
+        Some(n) => *n,
+        None => s.cfg.tables.size(short_name(ot)),
+    };
+    size.saturating_sub(s.count_of(ot))
 }
 
 fn sat_u32(x: u64) -> u32 {

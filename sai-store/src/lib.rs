@@ -11,6 +11,7 @@
 pub mod change;
 mod computed;
 pub mod defaults;
+pub mod fasthash;
 pub mod md;
 pub mod oid;
 mod ops;

@@ -417,7 +417,7 @@ impl Sai {
     ) -> BulkStatus {
         let emit = self.has_sink();
         let mut st = self.write();
-        let mut changes = Vec::new();
+        let mut changes = Vec::with_capacity(items.len());
         let mut items: Vec<Option<(EntryKey, Vec<Attr>)>> = items.into_iter().map(Some).collect();
         let r = run_bulk(items.len(), mode, |i| {
             let (k, a) = items[i].take().ok_or(status::FAILURE)?;
@@ -431,7 +431,7 @@ impl Sai {
     pub fn bulk_remove_entries(&self, keys: &[EntryKey], mode: BulkMode) -> BulkStatus {
         let emit = self.has_sink();
         let mut st = self.write();
-        let mut changes = Vec::new();
+        let mut changes = Vec::with_capacity(keys.len());
         let r = run_bulk(keys.len(), mode, |i| {
             changes.extend(st.store.remove_entry(&keys[i], emit)?);
             Ok(())

@@ -6,7 +6,7 @@ use crate::md;
 use crate::oid;
 use crate::profile::Config;
 use crate::value::{status, Attr, AttrValue, EntryKey, IpPrefix, Status};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 /// One stored attribute. `counted` says whether its object ids hold references (attributes the
@@ -82,18 +82,50 @@ pub(crate) fn entry_family(key: &EntryKey) -> u8 {
     0
 }
 
-/// Map of entries (std SipHash: measured faster at 1M routes than a naive multiplicative hash,
-/// whose collisions on sequential prefixes made inserts 4x slower).
-pub(crate) type FastMap<K, V> = HashMap<K, V>;
+/// Map of entries: a folded-multiply hasher ([`crate::fasthash`]). (A plain multiplicative hash
+/// collided on sequential prefixes; std's SipHash was a third of a bulk route create's cost.)
+pub(crate) use crate::fasthash::FastMap;
 
 const OT_ROUTE: u32 = sai_headers::ffi::SAI_OBJECT_TYPE_ROUTE_ENTRY;
 
 /// Internal form of an entry key: route entries (the bulk of any table) are kept without heap
 /// allocation; every other entry type keeps its generic key.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum EKey {
     Route { sw: u64, vr: u64, prefix: IpPrefix },
     Other(EntryKey),
+}
+
+impl std::hash::Hash for EKey {
+    /// Routes hash as three words (switch and VR folded, address and mask packed); consistent
+    /// with `Eq`, which compares every field these words are functions of.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match self {
+            EKey::Route { sw, vr, prefix } => {
+                state.write_u64(sw ^ vr.rotate_left(32));
+                match (prefix.addr, prefix.mask) {
+                    (IpAddr::V4(a), IpAddr::V4(m)) => {
+                        state.write_u64(u64::from(u32::from(a)) | (u64::from(u32::from(m)) << 32));
+                    }
+                    (a, m) => {
+                        state.write_u128(ip_bits(a));
+                        state.write_u128(ip_bits(m) ^ 1);
+                    }
+                }
+            }
+            EKey::Other(k) => {
+                state.write_u8(1);
+                k.hash(state);
+            }
+        }
+    }
+}
+
+fn ip_bits(a: IpAddr) -> u128 {
+    match a {
+        IpAddr::V4(x) => u128::from(u32::from(x)) | (1 << 127),
+        IpAddr::V6(x) => u128::from(x),
+    }
 }
 
 impl EKey {
@@ -176,25 +208,31 @@ pub(crate) struct Store {
     pub objs: BTreeMap<u64, Obj>,
     pub entries: FastMap<EKey, Obj>,
     /// Entries per (object type, family).
-    pub entry_counts: HashMap<(u32, u8), u64>,
+    pub entry_counts: FastMap<(u32, u8), u64>,
     /// OID objects per object type.
-    pub type_counts: HashMap<u32, u64>,
+    pub type_counts: FastMap<u32, u64>,
     pub switches: BTreeSet<u8>,
     pub next_counter: u64,
     pub next_seq: u64,
+    /// Table size per object type (from `cfg.tables`, looked up once instead of per create).
+    pub table_sizes: FastMap<u32, u64>,
 }
 
 impl Store {
     pub fn new(cfg: Config) -> Self {
         Store {
-            cfg,
             objs: BTreeMap::new(),
-            entries: FastMap::new(),
-            entry_counts: HashMap::new(),
-            type_counts: HashMap::new(),
+            entries: FastMap::default(),
+            entry_counts: FastMap::default(),
+            type_counts: FastMap::default(),
             switches: BTreeSet::new(),
             next_counter: 1,
             next_seq: 1,
+            table_sizes: md::OBJECT_TYPES
+                .iter()
+                .map(|i| (i.ot, cfg.tables.size(crate::computed::short_name(i.ot))))
+                .collect(),
+            cfg,
         }
     }
 
@@ -209,10 +247,10 @@ impl Store {
 
     pub fn count_of(&self, ot: u32) -> u64 {
         if md::ot_info(ot).is_some_and(|i| i.is_non_object_id) {
-            self.entry_counts
+            // Families are 0 (none), 4 and 6 (see `entry_family`).
+            [0u8, 4, 6]
                 .iter()
-                .filter(|((t, _), _)| *t == ot)
-                .map(|(_, n)| *n)
+                .filter_map(|f| self.entry_counts.get(&(ot, *f)))
                 .sum()
         } else {
             self.type_counts.get(&ot).copied().unwrap_or(0)
@@ -331,19 +369,32 @@ impl Store {
         let seq = self.seq();
         let fam = entry_family(&key);
         *self.entry_counts.entry((key.ot, fam)).or_insert(0) += 1;
-        let change = with_change.then(|| Change::Create {
-            ot: key.ot,
-            key: ObjectKey::Entry(key.clone()),
-            attrs: attrs
-                .iter()
-                .map(|a| Attr {
-                    id: a.id,
-                    value: a.value.clone(),
-                })
-                .collect(),
-        });
+        let ot = key.ot;
+        // Routes: the map key is built without allocation and the caller's key moves into the
+        // change; other entries keep their key in the map and the change gets a copy.
+        let (ek, change_key) = match EKey::route_parts(&key) {
+            Some((sw, vr, prefix)) => (EKey::Route { sw, vr, prefix }, Some(key)),
+            None => {
+                let copy = with_change.then(|| key.clone());
+                (EKey::Other(key), copy)
+            }
+        };
+        let change = match (with_change, change_key) {
+            (true, Some(k)) => Some(Change::Create {
+                ot,
+                key: ObjectKey::Entry(k),
+                attrs: attrs
+                    .iter()
+                    .map(|a| Attr {
+                        id: a.id,
+                        value: a.value.clone(),
+                    })
+                    .collect(),
+            }),
+            _ => None,
+        };
         self.entries.insert(
-            EKey::from_owned(key),
+            ek,
             Obj {
                 attrs,
                 refcount: 0,
