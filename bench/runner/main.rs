@@ -41,9 +41,11 @@ fn main() -> ExitCode {
     let r = match args.first().map(String::as_str) {
         Some("gen") => Opts::parse(&args[1..]).and_then(|o| gen(&o)),
         Some("program") => Opts::parse(&args[1..]).and_then(|o| program(&o)),
-        _ => Err("usage: bench-runner gen --routes N --packets P --dir D [--seed S]\n       \
+        _ => Err(
+            "usage: bench-runner gen --routes N --packets P --dir D [--seed S]\n       \
                   bench-runner program --ring PATH --routes N [--seed S] [--withdraw]"
-            .to_string()),
+                .to_string(),
+        ),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,
@@ -321,10 +323,7 @@ fn program(o: &Opts) -> Result<(), String> {
         return Err(format!("setup: {bad} commands failed"));
     }
     let rs = routes(o);
-    let prefixes: Vec<Prefix> = rs
-        .iter()
-        .filter_map(|&(p, l)| Prefix::v4(p, l))
-        .collect();
+    let prefixes: Vec<Prefix> = rs.iter().filter_map(|&(p, l)| Prefix::v4(p, l)).collect();
     let adds: Vec<Command> = prefixes
         .iter()
         .enumerate()
