@@ -92,9 +92,14 @@ pub struct Control {
     pcap: Option<PcapJob>,
     /// Result of the last capture that ended by itself (max reached), for `pcap trace off`.
     pcap_done: Option<(std::path::PathBuf, Result<u64, String>)>,
+    /// Ring receive and completion buffers, reused across polls.
+    rx: Vec<FromLibrary>,
+    done: Vec<Completion>,
 }
 
 const MAX_FRAME: usize = 9216 + 18;
+/// Commands taken from the ring per poll.
+const RX_BURST: usize = 1024;
 
 impl Control {
     /// A control thread state.
@@ -136,6 +141,8 @@ impl Control {
             base: vec![PortStats::default(); n],
             pcap: None,
             pcap_done: None,
+            rx: Vec::with_capacity(RX_BURST),
+            done: Vec::with_capacity(RX_BURST),
         }
     }
 
@@ -201,14 +208,17 @@ impl Control {
         let Some(ring) = self.ring.as_mut() else {
             return 0;
         };
-        let mut items = Vec::new();
-        ring.recv(1024, |m| items.push(m));
+        let mut items = std::mem::take(&mut self.rx);
+        items.clear();
+        ring.recv(RX_BURST, |m| items.push(m));
         if items.is_empty() {
+            self.rx = items;
             return 0;
         }
         let n = items.len();
-        let mut done = Vec::with_capacity(n);
-        for it in items {
+        let mut done = std::mem::take(&mut self.done);
+        done.clear();
+        for it in items.drain(..) {
             match it {
                 FromLibrary::NewLibrary { generation } => {
                     tracing::info!(generation, "new library generation: flushing all state");
@@ -241,16 +251,19 @@ impl Control {
                 }
             }
         }
-        self.tables.publish();
-        let map = self.tables.rif_map();
-        if **self.rif_map.load() != map {
-            self.rif_map.store(Arc::new(map));
+        if self.tables.publish() {
+            let map = self.tables.rif_map();
+            if **self.rif_map.load() != map {
+                self.rif_map.store(Arc::new(map));
+            }
         }
         if let Some(ring) = self.ring.as_mut() {
             if let Err(e) = ring.complete_all(&done, Duration::from_secs(1)) {
                 tracing::error!("completion ring: {e:?}");
             }
         }
+        self.rx = items;
+        self.done = done;
         n
     }
 

@@ -228,6 +228,8 @@ pub struct Tables {
     local_lb: Option<LbIndex>,
     /// Trap settings recorded (trap type -> action code).
     pub traps: BTreeMap<u32, u8>,
+    /// Interface table changed since the last publication.
+    ifs_dirty: bool,
 }
 
 fn mac_str(m: &[u8; 6]) -> String {
@@ -266,6 +268,7 @@ impl Tables {
             punt_lb: None,
             local_lb: None,
             traps: BTreeMap::new(),
+            ifs_dirty: false,
         }
     }
 
@@ -307,6 +310,26 @@ impl Tables {
 
     /// Apply one command (everything except host interfaces, handled by the caller).
     pub fn apply(&mut self, cmd: &Command) -> Outcome {
+        // Commands that only touch the FIB leave the interface table alone (routes that change
+        // interface addresses mark it in `recompute_addresses`).
+        let fib_only = matches!(
+            cmd,
+            Command::RouteAdd { .. }
+                | Command::RouteDel { .. }
+                | Command::NeighborAdd { .. }
+                | Command::NeighborDel { .. }
+                | Command::NextHopAdd { .. }
+                | Command::NextHopDel(_)
+                | Command::NhGroupAdd(_)
+                | Command::NhGroupDel(_)
+                | Command::NhGroupMemberAdd { .. }
+                | Command::NhGroupMemberDel { .. }
+                | Command::TrapSet { .. }
+                | Command::Barrier(_)
+        );
+        if !fib_only {
+            self.ifs_dirty = true;
+        }
         match *cmd {
             Command::PortSet(p) => self.port_set(p),
             Command::PortDel(p) => st(Status::Unsupported, u64::from(p)),
@@ -362,9 +385,15 @@ impl Tables {
         }
     }
 
-    /// Publish staged interface changes to the workers.
-    pub fn publish(&mut self) {
-        self.ifs.publish();
+    /// Publish staged interface changes to the workers (a copy of the whole table: only when
+    /// something changed since the last publication). Returns whether it published.
+    pub fn publish(&mut self) -> bool {
+        if std::mem::take(&mut self.ifs_dirty) {
+            self.ifs.publish();
+            true
+        } else {
+            false
+        }
     }
 
     fn port_set(&mut self, p: ring_proto::Port) -> Outcome {
@@ -1027,6 +1056,7 @@ impl Tables {
 
     /// Interface addresses = IP2ME (Local) routes covered by a connected route of the RIF.
     fn recompute_addresses(&mut self) {
+        self.ifs_dirty = true;
         let locals: Vec<(u32, IpAddr)> = self
             .special
             .iter()
@@ -1098,6 +1128,7 @@ impl Tables {
 
     /// Remove every object (library restart or Flush).
     pub fn flush(&mut self) {
+        self.ifs_dirty = true;
         let routes: Vec<(u32, Prefix)> = self.routes.keys().copied().collect();
         for (v, p) in routes {
             let _ = self.route_del(v, p);

@@ -212,7 +212,10 @@ fn fib_set(f: &Fwd) -> BTreeSet<String> {
 fn null_fwd(tag: &str) -> Fwd {
     Fwd::new(
         tag,
-        &["Ethernet0=net_null0".into(), "Ethernet4=net_null1".into()],
+        &[
+            "Ethernet0=net_null0,no-rx=1".into(),
+            "Ethernet4=net_null1,no-rx=1".into(),
+        ],
         None,
         None,
     )
@@ -372,4 +375,59 @@ fn library_restart_new_process_flushes_the_old_generation() {
         stale.is_empty(),
         "stale entries after a library restart: {stale:?}"
     );
+}
+
+/// `Flush` removes the host interfaces too: the same `HostifAdd` after a flush is `Ok` (not
+/// `Exists`) and the TAP is there again.
+#[test]
+fn flush_removes_host_interfaces() {
+    use ring_proto::{Command as Cmd, FromForwarder, HostifName, Segment, SegmentConfig};
+    assert!(is_root(), "needs root (DPDK, TAPs)");
+    let host = format!("sdp-fl-{}", id());
+    let _ns = Netns::new(std::slice::from_ref(&host));
+    let mut fwd = Fwd::new(
+        "sdf",
+        &[
+            "Ethernet0=net_null0,no-rx=1".into(),
+            "Ethernet4=net_null1,no-rx=1".into(),
+        ],
+        None,
+        Some(&host),
+    );
+    fwd.start();
+    let seg = Segment::open_or_create(&SegmentConfig::with_path(&fwd.ring)).unwrap();
+    let mut lib = seg.library().unwrap();
+    let gen = lib.generation();
+    let add = Cmd::HostifAdd {
+        id: 1,
+        port: 0,
+        name: HostifName::new("Ethernet0").unwrap(),
+        oper_up: true,
+    };
+    let mut round = |cmds: &[Cmd]| -> Vec<ring_proto::Status> {
+        lib.send_all(cmds, Duration::from_secs(5)).unwrap();
+        let mut got = Vec::new();
+        let t0 = Instant::now();
+        while got.len() < cmds.len() && t0.elapsed() < Duration::from_secs(10) {
+            lib.recv(64, |m| {
+                if let FromForwarder::Completion(c) = m {
+                    got.push(c.status);
+                }
+            });
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        got
+    };
+    use ring_proto::Status as S;
+    assert_eq!(round(&[add]), vec![S::Ok]);
+    wait_for("TAP Ethernet0", 5, || {
+        sh(&format!("ip -n {host} link show Ethernet0")).0
+    });
+    assert_eq!(round(&[Cmd::Flush(gen)]), vec![S::Ok]);
+    wait_for("TAP removed by the flush", 5, || {
+        !sh(&format!("ip -n {host} link show Ethernet0")).0
+    });
+    assert_eq!(round(&[add]), vec![S::Ok], "replay after a flush");
+    must(&format!("ip -n {host} link show Ethernet0"));
+    fwd.stop();
 }
