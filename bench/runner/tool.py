@@ -245,6 +245,26 @@ def cmd_report(args):
     top.append("")
     detail = ["## Side-by-side runner", ""]
     detail += open(arg(args, "--detail")).read().rstrip().split("\n") if "--detail" in args else []
+    # Where the forwarding core's time goes: total ns/packet (1 / Mpps) against the graph alone.
+    g = {r["name"].split(" ")[0]: r["ns"] for r in recs if r.get("kind") == "graph"}
+    tp = med("testpmd-io")
+    obs = []
+    for rn in ("1k", "1M"):
+        v = med("ferrosai-" + rn)
+        if v and rn in g:
+            tot = 1000.0 / v
+            obs.append("ferrosai-%s: %.0f ns/packet of wall-clock time (1 / %.2f Mpps, includes any preemption of the worker);"
+                       " the graph alone needs %.1f ns/packet (criterion median), so about %.0f"
+                       " ns/packet go to I/O and the worker loop%s." % (
+                           rn, tot, v, g[rn], tot - g[rn],
+                           " (testpmd io: %.0f ns/packet for rx + tx of the same vdevs)"
+                           % (1000.0 / tp) if tp else ""))
+    if obs:
+        detail.append("")
+        detail.append("Observations from this run (computed):")
+        detail.append("")
+        for o in obs:
+            detail.append("- " + o)
     detail.append("")
     detail.append("Forwarding runs (per-second samples of the sink's tx counter, Mpps):")
     detail.append("")
