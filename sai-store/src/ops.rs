@@ -8,6 +8,17 @@ use crate::oid;
 use crate::store::{EKey, Origin, Store, StoredAttr};
 use crate::value::{status, Attr, AttrValue, EntryKey, Status};
 
+/// What one bulk create has already validated (valid only while the store's write lock is held
+/// and the call creates nothing but entries: no object a key or attribute refers to can appear or
+/// go, so the same key members and the same attribute list validate the same way again).
+#[derive(Debug, Default)]
+pub(crate) struct EntryMemo {
+    /// (switch, VR) of the last route key that passed `validate_key`.
+    route_key: Option<(u64, u64)>,
+    /// Object type and attribute list that last passed `validate_create`.
+    attrs: Option<(u32, Vec<Attr>)>,
+}
+
 fn stored(attrs: Vec<Attr>) -> Vec<StoredAttr> {
     attrs
         .into_iter()
@@ -254,11 +265,41 @@ impl Store {
         attrs: Vec<Attr>,
         emit: bool,
     ) -> Result<Option<Change>, Status> {
-        self.validate_key(&key)?;
-        if self.entries.contains_key(&EKey::of(&key)) {
+        self.create_entry_memo(key, attrs, emit, &mut EntryMemo::default())
+    }
+
+    /// Create an entry, skipping the checks `memo` proves were already passed in this bulk call.
+    pub fn create_entry_memo(
+        &mut self,
+        key: EntryKey,
+        attrs: Vec<Attr>,
+        emit: bool,
+        memo: &mut EntryMemo,
+    ) -> Result<Option<Change>, Status> {
+        let ek = EKey::of(&key);
+        match (&ek, memo.route_key) {
+            // Same switch and VR as a route key validated before: only the prefix differs.
+            (EKey::Route { sw, vr, prefix }, Some(m)) if m == (*sw, *vr) => {
+                if prefix.prefix_len().is_none() {
+                    return Err(status::INVALID_PARAMETER);
+                }
+            }
+            _ => {
+                self.validate_key(&key)?;
+                memo.route_key = match ek {
+                    EKey::Route { sw, vr, .. } => Some((sw, vr)),
+                    EKey::Other(_) => None,
+                };
+            }
+        }
+        if self.entries.contains_key(&ek) {
             return Err(status::ITEM_ALREADY_EXISTS);
         }
-        self.validate_create(key.ot, &attrs)?;
+        let validated = matches!(&memo.attrs, Some((ot, a)) if *ot == key.ot && *a == attrs);
+        if !validated {
+            self.validate_create(key.ot, &attrs)?;
+            memo.attrs = Some((key.ot, attrs.clone()));
+        }
         self.check_capacity(key.ot)?;
         Ok(self.insert_entry(key, stored(attrs), emit))
     }
@@ -331,5 +372,104 @@ impl Store {
             });
         }
         creates
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::value::{status, Attr, AttrValue, EntryKey, IpPrefix};
+    use crate::{md, BulkMode, Profile, Sai};
+    use std::net::{IpAddr, Ipv4Addr};
+
+    /// The bulk memo skips only checks already passed in the same call: every object still gets
+    /// the status an unmemoised create would give.
+    #[test]
+    fn bulk_route_memo_keeps_per_object_statuses() {
+        let sai = Sai::new(&Profile::new()).unwrap();
+        let id = |n: &str| md::attr_id(n).unwrap();
+        let sw = sai
+            .create(
+                md::ot_id("SAI_OBJECT_TYPE_SWITCH").unwrap(),
+                0,
+                vec![Attr::new(
+                    id("SAI_SWITCH_ATTR_INIT_SWITCH"),
+                    AttrValue::Bool(true),
+                )],
+            )
+            .unwrap();
+        let vr = sai
+            .get(
+                sai.object_type_query(sw),
+                sw,
+                &[id("SAI_SWITCH_ATTR_DEFAULT_VIRTUAL_ROUTER_ID")],
+            )
+            .unwrap()[0]
+            .as_oid()
+            .unwrap();
+        let key = |vr: u64, a: u32, mask: u32| EntryKey {
+            ot: md::ot_id("SAI_OBJECT_TYPE_ROUTE_ENTRY").unwrap(),
+            members: vec![
+                AttrValue::Oid(sw),
+                AttrValue::Oid(vr),
+                AttrValue::IpPrefix(IpPrefix {
+                    addr: IpAddr::V4(Ipv4Addr::from(a)),
+                    mask: IpAddr::V4(Ipv4Addr::from(mask)),
+                }),
+            ],
+        };
+        let drop = md::enum_value(
+            "SAI_ROUTE_ENTRY_ATTR_PACKET_ACTION",
+            "SAI_PACKET_ACTION_DROP",
+        )
+        .unwrap();
+        let act = |v: i32| {
+            vec![Attr::new(
+                id("SAI_ROUTE_ENTRY_ATTR_PACKET_ACTION"),
+                AttrValue::I32(v),
+            )]
+        };
+        let nh = vec![Attr::new(
+            id("SAI_ROUTE_ENTRY_ATTR_NEXT_HOP_ID"),
+            AttrValue::Oid(vr),
+        )];
+        let m24 = 0xffff_ff00;
+        let before = sai.object_count();
+        let items = vec![
+            (key(vr, 0x0a00_0100, m24), act(drop)),
+            (key(vr, 0x0a00_0200, 0xff00_ff00), act(drop)),
+            (key(vr, 0x0a00_0300, m24), act(9999)),
+            (key(vr, 0x0a00_0400, m24), act(drop)),
+            (key(vr, 0x0a00_0100, m24), act(drop)),
+            (key(vr ^ 0xff, 0x0a00_0500, m24), act(drop)),
+            (key(vr, 0x0a00_0600, m24), nh),
+            (key(vr, 0x0a00_0700, m24), act(drop)),
+        ];
+        let r = sai.bulk_create_entries(items.clone(), BulkMode::IgnoreError);
+        assert_eq!(
+            r.statuses,
+            vec![
+                status::SUCCESS,
+                status::INVALID_PARAMETER,
+                status::invalid_attr_value(0),
+                status::SUCCESS,
+                status::ITEM_ALREADY_EXISTS,
+                status::INVALID_PARAMETER,
+                status::invalid_attr_value(0),
+                status::SUCCESS,
+            ]
+        );
+        assert_eq!(r.status, status::FAILURE);
+        assert_eq!(sai.object_count(), before + 3);
+        // Stop on error: the second object fails, the rest is not executed, nothing else changes.
+        let r = sai.bulk_create_entries(items[..3].to_vec(), BulkMode::StopOnError);
+        assert_eq!(
+            r.statuses,
+            vec![
+                status::ITEM_ALREADY_EXISTS,
+                status::NOT_EXECUTED,
+                status::NOT_EXECUTED
+            ]
+        );
+        assert_eq!(sai.object_count(), before + 3);
     }
 }

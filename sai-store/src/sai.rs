@@ -419,9 +419,10 @@ impl Sai {
         let mut st = self.write();
         let mut changes = Vec::with_capacity(items.len());
         let mut items: Vec<Option<(EntryKey, Vec<Attr>)>> = items.into_iter().map(Some).collect();
+        let mut memo = crate::ops::EntryMemo::default();
         let r = run_bulk(items.len(), mode, |i| {
             let (k, a) = items[i].take().ok_or(status::FAILURE)?;
-            changes.extend(st.store.create_entry(k, a, emit)?);
+            changes.extend(st.store.create_entry_memo(k, a, emit, &mut memo)?);
             Ok(())
         });
         self.emit(&changes);
