@@ -11,7 +11,10 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-struct Sink(Arc<Mutex<(Translator, Vec<Command>, Vec<Record>)>>);
+/// Translator, command buffer, encoded records.
+type Shared = Arc<Mutex<(Translator, Vec<Command>, Vec<Record>)>>;
+
+struct Sink(Shared);
 
 impl ChangeSink for Sink {
     fn apply(&mut self, batch: &[Change]) {
