@@ -195,6 +195,15 @@ impl WorkerCtx {
                 tracing::warn!(worker = self.id, cpu, "could not pin worker to CPU");
             }
         }
+        // An lcore id gives this thread the mempools' per-lcore caches (rx allocation and tx
+        // free without touching the shared ring per packet).
+        let _lcore = crate::io::register_thread();
+        if _lcore.lcore().is_none() {
+            tracing::warn!(
+                worker = self.id,
+                "EAL thread registration failed: no mempool cache"
+            );
+        }
         let start = Instant::now();
         let mut rx: Vec<Mbuf> = Vec::with_capacity(crate::io::RX_BURST);
         let mut out: Output<Mbuf> = Output::new();

@@ -234,6 +234,63 @@ pub fn pin_current_thread(cpu: usize) -> bool {
     set_affinity(&set)
 }
 
+// EAL's non-EAL thread registration (DPDK >= 20.08; not in dpdk-sys's bindings).
+extern "C" {
+    fn rte_thread_register() -> libc::c_int;
+    fn rte_thread_unregister();
+}
+
+/// The calling thread's registration with EAL as a non-EAL lcore (see [`register_thread`]);
+/// unregisters on drop.
+pub struct LcoreRegistration {
+    lcore: Option<u32>,
+    // Not Send: must be dropped (unregistered) on the thread that registered.
+    _thread: std::marker::PhantomData<*const ()>,
+}
+
+impl LcoreRegistration {
+    /// The lcore id EAL gave the thread, if registration succeeded.
+    pub fn lcore(&self) -> Option<u32> {
+        self.lcore
+    }
+}
+
+/// Register the calling thread with EAL so it gets its own lcore id. Without one
+/// (`rte_lcore_id() == LCORE_ID_ANY`), every mbuf allocation and free bypasses the mempool's
+/// per-lcore cache and goes to the shared ring (compare-and-swap per bulk op): the worker's rx
+/// (net_pcap allocates an mbuf per packet) and tx (net_null frees each) paid that per packet.
+/// Call after pinning (EAL records the thread's affinity). Failure (no free lcore id, EAL not
+/// initialised) leaves the thread working, just without the cache.
+pub fn register_thread() -> LcoreRegistration {
+    // SAFETY: EAL is initialised before any worker starts (the daemon creates Eal first and
+    // drops it after joining the workers); the call only touches the calling thread's
+    // thread-local lcore state and EAL's lcore table under its own lock.
+    let rc = unsafe { rte_thread_register() };
+    if rc != 0 {
+        return LcoreRegistration {
+            lcore: None,
+            _thread: std::marker::PhantomData,
+        };
+    }
+    // SAFETY: reads the calling thread's lcore id (thread-local); no preconditions.
+    let id = unsafe { sys::ferro_lcore_id() };
+    LcoreRegistration {
+        lcore: (id < 1024).then_some(id),
+        _thread: std::marker::PhantomData,
+    }
+}
+
+impl Drop for LcoreRegistration {
+    fn drop(&mut self) {
+        if self.lcore.is_some() {
+            // SAFETY: this value is dropped on the thread that registered (it is not Send, and is
+            // created and dropped inside the worker's run());
+            // EAL is still initialised (workers are joined before Eal is dropped).
+            unsafe { rte_thread_unregister() };
+        }
+    }
+}
+
 /// A packet mempool whose mbufs carry [`META_PRIV_SIZE`] bytes of private area.
 pub struct Mempool {
     p: NonNull<sys::rte_mempool>,
