@@ -6,7 +6,8 @@
 //! with single creates, and the bulk remove.
 //!
 //! `cargo bench -p sai-dataplane --bench program` (root: DPDK). `PROGRAM_ROUTES` (default
-//! 1000000), `PROGRAM_BATCH` (default 1000), `PROGRAM_SINGLE` (default = routes).
+//! 1000000), `PROGRAM_BATCH` (default 1000), `PROGRAM_SINGLE` (default = routes),
+//! `PROGRAM_NULL_RX=1` (net_null without `no-rx`, as before).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -38,13 +39,19 @@ fn main() {
     let n = env("PROGRAM_ROUTES", 1_000_000);
     let batch = env("PROGRAM_BATCH", 1000).max(1);
     let singles = env("PROGRAM_SINGLE", n);
+    // PROGRAM_NULL_RX=1: the former setup (net_null receiving its endless traffic), to compare.
+    let rx = if env("PROGRAM_NULL_RX", 0) == 1 {
+        ""
+    } else {
+        ",no-rx=1"
+    };
     let scratch = Scratch::new("bench");
     let lm = lanemap(&scratch.0, &["Ethernet0", "Ethernet4"]);
     let mut fwd = Fwd::new(
         "sdb",
         &[
-            "Ethernet0=net_null0,no-rx=1".into(),
-            "Ethernet4=net_null1,no-rx=1".into(),
+            format!("Ethernet0=net_null0{rx}"),
+            format!("Ethernet4=net_null1{rx}"),
         ],
         None,
         None,
