@@ -1,5 +1,7 @@
 //! Arbitrary bytes as a ring slot: `Command::decode`, `Completion::decode` and `Event::decode`
-//! never panic, and whatever decodes re-encodes to a record that decodes to the same value.
+//! never panic, and whatever decodes re-encodes to a record that decodes to the same value; the
+//! encoding is canonical too: the re-encoded record equals the accepted one byte for byte (the
+//! fields the sender fills, `seq` and the generations, aside where `encode` leaves them zero).
 //!
 //! Input: the first 64 bytes are the `Record` (its in-memory layout, read with
 //! `ring_proto::shm::read_pod`, as a ring slot copy would); the next 24 bytes, when present, are
@@ -44,6 +46,7 @@ fuzz_target!(|data: &[u8]| {
         );
         let mut slot = rec;
         c.encode_into(&mut slot);
+        assert_eq!(slot, rec, "Command {c:?}: accepted record is not canonical");
         assert_eq!(
             Command::decode(&slot, &l),
             Ok(c),
@@ -61,10 +64,18 @@ fuzz_target!(|data: &[u8]| {
             Ok(c),
             "Completion round trip: {rec:?}"
         );
-        assert_eq!(again.seq, rec.seq);
+        let mut tagged = again;
+        (tagged.lib_gen, tagged.fwd_gen) = (rec.lib_gen, rec.fwd_gen);
+        assert_eq!(
+            tagged, rec,
+            "Completion {c:?}: accepted record is not canonical"
+        );
     }
     if let Ok(e) = Event::decode(&rec, &l) {
         let again = e.encode();
+        let mut tagged = again;
+        (tagged.seq, tagged.lib_gen, tagged.fwd_gen) = (rec.seq, rec.lib_gen, rec.fwd_gen);
+        assert_eq!(tagged, rec, "Event {e:?}: accepted record is not canonical");
         assert_eq!(
             Event::decode(&again, &l),
             Ok(e),
