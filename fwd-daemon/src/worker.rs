@@ -217,13 +217,12 @@ impl WorkerCtx {
             bump(&c.loops, 1);
             let mut work = 0usize;
             for qi in 0..self.rxqs.len() {
-                let n = self.rxqs[qi].rx(&mut rx);
+                let (n, bytes) = self.rxqs[qi].rx(&mut rx);
                 if n == 0 {
                     continue;
                 }
                 work += n;
                 let port = self.rxqs[qi].port_index;
-                let bytes: u64 = rx.iter().map(|m| m.len() as u64).sum();
                 let count = rx.len() as u64;
                 if let Some(pc) = usize::try_from(port).ok().and_then(|p| c.port.get(p)) {
                     bump(&pc[0], count);
@@ -350,14 +349,12 @@ impl WorkerCtx {
             pkts.clear();
             return;
         };
-        let mut bytes = 0u64;
-        for m in pkts.drain(..) {
-            bytes += m.len() as u64;
-            if pcap.is_some() {
-                capture(pcap, true, &m, &c.pcap_lost);
+        if pcap.is_some() {
+            for m in pkts.iter() {
+                capture(pcap, true, m, &c.pcap_lost);
             }
-            q.push(m);
         }
+        let bytes = q.push_batch(pkts);
         if let Some(pc) = usize::try_from(port).ok().and_then(|p| c.port.get(p)) {
             bump(&pc[2], n);
             bump(&pc[3], bytes);
@@ -402,7 +399,7 @@ impl WorkerCtx {
         };
         // (rif, rx packets, rx bytes, tx packets, tx bytes)
         let mut acc: Vec<(u32, u64, u64, u64, u64)> = Vec::new();
-        let mut add = |rif: u32, tx: bool, len: u64| {
+        let mut add = |rif: u32, tx: bool, pkts: u64, bytes: u64| {
             let i = match acc.iter().position(|a| a.0 == rif) {
                 Some(i) => i,
                 None => {
@@ -412,27 +409,58 @@ impl WorkerCtx {
             };
             let a = &mut acc[i];
             if tx {
-                a.3 += 1;
-                a.4 += len;
+                a.3 += pkts;
+                a.4 += bytes;
             } else {
-                a.1 += 1;
-                a.2 += len;
+                a.1 += pkts;
+                a.2 += bytes;
             }
         };
-        for m in out.tx.iter().flatten().chain(out.punt.iter()) {
-            let meta = m.meta();
-            let len = m.len() as u64;
-            if let Some(r) = rif_of(meta.rx_sw_if_index) {
-                add(r, false, len);
+        // Packets of a frame come in runs of the same interface: sum each run, then map it to
+        // its RIF once (not once per packet).
+        let mut run = |pkts: &mut dyn Iterator<Item = (u32, u64)>, tx: bool| {
+            let mut cur: Option<(u32, u64, u64)> = None;
+            for (sw, len) in pkts {
+                match &mut cur {
+                    Some((s, p, b)) if *s == sw => {
+                        *p += 1;
+                        *b += len;
+                    }
+                    _ => {
+                        if let Some((s, p, b)) = cur.take() {
+                            if let Some(r) = rif_of(s) {
+                                add(r, tx, p, b);
+                            }
+                        }
+                        cur = Some((sw, 1, len));
+                    }
+                }
             }
-        }
+            if let Some((s, p, b)) = cur {
+                if let Some(r) = rif_of(s) {
+                    add(r, tx, p, b);
+                }
+            }
+        };
+        run(
+            &mut out
+                .tx
+                .iter()
+                .flatten()
+                .chain(out.punt.iter())
+                .map(|m| (m.meta().rx_sw_if_index, m.len() as u64)),
+            false,
+        );
         // Punted packets carry the host interface in tx_sw_if_index: only forwarded ones count as
         // RIF transmits.
-        for m in out.tx.iter().flatten() {
-            if let Some(r) = rif_of(m.meta().tx_sw_if_index) {
-                add(r, true, m.len() as u64);
-            }
-        }
+        run(
+            &mut out
+                .tx
+                .iter()
+                .flatten()
+                .map(|m| (m.meta().tx_sw_if_index, m.len() as u64)),
+            true,
+        );
         for (rif, rp, rb, tp, tb) in acc {
             if rp > 0 {
                 s.add_rif(rif, RifCounter::RxPackets, rp);
@@ -468,10 +496,25 @@ impl WorkerCtx {
         if drops > 0 {
             bump(&c.dropped, drops);
             if let Some(s) = &self.stats {
+                // One shared-memory add per run of same-port drops, not per packet.
+                let mut cur: Option<(u32, u64)> = None;
                 for m in &out.drop {
-                    s.add_port(m.meta().rx_port, PortCounter::RxDrops, 1);
+                    let p = m.meta().rx_port;
+                    match &mut cur {
+                        Some((q, n)) if *q == p => *n += 1,
+                        _ => {
+                            if let Some((q, n)) = cur.take() {
+                                s.add_port(q, PortCounter::RxDrops, n);
+                            }
+                            cur = Some((p, 1));
+                        }
+                    }
+                }
+                if let Some((q, n)) = cur {
+                    s.add_port(q, PortCounter::RxDrops, n);
                 }
             }
+            Mbuf::free_bulk(&mut out.drop);
         }
         bump(&c.events, out.events.len() as u64);
         out.clear();

@@ -27,6 +27,11 @@ pub const META_PRIV_SIZE: u16 = {
 };
 
 /// An owned single-segment mbuf with graph metadata in its private area.
+///
+/// `repr(transparent)` over a non-null `*mut rte_mbuf`: a `[Mbuf]` has the layout of the
+/// `struct rte_mbuf *[]` arrays the burst and bulk-free calls take, so whole frames move between
+/// the PMDs and the graph's vectors without per-packet conversion.
+#[repr(transparent)]
 pub struct Mbuf {
     m: NonNull<sys::rte_mbuf>,
 }
@@ -42,6 +47,7 @@ impl Mbuf {
     ///
     /// # Safety
     /// `m` must be a valid mbuf that the caller owns and does not use afterwards.
+    #[inline]
     pub unsafe fn from_raw(m: *mut sys::rte_mbuf, port: u32) -> Option<Mbuf> {
         let m = NonNull::new(m)?;
         let raw = m.as_ptr();
@@ -83,7 +89,27 @@ impl Mbuf {
         Some(mb)
     }
 
+    /// Free every mbuf of `pkts` with one `rte_pktmbuf_free_bulk` call (mempool puts batched per
+    /// pool) and leave `pkts` empty, its capacity kept.
+    pub fn free_bulk(pkts: &mut Vec<Mbuf>) {
+        let Ok(n) = u32::try_from(pkts.len()) else {
+            pkts.clear();
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        // SAFETY: Mbuf is repr(transparent) over NonNull<rte_mbuf>, so the vector's buffer is an
+        // array of n valid mbuf pointers, each owned by its Mbuf; set_len(0) first forgets the
+        // Mbufs (no Drop runs), so DPDK frees each exactly once.
+        unsafe {
+            pkts.set_len(0);
+            sys::rte_pktmbuf_free_bulk(pkts.as_mut_ptr().cast::<*mut sys::rte_mbuf>(), n);
+        }
+    }
+
     /// Give up ownership (the caller now owns the raw mbuf, e.g. a tx burst).
+    #[inline]
     pub fn into_raw(self) -> *mut sys::rte_mbuf {
         let p = self.m.as_ptr();
         std::mem::forget(self);

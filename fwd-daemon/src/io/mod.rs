@@ -18,6 +18,7 @@ use std::ptr::{self, NonNull};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use dpdk_sys as sys;
+use fwd_engine::buffer::PacketBuf;
 
 pub use mbuf::{Mbuf, META_PRIV_SIZE};
 
@@ -693,7 +694,7 @@ impl Port {
         TxQueue {
             port_id: self.id,
             queue: q,
-            buf: Vec::with_capacity(TX_BUFFER),
+            buf: Vec::with_capacity(2 * TX_BUFFER),
             dropped: 0,
         }
     }
@@ -712,8 +713,9 @@ impl Drop for Port {
 
 /// Rx burst size (a graph frame holds up to 256 packets).
 pub const RX_BURST: usize = 256;
-/// Packets buffered per tx queue before a burst is sent.
-pub const TX_BUFFER: usize = 64;
+/// Packets buffered per tx queue before a burst is sent (a whole graph frame: one tx burst per
+/// frame and port; the buffer is also drained at the end of every poll loop).
+pub const TX_BUFFER: usize = RX_BURST;
 
 /// Unique handle on one rx queue.
 pub struct RxQueue {
@@ -725,25 +727,46 @@ pub struct RxQueue {
 }
 
 impl RxQueue {
-    /// Receive up to `RX_BURST - out.len()` packets, appended to `out`. Returns how many arrived.
-    pub fn rx(&mut self, out: &mut Vec<Mbuf>) -> usize {
-        let mut raw = [ptr::null_mut::<sys::rte_mbuf>(); RX_BURST];
+    /// Receive up to `RX_BURST - out.len()` packets, appended to `out` (the PMD writes the mbuf
+    /// pointers straight into the vector's spare capacity). Returns how many arrived and the
+    /// bytes of those kept (mbufs that fail [`Mbuf::from_raw`] are freed and not appended).
+    pub fn rx(&mut self, out: &mut Vec<Mbuf>) -> (usize, u64) {
         let room = RX_BURST.saturating_sub(out.len());
-        let want = u16::try_from(room).unwrap_or(0);
+        let Ok(want) = u16::try_from(room) else {
+            return (0, 0);
+        };
         if want == 0 {
-            return 0;
+            return (0, 0);
         }
+        out.reserve(room);
+        let base = out.len();
+        let slots = out
+            .spare_capacity_mut()
+            .as_mut_ptr()
+            .cast::<*mut sys::rte_mbuf>();
         // SAFETY: this handle is the only user of (port_id, queue) (RxQueue is unique and not
-        // Clone); raw has room for `want` pointers.
+        // Clone); `slots` points to at least `room` = `want` writable pointer-sized slots (reserved
+        // above; Mbuf is repr(transparent) over a mbuf pointer).
         let n =
-            unsafe { sys::ferro_eth_rx_burst(self.port_id, self.queue, raw.as_mut_ptr(), want) };
-        for &m in &raw[..usize::from(n)] {
-            // SAFETY: the PMD handed us n valid mbufs that we now own, each used once here.
-            if let Some(mb) = unsafe { Mbuf::from_raw(m, self.port_index) } {
-                out.push(mb);
+            usize::from(unsafe { sys::ferro_eth_rx_burst(self.port_id, self.queue, slots, want) });
+        let mut kept = 0usize;
+        let mut bytes = 0u64;
+        for i in 0..n {
+            // SAFETY: the PMD wrote n valid mbuf pointers to slots[0..n] and we now own them; each
+            // is read once. Writing slot `kept <= i` only overwrites a pointer already read, inside
+            // the reserved capacity, and it holds a valid Mbuf (same layout as the pointer).
+            unsafe {
+                let m = slots.add(i).read();
+                if let Some(mb) = Mbuf::from_raw(m, self.port_index) {
+                    bytes += mb.len() as u64;
+                    slots.add(kept).cast::<Mbuf>().write(mb);
+                    kept += 1;
+                }
             }
         }
-        usize::from(n)
+        // SAFETY: slots[0..kept] (= out[base..base + kept]) now hold initialised Mbufs.
+        unsafe { out.set_len(base + kept) };
+        (n, bytes)
     }
 }
 
@@ -775,21 +798,52 @@ impl TxQueue {
         }
     }
 
-    /// Send everything buffered; what the PMD does not take is freed and counted in `dropped`.
-    pub fn flush(&mut self) -> usize {
-        if self.buf.is_empty() {
-            return 0;
+    /// Buffer a whole graph output queue (left empty, capacity kept); sends when the buffer is
+    /// full. Returns the bytes queued.
+    pub fn push_batch(&mut self, pkts: &mut Vec<Mbuf>) -> u64 {
+        let mut bytes = 0u64;
+        self.buf.reserve(pkts.len());
+        for m in pkts.drain(..) {
+            bytes += m.len() as u64;
+            self.buf.push(m.into_raw());
         }
-        let n = u16::try_from(self.buf.len()).unwrap_or(u16::MAX);
-        // SAFETY: unique handle on (port_id, queue); buf holds n owned mbufs; the PMD takes
-        // ownership of the first `sent`.
-        let sent = usize::from(unsafe {
-            sys::ferro_eth_tx_burst(self.port_id, self.queue, self.buf.as_mut_ptr(), n)
-        });
-        for &m in &self.buf[sent..] {
-            // SAFETY: the PMD did not take these; we still own them and free each once.
-            unsafe { sys::ferro_pktmbuf_free(m) };
-            self.dropped += 1;
+        if self.buf.len() >= TX_BUFFER {
+            self.flush();
+        }
+        bytes
+    }
+
+    /// Send everything buffered, in bursts of at most `u16::MAX`; what the PMD does not take
+    /// (its ring is full) is freed in bulk and counted in `dropped`.
+    pub fn flush(&mut self) -> usize {
+        let total = self.buf.len();
+        let mut sent = 0usize;
+        while sent < total {
+            let n = u16::try_from(total - sent).unwrap_or(u16::MAX);
+            // SAFETY: unique handle on (port_id, queue); buf[sent..sent + n] holds n owned mbufs;
+            // the PMD takes ownership of the first `k`.
+            let k = usize::from(unsafe {
+                sys::ferro_eth_tx_burst(
+                    self.port_id,
+                    self.queue,
+                    self.buf.as_mut_ptr().add(sent),
+                    n,
+                )
+            });
+            sent += k;
+            if k < usize::from(n) {
+                break;
+            }
+        }
+        if sent < total {
+            let rest = &mut self.buf[sent..];
+            let count = rest.len();
+            // SAFETY: the PMD did not take these; we still own them, free them once (the
+            // buffer is cleared right after). count <= buf capacity, far below u32::MAX.
+            unsafe {
+                sys::rte_pktmbuf_free_bulk(rest.as_mut_ptr(), u32::try_from(count).unwrap_or(0))
+            };
+            self.dropped += count as u64;
         }
         self.buf.clear();
         sent
