@@ -5,7 +5,7 @@ use crate::computed;
 use crate::defaults::Builder;
 use crate::md;
 use crate::oid;
-use crate::store::{EKey, Origin, Store, StoredAttr};
+use crate::store::{EKey, Origin, RefBatch, Store, StoredAttr};
 use crate::value::{status, Attr, AttrValue, EntryKey, Status};
 
 /// What one bulk create has already validated (valid only while the store's write lock is held
@@ -17,6 +17,8 @@ pub(crate) struct EntryMemo {
     route_key: Option<(u64, u64)>,
     /// Object type and attribute list that last passed `validate_create`.
     attrs: Option<(u32, Vec<Attr>)>,
+    /// Reference counts to apply at the end of the call ([`Store::finish_bulk`]).
+    refs: RefBatch,
 }
 
 fn stored(attrs: Vec<Attr>) -> Vec<StoredAttr> {
@@ -265,7 +267,15 @@ impl Store {
         attrs: Vec<Attr>,
         emit: bool,
     ) -> Result<Option<Change>, Status> {
-        self.create_entry_memo(key, attrs, emit, &mut EntryMemo::default())
+        let mut memo = EntryMemo::default();
+        let r = self.create_entry_memo(key, attrs, emit, &mut memo);
+        self.finish_bulk(&mut memo);
+        r
+    }
+
+    /// End of a bulk create: apply what `memo` gathered.
+    pub fn finish_bulk(&mut self, memo: &mut EntryMemo) {
+        self.apply_refs(&mut memo.refs);
     }
 
     /// Create an entry, skipping the checks `memo` proves were already passed in this bulk call.
@@ -301,7 +311,7 @@ impl Store {
             memo.attrs = Some((key.ot, attrs.clone()));
         }
         self.check_capacity(key.ot)?;
-        Ok(self.insert_entry(key, stored(attrs), emit))
+        Ok(self.insert_entry(key, stored(attrs), emit, Some(&mut memo.refs)))
     }
 
     /// Remove an entry.

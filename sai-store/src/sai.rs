@@ -425,6 +425,7 @@ impl Sai {
             changes.extend(st.store.create_entry_memo(k, a, emit, &mut memo)?);
             Ok(())
         });
+        st.store.finish_bulk(&mut memo);
         self.emit(&changes);
         r
     }
