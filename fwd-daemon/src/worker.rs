@@ -160,6 +160,9 @@ pub struct WorkerCtx {
     pub cpu: Option<usize>,
 }
 
+/// The worker's cached view of the sw_if_index -> RIF map.
+type RifCache = arc_swap::Cache<Arc<arc_swap::ArcSwap<Vec<u32>>>, Arc<Vec<u32>>>;
+
 struct Pcap {
     rx: bool,
     tx: bool,
@@ -213,6 +216,7 @@ impl WorkerCtx {
         let mut last_publish = Instant::now();
         let n_ports = self.txqs.len();
         let c = Arc::clone(&self.counters);
+        let mut rif_cache: RifCache = arc_swap::Cache::new(Arc::clone(&self.rif_map));
         while !self.stop.load(Ordering::Relaxed) {
             bump(&c.loops, 1);
             let mut work = 0usize;
@@ -244,7 +248,7 @@ impl WorkerCtx {
                 }
                 let now = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
                 self.engine.process(&mut rx, now, &mut out);
-                self.dispatch(&mut out, &mut pcap);
+                self.dispatch(&mut out, &mut pcap, &mut rif_cache);
             }
             // Frames the kernel sent on host interfaces go straight out of their port.
             while let Ok((port, m)) = self.inject.pop() {
@@ -384,9 +388,10 @@ impl WorkerCtx {
     /// Add the frame's RIF counters to the ring's stats block: rx on the packet's receive
     /// interface, tx on its transmit interface; aggregated per RIF first (a frame usually touches
     /// one or two), so each counter is written once per frame.
-    fn rif_counters(&self, out: &Output<Mbuf>) {
+    fn rif_counters(&self, out: &Output<Mbuf>, rif_cache: &mut RifCache) {
         let Some(s) = &self.stats else { return };
-        let map = self.rif_map.load();
+        // A cached load: one pointer comparison per frame unless the map changed.
+        let map = rif_cache.load();
         if map.is_empty() {
             return;
         }
@@ -473,8 +478,13 @@ impl WorkerCtx {
         }
     }
 
-    fn dispatch(&mut self, out: &mut Output<Mbuf>, pcap: &mut Option<Pcap>) {
-        self.rif_counters(out);
+    fn dispatch(
+        &mut self,
+        out: &mut Output<Mbuf>,
+        pcap: &mut Option<Pcap>,
+        rif_cache: &mut RifCache,
+    ) {
+        self.rif_counters(out, rif_cache);
         for port in 0..out.tx.len() {
             if out.tx[port].is_empty() {
                 continue;
