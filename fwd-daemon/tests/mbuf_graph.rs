@@ -141,7 +141,12 @@ fn mbufs_through_the_graph_without_copies() {
     }
     assert_eq!(txq.flush(), 40);
     let mut rx = Vec::new();
-    assert_eq!(rxq.rx(&mut rx), 40);
+    let flen = ipv4_udp(Ipv4Addr::new(10, 9, 1, 0), 64).len() as u64;
+    assert_eq!(
+        rxq.rx(&mut rx),
+        (40, 40 * flen),
+        "(packets, bytes) received"
+    );
     let before: Vec<*const u8> = rx.iter().map(|m| m.data().as_ptr()).collect();
     let mut out = Output::new();
     w.process(&mut rx, 0, &mut out);
@@ -166,15 +171,18 @@ fn mbufs_through_the_graph_without_copies() {
         }
     }
     assert_eq!(forwarded, 39);
+    let mut queued = 0;
     for (_, q) in out.tx_queues() {
-        for m in q.drain(..) {
-            txq.push(m);
-        }
+        queued += txq.push_batch(q);
+        assert!(q.is_empty());
     }
+    assert_eq!(queued, 39 * flen, "bytes queued for tx");
     assert_eq!(txq.flush(), 39);
     let mut back = Vec::new();
-    assert_eq!(rxq.rx(&mut back), 39);
-    drop(back);
+    assert_eq!(rxq.rx(&mut back), (39, 39 * flen));
+    // Bulk free: the pool usage check below sees every mbuf back.
+    Mbuf::free_bulk(&mut back);
+    assert!(back.is_empty());
     out.clear();
     let (avail, used) = pool.usage();
     assert_eq!(
