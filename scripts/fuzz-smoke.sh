@@ -44,7 +44,7 @@ for p in "${projects[@]}"; do
     mkdir -p "$corpus"
     echo "-- $p: $t ($runs runs or ${secs}s; corpus $(find "$corpus" -type f | wc -l) files)"
     start=$(date +%s)
-    if (cd "$p" && cargo +nightly fuzz run --fuzz-dir . "$t" "corpus/$t" -- \
+    if (cd "$p" && cargo +nightly fuzz run --fuzz-dir . --target-dir "$root/target/fuzz" "$t" "corpus/$t" -- \
           -runs="$runs" -max_total_time="$secs" -print_final_stats=1 2>&1 | tail -n 12); then
       echo "-- $t: ok in $(( $(date +%s) - start ))s"
     else

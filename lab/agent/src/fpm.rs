@@ -225,7 +225,48 @@ fn route_addr(a: &RouteAddress) -> Option<IpAddr> {
     }
 }
 
+/// Length of `struct rtmsg`, the fixed part of a route message.
+const RTMSG_LEN: usize = 12;
+/// Length of `struct rtnexthop`, one entry of RTA_MULTIPATH.
+const RTNH_LEN: usize = 8;
+/// RTA_MULTIPATH attribute type.
+const RTA_MULTIPATH: u16 = 9;
+
+/// Checks the lengths inside every RTA_MULTIPATH attribute before the bytes reach
+/// netlink-packet-route: 0.21 subtracts 8 from `rtnh_len` without checking it (found by our fuzz
+/// target `lab/agent/fuzz` `fpm_frames`; upstream rust-netlink/netlink-packet-route#152).
+/// Every other length is checked by the crate itself.
+fn check_multipath(body: &[u8]) -> Result<(), FpmError> {
+    let bad = |what: &str| Err(FpmError::Route(format!("RTA_MULTIPATH: {what}")));
+    let mut attrs = body.get(RTMSG_LEN..).unwrap_or(&[]);
+    while attrs.len() >= 4 {
+        let rta_len = usize::from(u16::from_ne_bytes([attrs[0], attrs[1]]));
+        let rta_type = u16::from_ne_bytes([attrs[2], attrs[3]]) & 0x3fff;
+        if rta_len < 4 || rta_len > attrs.len() {
+            return Ok(()); // the crate rejects this attribute itself
+        }
+        if rta_type == RTA_MULTIPATH {
+            let mut nhs = &attrs[4..rta_len];
+            while !nhs.is_empty() {
+                if nhs.len() < RTNH_LEN {
+                    return bad("truncated next hop");
+                }
+                let rtnh_len = usize::from(u16::from_ne_bytes([nhs[0], nhs[1]]));
+                if rtnh_len < RTNH_LEN || rtnh_len > nhs.len() {
+                    return bad("next-hop length out of range");
+                }
+                let step = (rtnh_len + 3) & !3;
+                nhs = nhs.get(step..).unwrap_or(&[]);
+            }
+        }
+        let step = (rta_len + 3) & !3;
+        attrs = attrs.get(step..).unwrap_or(&[]);
+    }
+    Ok(())
+}
+
 fn decode_route(msg_type: u16, body: &[u8]) -> Result<FpmMsg, FpmError> {
+    check_multipath(body)?;
     // rtmsg is 12 bytes; RouteMessageBuffer::new_checked validates that.
     let buf = RouteMessageBuffer::new_checked(&body).map_err(|e| FpmError::Route(e.to_string()))?;
     let msg = RouteMessage::parse(&buf).map_err(|e| FpmError::Route(e.to_string()))?;
@@ -650,5 +691,25 @@ mod tests {
         // nexthop without NHA_ID
         let f = hex("01 01 00 1c  18000000 6800 0105 00000000 00000000  02 00 0b 00 00000000");
         assert!(matches!(decode_frame(&f), Err(FpmError::Nexthop(_))));
+    }
+
+    /// Found by the `fpm_frames` fuzz target: a multipath next hop whose `rtnh_len` is below 8
+    /// made netlink-packet-route 0.21 panic. It must be a counted, named error.
+    #[test]
+    fn multipath_next_hop_with_short_length_is_rejected() {
+        let frame: Vec<u8> = [
+            "0101002c", "28000000", "18000105", "00000000", "00000000", "02180000", "feba0001",
+            "00000000", "0c000900", "01000000", "00000000",
+        ]
+        .concat()
+        .as_bytes()
+        .chunks(2)
+        .map(|h| u8::from_str_radix(std::str::from_utf8(h).unwrap(), 16).unwrap())
+        .collect();
+        assert_eq!(frame.len(), 44);
+        match decode_frame(&frame) {
+            Err(FpmError::Route(m)) => assert!(m.contains("RTA_MULTIPATH"), "{m}"),
+            other => panic!("expected a route error, got {other:?}"),
+        }
     }
 }
