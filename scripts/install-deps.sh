@@ -6,12 +6,14 @@ set -euo pipefail
 PKGS=(
   build-essential pkg-config git ca-certificates curl
   clang libclang-dev            # bindgen (dpdk-sys) and the C tests
-  libdpdk-dev dpdk dpdk-doc     # DPDK 22.11: libraries, PMDs, testpmd, example sources for the bench
+  libdpdk-dev dpdk dpdk-doc     # DPDK 22.11: libraries, PMDs, example sources (l3fwd) for the bench
+  dpdk-dev                      # dpdk-testpmd (the bench's I/O ceiling)
   libpcap-dev                   # net_pcap PMD headers
   frr                           # zebra + bgpd for the two-router lab (8.4 on Debian 12)
   iproute2 iputils-ping traceroute ethtool tcpdump procps psmisc util-linux kmod
   debootstrap dpkg-dev          # the package test: a clean Debian 12 root
-  python3
+  python3 python3-matplotlib    # bench report and plot
+  valgrind                      # callgrind instruction counts (bench)
 )
 
 if [ "$(id -u)" -ne 0 ]; then
