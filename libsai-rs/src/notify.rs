@@ -138,3 +138,21 @@ pub(crate) fn stop_dataplane() {
     let dp = DATAPLANE.lock().unwrap_or_else(|e| e.into_inner()).take();
     drop(dp);
 }
+
+/// The running programmer's counters (`None` when the profile names no ring). For in-process
+/// users of the rlib (the `program` bench of sai-dataplane); not part of the C API.
+pub fn dataplane_counters() -> Option<sai_dataplane::Counters> {
+    DATAPLANE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .map(sai_dataplane::Dataplane::counters)
+}
+
+/// Waits until the forwarder has applied everything programmed so far (a ring barrier), like
+/// [`sai_dataplane::Dataplane::sync`]. For in-process users of the rlib; not part of the C API.
+pub fn dataplane_sync(timeout: std::time::Duration) -> Result<(), String> {
+    let g = DATAPLANE.lock().unwrap_or_else(|e| e.into_inner());
+    let dp = g.as_ref().ok_or("no forwarder ring in the profile")?;
+    dp.sync(timeout).map_err(|e| format!("{e:?}"))
+}
