@@ -12,7 +12,15 @@
 //!   and the same N routes, pipelined, waits for every completion (that is: the routes are in
 //!   the forwarder's FIB), and reports the rate. `--withdraw` then deletes all N and adds them
 //!   again, both timed. The routes stay programmed when the helper exits.
+//! - `latency --tx IF --rx IF [--base-tx IF --base-rx IF] [--routes N] [--duration S]
+//!   [--trial S] [--loads 0.1,0.5,0.9] [--loss F] [--steps K]`: per-packet latency through a
+//!   forwarder between veths and over a direct veth pair (see `latency.rs`); JSON on stdout.
+//! - `saimem --routes N`: resident memory of a process holding libsai's object store
+//!   (`sai_store::Sai`, BCM56850 default switch) with N IPv4 routes (the run's BGP-like set,
+//!   packet action DROP) created by bulk calls of 1000: bytes per stored route.
 #![forbid(unsafe_code)]
+
+mod latency;
 
 use std::io::{BufWriter, Write};
 use std::net::{IpAddr, Ipv4Addr};
@@ -41,9 +49,14 @@ fn main() -> ExitCode {
     let r = match args.first().map(String::as_str) {
         Some("gen") => Opts::parse(&args[1..]).and_then(|o| gen(&o)),
         Some("program") => Opts::parse(&args[1..]).and_then(|o| program(&o)),
+        Some("saimem") => Opts::parse(&args[1..]).and_then(|o| saimem(&o)),
+        Some("latency") => latency::LatOpts::parse(&args[1..]).and_then(|o| latency::latency(&o)),
         _ => Err(
             "usage: bench-runner gen --routes N --packets P --dir D [--seed S]\n       \
-                  bench-runner program --ring PATH --routes N [--seed S] [--withdraw]"
+                  bench-runner program --ring PATH --routes N [--seed S] [--withdraw]\n       \
+                  bench-runner saimem --routes N [--seed S]\n       \
+                  bench-runner latency --tx IF --rx IF [--base-tx IF --base-rx IF] [--routes N] \
+                  [--duration S] [--trial S] [--loads F,F,..] [--loss F] [--steps K]"
                 .to_string(),
         ),
     };
@@ -356,5 +369,93 @@ fn program(o: &Opts) -> Result<(), String> {
         println!("readd_rate={:.0}", rate(adds.len(), d));
         println!("readd_not_ok={bad}");
     }
+    Ok(())
+}
+
+/// VmRSS of this process, kB.
+fn rss_kb() -> Result<u64, String> {
+    let s = std::fs::read_to_string("/proc/self/status").map_err(|e| format!("/proc: {e}"))?;
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| "no VmRSS in /proc/self/status".to_string())
+}
+
+fn saimem(o: &Opts) -> Result<(), String> {
+    use sai_store::{md, Attr, AttrValue, BulkMode, EntryKey, IpPrefix, Profile, Sai};
+    let id = |n: &str| md::attr_id(n).ok_or_else(|| format!("no attribute {n}"));
+    let ot = |n: &str| md::ot_id(n).ok_or_else(|| format!("no object type {n}"));
+    let sai = Sai::new(&Profile::new()).map_err(|e| format!("profile: {e:?}"))?;
+    let sw = sai
+        .create(
+            ot("SAI_OBJECT_TYPE_SWITCH")?,
+            0,
+            vec![Attr::new(
+                id("SAI_SWITCH_ATTR_INIT_SWITCH")?,
+                AttrValue::Bool(true),
+            )],
+        )
+        .map_err(|e| format!("create switch: {e:?}"))?;
+    let vr = sai
+        .get(
+            ot("SAI_OBJECT_TYPE_SWITCH")?,
+            sw,
+            &[id("SAI_SWITCH_ATTR_DEFAULT_VIRTUAL_ROUTER_ID")?],
+        )
+        .map_err(|e| format!("get VR: {e:?}"))?
+        .first()
+        .and_then(AttrValue::as_oid)
+        .ok_or("no default virtual router")?;
+    let drop = md::enum_value(
+        "SAI_ROUTE_ENTRY_ATTR_PACKET_ACTION",
+        "SAI_PACKET_ACTION_DROP",
+    )
+    .ok_or("no SAI_PACKET_ACTION_DROP")?;
+    let action = Attr::new(
+        id("SAI_ROUTE_ENTRY_ATTR_PACKET_ACTION")?,
+        AttrValue::I32(drop),
+    );
+    let route_ot = ot("SAI_OBJECT_TYPE_ROUTE_ENTRY")?;
+    let rs = routes(o);
+    let rss0 = rss_kb()?;
+    let t = Instant::now();
+    for chunk in rs.chunks(1000) {
+        let items: Vec<(EntryKey, Vec<Attr>)> = chunk
+            .iter()
+            .map(|&(p, l)| {
+                let mask = u32::MAX.checked_shl(32 - u32::from(l)).unwrap_or(0);
+                let key = EntryKey {
+                    ot: route_ot,
+                    members: vec![
+                        AttrValue::Oid(sw),
+                        AttrValue::Oid(vr),
+                        AttrValue::IpPrefix(IpPrefix {
+                            addr: IpAddr::V4(Ipv4Addr::from(p)),
+                            mask: IpAddr::V4(Ipv4Addr::from(mask)),
+                        }),
+                    ],
+                };
+                (key, vec![action.clone()])
+            })
+            .collect();
+        let st = sai.bulk_create_entries(items, BulkMode::StopOnError);
+        if st.status != 0 {
+            return Err(format!("bulk create: status {}", st.status));
+        }
+    }
+    let d = t.elapsed();
+    let rss1 = rss_kb()?;
+    println!("routes={}", rs.len());
+    println!("create_s={:.3}", d.as_secs_f64());
+    println!("rss0_kb={rss0}");
+    println!("rss1_kb={rss1}");
+    // kB and route counts fit in u32 here (< 4 TB, < 4G routes): f64::from is exact.
+    let delta_kb = u32::try_from(rss1.saturating_sub(rss0)).unwrap_or(u32::MAX);
+    let n = u32::try_from(rs.len().max(1)).unwrap_or(u32::MAX);
+    println!("delta_kb={delta_kb}");
+    println!(
+        "bytes_per_route={:.0}",
+        f64::from(delta_kb) * 1024.0 / f64::from(n)
+    );
     Ok(())
 }

@@ -10,12 +10,6 @@ Subcommands:
   report --db FILE --results RESULTS.md --plot PNG --cmd CMD
       Rewrite the top of RESULTS.md (everything before the first '## ' heading that is not ours
       is replaced; other engineers' '## ' sections are kept verbatim) and draw the plot.
-  latency --tx IF --rx IF --pcap F [--duration S]
-      Per-packet latency through a forwarder between two veths (run inside the namespace that
-      holds IF): frames from the pcap with a send timestamp (CLOCK_REALTIME ns) in the UDP
-      payload, sent on --tx through an AF_PACKET socket, received on --rx with the kernel's
-      receive timestamp (SO_TIMESTAMPNS, same clock). First an unpaced phase measures the
-      maximum delivered rate of this path, then paced phases at 10/50/90 % of it; prints JSON.
 Only the standard library is needed, plus matplotlib for the plot (skipped with a note if absent).
 """
 import json
@@ -169,8 +163,8 @@ def cmd_report(args):
     for n in names:
         v = med(n)
         if n == "testpmd-io":
-            row("forwarding %s (1 core), Mpps" % n, fmt(v), "-", "1.00",
-                "the ceiling: I/O only; goal for ferrosai-1M: ratio >= 0.8")
+            row("forwarding %s (1 core), Mpps" % n, fmt(v), "itself: the ceiling", "1.00",
+                "I/O only (rx + tx of the same vdevs, no lookup); goal for ferrosai-1M: ratio >= 0.8")
             continue
         base = ceiling
         pr = paired(n)
@@ -197,51 +191,179 @@ def cmd_report(args):
             row("multi-core %s: 2 forwarding cores vs 1, Mpps" % r["name"], fmt(r.get("mpps2")),
                 "1 core %s" % fmt(r.get("mpps1")),
                 fmt(r["mpps2"] / r["mpps1"] if r.get("mpps1") and r.get("mpps2") else None),
-                "scaling efficiency %s" % fmt(r["mpps2"] / (2 * r["mpps1"])
-                                              if r.get("mpps1") and r.get("mpps2") else None))
+                "scaling efficiency %s (2 workers on a 2-vCPU machine also share it with the"
+                " control thread, the sampler and everything else)"
+                % fmt(r["mpps2"] / (2 * r["mpps1"]) if r.get("mpps1") and r.get("mpps2") else None))
+    graph = {r["name"]: r for r in recs if r.get("kind") == "graph"}
+    g1k = graph.get("1k routes, frame 256")
+    for r in graph.values():
+        cyc = r.get("cycles")
+        rel = ""
+        if g1k and r is not g1k and g1k.get("ns"):
+            rel = "; %s x the 1k-route figure" % fmt(r["ns"] / g1k["ns"])
+        row("graph alone %s, cycles/pkt (criterion median)" % r["name"], fmt(cyc, 0),
+            "goal 50 cycles", fmt(cyc / 50.0 if cyc else None),
+            "%s ns/pkt at %s GHz (ns x the clock in /proc/cpuinfo)%s" % (fmt(r.get("ns"), 1),
+                                                                         r.get("ghz"), rel))
     for r in recs:
-        if r.get("kind") == "graph":
-            row("graph alone %s, ns/pkt (median)" % r["name"], fmt(r.get("ns")), "-", "-",
-                "%s cycles/pkt at %s GHz" % (fmt(r.get("cycles"), 0), r.get("ghz")))
-        if r.get("kind") == "instr":
-            row("graph alone %s, instructions/pkt (callgrind)" % r["name"], fmt(r.get("ipp"), 1),
-                "-", "-", "Worker::process only, %s packets" % fmt(r.get("packets")))
-    for r in recs:
-        if r.get("kind") == "prog":
-            row("ring programming %s routes: add, routes/s" % fmt(r["routes"]),
-                fmt(r.get("add_rate"), 0), "-", "-",
-                "%s s on a fresh forwarder (again after a flush: %s routes/s)%s"
-                % (fmt(r.get("add_s"), 3), fmt(r.get("add2_rate"), 0),
-                   "; goal 1M in < 1 s" if r["routes"] == 1000000 else ""))
-            if r.get("del_rate"):
-                row("ring programming %s routes: withdraw, routes/s" % fmt(r["routes"]),
-                    fmt(r.get("del_rate"), 0), "-", "-", "%s s" % fmt(r.get("del_s"), 3))
-        if r.get("kind") == "sai-prog":
-            row(r["name"], fmt(r.get("value"), 0), "-", "-", r.get("note", ""))
-    for r in recs:
-        if r.get("kind") != "latency":
+        if r.get("kind") != "graphnodes":
             continue
-        d = r["data"]
+        nodes = r.get("nodes", [])
+        row("graph alone %s per node (show runtime), ns/pkt" % r["name"],
+            ", ".join("%s %s" % (nd, fmt(ns, 1)) for nd, ns in nodes if ns),
+            "whole frame %s ns/pkt" % fmt(r.get("frame_ns"), 1),
+            fmt(r["in_nodes_ns"] / r["frame_ns"] if r.get("frame_ns") else None),
+            "ratio: time inside nodes / frame time (the rest: dispatch, frame setup); best of 16"
+            " rounds of 128 frames with a clock read around each node, so slower than the"
+            " criterion figure")
+    for r in recs:
+        if r.get("kind") == "instr":
+            key = r["name"].replace(" routes", "") + " routes, frame 256"
+            g = graph.get(key)
+            cyc = g.get("cycles") if g else None
+            row("graph alone %s, instructions/pkt (callgrind)" % r["name"], fmt(r.get("ipp"), 1),
+                ("%s cycles/pkt (criterion, this run)" % fmt(cyc, 0)) if cyc else "-",
+                fmt(r["ipp"] / cyc if cyc else None),
+                "ratio = instructions per cycle; Worker::process only, %s packets"
+                % fmt(r.get("packets")))
+        if r.get("kind") == "perf":
+            row("graph alone %s, cycles/pkt (perf stat)" % r["name"], fmt(r.get("cpp"), 1),
+                "goal 50 cycles", fmt(r["cpp"] / 50.0 if r.get("cpp") else None),
+                "%s instructions/pkt; (1024 - 256 frames) difference, setup cancelled"
+                % fmt(r.get("ipp"), 1))
+    # Route programming. Baseline: DPDK's own FIB (rte_fib, l3fwd --lookup=fib) loading the
+    # same routes in the same run, where the set is large enough to time (>= 100k).
+    loads = {r["routes"]: r for r in recs if r.get("kind") == "load"
+             and r["name"].startswith("l3fwd-fib-") and r.get("seconds")}
+    prog = {r["routes"]: r for r in recs if r.get("kind") == "prog"}
+    for n in sorted(prog):
+        r = prog[n]
+        ld = loads.get(n) if n >= 100000 else None
+        lrate = n / ld["seconds"] if ld else None
+        goal = "; goal 1M in < 1 s (%s of it)" % fmt(r.get("add_rate", 0) / 1e6) if n == 1000000 else ""
+        if lrate:
+            base, ratio = "l3fwd FIB loads them at %s routes/s" % fmt(lrate, 0), \
+                fmt(r["add_rate"] / lrate if r.get("add_rate") else None)
+            note = ("%s s on a fresh forwarder (again after a flush: %s routes/s); baseline: rte_fib"
+                    " via l3fwd's rule file, EAL up -> forwarding, %s s incl. parsing%s"
+                    % (fmt(r.get("add_s"), 3), fmt(r.get("add2_rate"), 0),
+                       fmt(ld["seconds"], 2), goal))
+        else:
+            base, ratio = "goal 1000000 routes/s", fmt(r["add_rate"] / 1e6 if r.get("add_rate") else None)
+            note = ("%s s on a fresh forwarder (again after a flush: %s routes/s); too few routes"
+                    " to time l3fwd's load" % (fmt(r.get("add_s"), 3), fmt(r.get("add2_rate"), 0)))
+        row("ring programming %s routes: add, routes/s" % fmt(n), fmt(r.get("add_rate"), 0),
+            base, ratio, note)
+        if r.get("del_rate"):
+            row("ring programming %s routes: withdraw, routes/s" % fmt(n),
+                fmt(r.get("del_rate"), 0), "add %s routes/s" % fmt(r.get("add_rate"), 0),
+                fmt(r["del_rate"] / r["add_rate"] if r.get("add_rate") else None),
+                "%s s" % fmt(r.get("del_s"), 3))
+    sai = [r for r in recs if r.get("kind") == "sai-prog"]
+    p1m = prog.get(1000000, {})
+    sai_by = {(r.get("family"), r.get("op")): r for r in sai}
+    for r in sai:
+        fam, op = r.get("family"), r.get("op")
+        if fam == "IPv4" and op == "bulk create":
+            b, bl = p1m.get("add_rate"), "ring add 1M (forwarder side alone) %s routes/s"
+        elif fam == "IPv4" and op == "bulk remove":
+            b, bl = p1m.get("del_rate"), "ring withdraw 1M (forwarder side alone) %s routes/s"
+        elif fam == "IPv4" and op == "single":
+            b, bl = sai_by.get(("IPv4", "bulk create"), {}).get("value"), "IPv4 bulk create %s routes/s"
+        elif op == "bulk create":
+            b, bl = sai_by.get(("IPv4", "bulk create"), {}).get("value"), "IPv4 bulk create %s routes/s"
+        else:
+            b, bl = sai_by.get((fam, "bulk create"), {}).get("value"), fam + " bulk create %s routes/s"
+        row(r["name"], fmt(r.get("value"), 0), (bl % fmt(b, 0)) if b else "-",
+            fmt(r["value"] / b if b and r.get("value") else None), r.get("note", ""))
+    lat = [r["data"] for r in recs if r.get("kind") == "latency" and isinstance(r.get("data"), dict)]
+    for d in lat:
+        f, b = d.get("fwd", {}), d.get("base", {})
+        sb = f.get("bound") == "sender"
+        row("latency path max rate (< %s%% loss), ferrosai-fwd %s routes on af_packet veths, pps"
+            % (fmt(d.get("loss_limit", 0.001) * 100, 1), fmt(d.get("routes"))),
+            fmt(f.get("max_pps")), "direct veth pair %s" % fmt(b.get("max_pps")),
+            fmt(f["max_pps"] / b["max_pps"] if f.get("max_pps") and b.get("max_pps") else None),
+            ("sender-bound: the forwarder lost < %s%% at the tool's own ceiling (one thread,"
+             " one send and one receive system call per frame), so its own maximum on this"
+             " path is higher" % fmt(d.get("loss_limit", 0.001) * 100, 1)) if sb else
+            "loss-bound: bisection over %s paced trials of %s s" % (
+                len(f.get("search", [])) - 1, fmt(d.get("trial_s"))))
         for ph in d.get("phases", []):
-            row("latency ferrosai-fwd 1k routes at %d%% of max (%s pps): p50 / p99 / p99.9, us"
-                % (round(ph["load"] * 100), fmt(ph.get("pps"))),
-                "%s / %s / %s" % (fmt(ph.get("p50_us"), 1), fmt(ph.get("p99_us"), 1),
-                                  fmt(ph.get("p999_us"), 1)), "-", "-",
-                "af_packet veths, Python sender; path max %s pps; %s of %s received%s"
-                % (fmt(d.get("max_pps")), fmt(ph.get("received")), fmt(ph.get("sent")),
-                   "; goal p99.9 < 20 us" if ph["load"] == 0.5 else ""))
+            pf, pb = ph.get("fwd", {}), ph.get("base", {})
+
+            def trip(p):
+                return "%s / %s / %s" % (fmt(p.get("p50_us"), 1), fmt(p.get("p99_us"), 1),
+                                         fmt(p.get("p999_us"), 1))
+
+            def q(k):
+                return fmt(pf[k] / pb[k] if pf.get(k) and pb.get(k) else None)
+
+            def dlt(k):
+                return fmt(pf[k] - pb[k] if pf.get(k) is not None and pb.get(k) is not None
+                           else None, 1)
+            row("latency ferrosai-fwd %s routes at %d%% of max (%s pps): p50 / p99 / p99.9, us"
+                % (fmt(d.get("routes")), round(ph["load"] * 100), fmt(ph.get("pps"))),
+                trip(pf), ("direct veth %s" % trip(pb)) if pb else "-",
+                "%s / %s / %s" % (q("p50_us"), q("p99_us"), q("p999_us")) if pb else "-",
+                "forwarder adds %s / %s / %s us; max %s us (direct %s); sent %s pps; lost %s of %s"
+                " (direct: %s of %s)%s" % (
+                    dlt("p50_us"), dlt("p99_us"), dlt("p999_us"), fmt(pf.get("max_us"), 0),
+                    fmt(pb.get("max_us"), 0), fmt(pf.get("pps")), fmt(pf.get("lost")),
+                    fmt(pf.get("sent")), fmt(pb.get("lost")), fmt(pb.get("sent")),
+                    "; goal p99.9 < 20 us" if ph["load"] == 0.5 else ""))
     mem = {r["routes"]: r for r in recs if r.get("kind") == "mem"}
+    rss = {r["name"]: r for r in recs if r.get("kind") == "rss"}
     if mem:
         base = mem.get(0, {}).get("rss_kb")
+        l3k = rss.get("l3fwd-fib-1k", {}).get("rss_kb")
         for n in sorted(mem):
-            rss = mem[n]["rss_kb"]
-            bpr = ((rss - base) * 1024 / n) if (n and base is not None) else None
-            row("ferrosai-fwd RSS at %s routes, MB" % fmt(n), fmt(rss / 1024, 1),
-                "0 routes %s" % fmt(base / 1024 if base else None, 1), "-",
-                ("%s bytes/route" % fmt(bpr, 0)) if bpr is not None else "EAL + mbuf pool")
+            v = mem[n]["rss_kb"]
+            bpr = ((v - base) * 1024 / n) if (n and base is not None) else None
+            if n == 0:
+                tp = rss.get("testpmd-io", {}).get("rss_kb")
+                row("ferrosai-fwd RSS at 0 routes, MB", fmt(v / 1024, 1),
+                    "testpmd io %s" % fmt(tp / 1024 if tp else None, 1),
+                    fmt(v / tp if tp else None),
+                    "EAL memory in use + 131071-mbuf pool; testpmd io: same EAL options and pool size")
+                continue
+            label = {1000: "1k", 100000: "100k", 1000000: "1M"}.get(n, str(n))
+            l3 = rss.get("l3fwd-fib-" + label, {}).get("rss_kb")
+            l3bpr = ((l3 - l3k) * 1024 / (n - 1000)) if (l3 and l3k and n > 1000) else None
+            row("ferrosai-fwd RSS at %s routes, MB" % fmt(n), fmt(v / 1024, 1),
+                "l3fwd FIB %s routes %s" % (label, fmt(l3 / 1024 if l3 else None, 1)),
+                fmt(v / l3 if l3 else None),
+                "%s bytes/route over 0 routes%s" % (
+                    fmt(bpr, 0), ("; l3fwd FIB %s bytes/route over its 1k run" % fmt(l3bpr, 0))
+                    if l3bpr is not None else ""))
+    for r in recs:
+        if r.get("kind") == "saimem":
+            fw = mem.get(1000000, {}).get("rss_kb")
+            fbpr = (fw - mem[0]["rss_kb"]) * 1024 / 1e6 if fw and mem.get(0) else None
+            row("libsai store memory per stored route (%s IPv4 routes, bulk create), bytes"
+                % fmt(r.get("routes")), fmt(r.get("bytes_per_route"), 0),
+                "ferrosai-fwd %s bytes/route" % fmt(fbpr, 0) if fbpr else "-",
+                fmt(r["bytes_per_route"] / fbpr if fbpr else None),
+                "RSS growth of a process holding a sai-store with the routes (%s MB); the"
+                " translator's shadow maps in sai-dataplane are not included" % fmt(
+                    r.get("delta_kb", 0) / 1024, 1))
     for r in recs:
         if r.get("kind") == "missing":
-            row(r["name"], "not measured", "-", "-", r["why"])
+            why = r["why"]
+            pts = r.get("lpm_load")
+            if pts and len(pts) >= 2:
+                (t0, c0), (t1, c1) = pts[-2], pts[-1]
+                why += ("; measured: %s routes loaded %s s after EAL init, %s routes/s over the"
+                        " last %s s (%s) - 1M would take %s" % (
+                            fmt(c1), fmt(t1, 0), fmt((c1 - c0) / (t1 - t0) if t1 > t0 else None, 0),
+                            fmt(t1 - t0, 0),
+                            "from %s routes/s over the first %s s" % (
+                                fmt(pts[1][1] / pts[1][0] if pts[1][0] else None, 0),
+                                fmt(pts[1][0], 0)),
+                            "more than %s s at that rate" % fmt(
+                                t1 + (1e6 - c1) / ((c1 - c0) / (t1 - t0)), 0)
+                            if c1 > c0 and t1 > t0 else "unbounded"))
+            row(r["name"], "not measured", "-", "-", why)
 
     date = meta.get("date", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
     cpu = meta.get("cpu", "?")
@@ -292,6 +414,32 @@ def cmd_report(args):
             ("%s-%s" % (fmt(min(sp)), fmt(max(sp)))) if sp else "-", fmt(r.get("window_s")),
             fmt(ref), fmt(rv(r) / ref if ref and rv(r) else None)))
     detail.append("")
+    for d in (r["data"] for r in recs if r.get("kind") == "latency"
+              and isinstance(r.get("data"), dict)):
+        detail.append("Latency trials (`bench-runner latency`; us; \"lag\": the sender's largest"
+                      " delay behind its schedule, \"skipped\": schedule slots dropped after a lag"
+                      " > 50 us; search = the max-rate trials, %s s each):" % fmt(d.get("trial_s")))
+        detail.append("")
+        detail.append("| path | trial | target pps | sent pps | sent | lost | min | p50 | p90 | p99"
+                      " | p99.9 | max | lag | skipped |")
+        detail.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+
+        def tr(path, what, t):
+            detail.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |"
+                          % (path, what, fmt(t.get("target_pps"), 0) if t.get("target_pps") else
+                             "unpaced", fmt(t.get("pps"), 0), fmt(t.get("sent")),
+                             fmt(t.get("lost")), fmt(t.get("min_us"), 1), fmt(t.get("p50_us"), 1),
+                             fmt(t.get("p90_us"), 1), fmt(t.get("p99_us"), 1),
+                             fmt(t.get("p999_us"), 1), fmt(t.get("max_us"), 0),
+                             fmt(t.get("max_lag_us"), 0), fmt(t.get("skipped"))))
+        for key, path in (("fwd", "forwarder"), ("base", "direct veth")):
+            for t in d.get(key, {}).get("search", []):
+                tr(path, "search", t)
+        for ph in d.get("phases", []):
+            for key, path in (("fwd", "forwarder"), ("base", "direct veth")):
+                if key in ph:
+                    tr(path, "%d%% of max" % round(ph["load"] * 100), ph[key])
+        detail.append("")
 
     # Keep the other engineers' sections verbatim.
     kept = []
@@ -316,145 +464,98 @@ def draw(recs, names, med, plot):
     except ImportError:
         print("matplotlib not installed (Debian: python3-matplotlib): no plot", file=sys.stderr)
         return
-    progs = [r for r in recs if r.get("kind") == "prog"]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), dpi=80)
+    sizes = {"1k": 1000, "100k": 100000, "1M": 1000000}
+    lat = [r["data"] for r in recs if r.get("kind") == "latency" and isinstance(r.get("data"), dict)]
+    fig, axes = plt.subplots(1, 3 if lat else 2, figsize=(15 if lat else 10, 4.2), dpi=80)
+    # Forwarding curves: Mpps against the number of routes, one line per contestant.
     ax = axes[0]
-    vals = [med(n) or 0 for n in names]
-    colors = ["#888888" if n.startswith("testpmd") else "#d08020" if n.startswith("l3fwd")
-              else "#2060c0" for n in names]
-    ax.barh(range(len(names)), vals, color=colors)
-    ax.set_yticks(range(len(names)))
-    ax.set_yticklabels(names, fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlabel("Mpps, 64-byte IPv4/UDP (pcap infinite_rx -> null)")
-    ax.set_title("Forwarding (median of runs)", fontsize=10)
-    for i, v in enumerate(vals):
-        ax.text(v, i, " %.1f" % v, va="center", fontsize=7)
+    for prefix, lab, col in (("ferrosai-", "ferrosai-fwd", "#2060c0"),
+                             ("l3fwd-lpm-", "l3fwd LPM", "#d08020"),
+                             ("l3fwd-fib-", "l3fwd FIB", "#20a040")):
+        pts = [(sizes[n[len(prefix):]], med(n)) for n in names
+               if n.startswith(prefix) and n[len(prefix):] in sizes and med(n)]
+        pts.sort()
+        if pts:
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", color=col, label=lab)
+            for x, y in pts:
+                ax.annotate("%.1f" % y, (x, y), textcoords="offset points", xytext=(0, 5),
+                            fontsize=7, ha="center", color=col)
+    tp = med("testpmd-io")
+    if tp:
+        ax.axhline(tp, color="#888888", linestyle="--", label="testpmd io (ceiling) %.1f" % tp)
+    ax.set_xscale("log")
+    ax.set_xticks(list(sizes.values()))
+    ax.set_xticklabels(list(sizes.keys()))
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("routes (BGP-like mix)")
+    ax.set_ylabel("Mpps, 64-byte IPv4/UDP, 1 core")
+    ax.set_title("Forwarding: pcap infinite_rx -> null, median of runs", fontsize=10)
+    ax.legend(fontsize=7, loc="lower left")
+    # Route programming: routes/s against the number of routes.
     ax = axes[1]
-    if progs:
-        xs = sorted({r["routes"] for r in progs})
-        for key, lab in (("add_rate", "add"), ("del_rate", "withdraw")):
-            pts = [(r["routes"], r[key]) for r in progs if r.get(key)]
-            pts.sort()
-            if pts:
-                ax.plot([p[0] for p in pts], [p[1] / 1e6 for p in pts], "o-", label=lab)
-        ax.set_xscale("log")
-        ax.set_xticks(xs)
-        ax.set_xticklabels([("%dk" % (x // 1000)) if x < 10**6 else "%dM" % (x // 10**6)
-                            for x in xs])
-        ax.legend(fontsize=8)
-    ax.set_xlabel("routes programmed (ring -> forwarder FIB)")
-    ax.set_ylabel("M routes/s")
-    ax.set_title("Route programming through the ring", fontsize=10)
+    progs = sorted((r for r in recs if r.get("kind") == "prog"), key=lambda r: r["routes"])
+    for key, lab, st in (("add_rate", "ring add (forwarder side)", "o-"),
+                         ("del_rate", "ring withdraw", "s-")):
+        pts = [(r["routes"], r[key]) for r in progs if r.get(key)]
+        if pts:
+            ax.plot([p[0] for p in pts], [p[1] / 1e6 for p in pts], st, label=lab)
+    fl = sorted((r["routes"], r["routes"] / r["seconds"]) for r in recs
+                if r.get("kind") == "load" and r["name"].startswith("l3fwd-fib-")
+                and r.get("seconds") and r["routes"] >= 100000)
+    if fl:
+        ax.plot([p[0] for p in fl], [p[1] / 1e6 for p in fl], "^--", color="#20a040",
+                label="l3fwd FIB load (rte_fib)")
+    for r in recs:
+        if r.get("kind") == "missing" and r.get("lpm_load") and len(r["lpm_load"]) >= 2:
+            (t0, c0), (t1, c1) = r["lpm_load"][-2], r["lpm_load"][-1]
+            if t1 > t0 and c1 > 0:
+                ax.plot([c1], [(c1 - c0) / (t1 - t0) / 1e6], "v", color="#d08020",
+                        label="l3fwd LPM load, rate at %dk loaded" % (c1 // 1000))
+    marks = {"bulk create": "D", "bulk remove": "x", "single": "+"}
+    for r in recs:
+        if r.get("kind") == "sai-prog" and r.get("value"):
+            m = re.search(r", (\d+) IPv", r["name"])
+            if m:
+                ax.plot([int(m.group(1))], [r["value"] / 1e6], marks.get(r.get("op"), "*"),
+                        color="#a02060" if r.get("family") == "IPv4" else "#6020a0",
+                        label="SAI %s %s" % (r.get("family", ""), r.get("op", "")))
+    ax.set_xscale("log")
+    ax.set_xticks(list(sizes.values()))
+    ax.set_xticklabels(list(sizes.keys()))
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("routes programmed")
+    ax.set_ylabel("M routes/s (until in the FIB)")
+    ax.set_title("Route programming", fontsize=10)
+    ax.legend(fontsize=6, loc="upper left")
+    if lat:
+        ax = axes[2]
+        d = lat[0]
+        phs = d.get("phases", [])
+        xs = range(len(phs))
+        for key, lab, col in (("fwd", "forwarder", "#2060c0"), ("base", "direct veth", "#888888")):
+            for q, st in (("p50_us", "o-"), ("p99_us", "s--"), ("p999_us", "^:")):
+                ys = [ph.get(key, {}).get(q) for ph in phs]
+                if any(y for y in ys):
+                    ax.plot(list(xs), [y or float("nan") for y in ys], st, color=col,
+                            label="%s %s" % (lab, q.replace("_us", "").replace("p999", "p99.9")))
+        ax.set_yscale("log")
+        ax.set_xticks(list(xs))
+        ax.set_xticklabels(["%d%%\n%s pps" % (round(ph["load"] * 100), fmt(ph.get("pps")))
+                            for ph in phs], fontsize=8)
+        ax.axhline(20, color="#c02020", linewidth=0.8, linestyle="-.", label="goal p99.9 at 50%: 20 us")
+        ax.set_ylabel("latency, us (log)")
+        ax.set_xlabel("load, of the forwarder path's max %s pps" % fmt(d.get("fwd", {}).get("max_pps")))
+        ax.set_title("Latency: af_packet veths, %s routes" % fmt(d.get("routes")), fontsize=10)
+        ax.legend(fontsize=6, loc="upper left", ncol=2)
     fig.tight_layout()
     fig.savefig(plot)
-
-
-MAGIC = b"FSBL"
-
-
-def read_pcap(path):
-    import struct
-    d = open(path, "rb").read()
-    # Either byte order (pcap-file writes big-endian by default).
-    end = "<" if d[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
-    off, out = 24, []
-    while off + 16 <= len(d):
-        incl = struct.unpack_from(end + "I", d, off + 8)[0]
-        out.append(bytearray(d[off + 16:off + 16 + incl]))
-        off += 16 + incl
-    return out
-
-
-def lat_receiver(rx_if, seconds, conn):
-    import struct
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 << 20)
-    s.setsockopt(socket.SOL_SOCKET, 35, 1)  # SO_TIMESTAMPNS
-    s.bind((rx_if, 0))
-    s.settimeout(0.2)
-    conn.send("ready")
-    lats, n = [], 0
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        try:
-            data, anc, _, _ = s.recvmsg(128, 64)
-        except socket.timeout:
-            continue
-        if len(data) < 58 or data[42:46] != MAGIC:
-            continue
-        n += 1
-        for lvl, typ, val in anc:
-            if lvl == socket.SOL_SOCKET and typ == 35 and len(val) >= 16:
-                sec, nsec = struct.unpack("qq", val[:16])
-                lats.append(sec * 1_000_000_000 + nsec - struct.unpack_from("<q", data, 50)[0])
-    conn.send((n, lats))
-
-
-def lat_phase(tx, rx_if, frames, rate, seconds):
-    import multiprocessing as mp
-    import struct
-    a, b = mp.Pipe()
-    p = mp.Process(target=lat_receiver, args=(rx_if, seconds + 1.5, b))
-    p.start()
-    a.recv()
-    nf = len(frames)
-    sent = 0
-    t0 = time.perf_counter()
-    end = t0 + seconds
-    gap = 1.0 / rate if rate else 0.0
-    nxt = t0
-    while True:
-        now = time.perf_counter()
-        if now >= end:
-            break
-        if gap:
-            if now < nxt:
-                continue
-            nxt += gap
-        f = frames[sent % nf]
-        struct.pack_into("<I", f, 46, sent & 0xffffffff)
-        struct.pack_into("<q", f, 50, time.time_ns())
-        tx.send(f)
-        sent += 1
-    elapsed = time.perf_counter() - t0
-    n, lats = a.recv()
-    p.join()
-    return sent, n, elapsed, lats
-
-
-def pct(xs, q):
-    if not xs:
-        return None
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(q * len(xs)))]
-
-
-def cmd_latency(args):
-    tx_if, rx_if = arg(args, "--tx"), arg(args, "--rx")
-    dur = float(arg(args, "--duration", "3"))
-    frames = read_pcap(arg(args, "--pcap"))[:4096]
-    for f in frames:
-        f[42:46] = MAGIC
-    tx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-    tx.bind((tx_if, 0))
-    sent, n, el, _ = lat_phase(tx, rx_if, frames, 0, 2.0)
-    maxr = n / el
-    out = {"max_pps": round(maxr), "max_sent_pps": round(sent / el), "phases": []}
-    for frac in (0.1, 0.5, 0.9):
-        sent, n, el, lats = lat_phase(tx, rx_if, frames, frac * maxr, dur)
-        us = [x / 1000.0 for x in lats]
-        out["phases"].append({"load": frac, "pps": round(sent / el), "sent": sent, "received": n,
-                              "p50_us": pct(us, 0.5), "p99_us": pct(us, 0.99),
-                              "p999_us": pct(us, 0.999), "max_us": max(us) if us else None})
-    print(json.dumps(out))
 
 
 def main():
     if len(sys.argv) < 2:
         raise SystemExit(__doc__)
     c, a = sys.argv[1], sys.argv[2:]
-    {"rate": cmd_rate, "add": cmd_add, "report": cmd_report, "latency": cmd_latency}.get(
+    {"rate": cmd_rate, "add": cmd_add, "report": cmd_report}.get(
         c, lambda _: (_ for _ in ()).throw(SystemExit(__doc__)))(a)
 
 
