@@ -116,7 +116,13 @@ fn setup(n_routes: usize, ecmp_every: u32) -> Setup {
     for (i, &(p, l)) in routes.iter().enumerate() {
         fib.route4_add(0, p, l, lbs[i % lbs.len()]).expect("route");
     }
-    let dsts = synth::dsts_within_v4(&routes, DSTS, 7);
+    // `GRAPH_DSTS=<n>`: fewer distinct destinations (cache-resident trie paths), to separate
+    // the table's memory misses from the rest.
+    let n_dsts = std::env::var("GRAPH_DSTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DSTS);
+    let dsts = synth::dsts_within_v4(&routes, n_dsts, 7);
     Setup {
         _fib: fib,
         _ifs: ifs,

@@ -260,6 +260,8 @@ pub struct Worker<B, C: Clock> {
     limits: Limits,
     trace: TraceBuffer,
     stats: WorkerStats,
+    /// Per-frame arrays of the IPv4 fast path, kept across frames.
+    fast: Box<nodes::fast::Scratch>,
 }
 
 impl<B: PacketBuf, C: Clock> Worker<B, C> {
@@ -287,6 +289,7 @@ impl<B: PacketBuf, C: Clock> Worker<B, C> {
             },
             trace: TraceBuffer::default(),
             stats: WorkerStats::default(),
+            fast: nodes::fast::Scratch::new(),
         }
     }
 
@@ -334,26 +337,42 @@ impl<B: PacketBuf, C: Clock> Worker<B, C> {
         }
         self.stats.rx += n as u64;
         self.stats.batches += 1;
-        self.dest.clear();
-        self.dest.resize(n, Dest::InGraph);
         let traced = self.trace.mark(&mut self.pkts);
         // The fused IPv4 fast path takes whole frames that would only visit ethernet-input ->
         // ip4-input -> ip4-lookup -> ip4-rewrite -> interface-output (same end state and
         // counters; see `nodes::fast`); any other frame goes through the graph.
         // The graph takes its own FIB view when the fast path declines (it changed nothing).
-        let fast = !traced
-            && nodes::fast::ip4_frame(
+        let fast = if traced {
+            nodes::fast::Fast::Declined
+        } else {
+            nodes::fast::ip4_frame(
                 &mut self.pkts,
                 &mut self.dest,
+                &mut self.fast,
                 &self.fib.view(),
                 ifs,
                 &self.clock,
                 &mut self.runtime,
-            );
-        if fast {
-            self.stats.fast_batches += 1;
-        } else {
-            self.dispatch(ifs, traced, now, out);
+            )
+        };
+        match fast {
+            nodes::fast::Fast::Declined => {
+                self.dest.clear();
+                self.dest.resize(n, Dest::InGraph);
+                self.dispatch(ifs, traced, now, out);
+            }
+            nodes::fast::Fast::Forwarded => self.stats.fast_batches += 1,
+            nodes::fast::Fast::AllTo(port) => {
+                self.stats.fast_batches += 1;
+                // The whole frame goes to one port: one bulk move.
+                if let Some(q) = out.tx.get_mut(usize::try_from(port).unwrap_or(usize::MAX)) {
+                    self.stats.tx += n as u64;
+                    q.append(&mut self.pkts);
+                    return;
+                }
+                self.dest.clear();
+                self.dest.resize(n, Dest::Tx(port));
+            }
         }
         self.distribute(out);
     }

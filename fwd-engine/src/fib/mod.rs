@@ -65,6 +65,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
+use ring_proto::shm::AtomicTable;
 
 use objects::{LbData, Objects, VrfTables};
 use store::{Key, PrefixStore};
@@ -289,8 +290,10 @@ pub struct FibStats {
 struct Shared {
     rcu: rcu::Rcu,
     objects: ArcSwap<Objects>,
-    pool4: Box<[AtomicU32]>,
-    pool6: Box<[AtomicU32]>,
+    /// Trie group pools: anonymous mappings advised for huge pages (random lookups over tens
+    /// of MiB would otherwise pay a page walk each), zero pages until a group is used.
+    pool4: AtomicTable,
+    pool6: AtomicTable,
     host6: OnceLock<host6::HostTable>,
 }
 
@@ -308,9 +311,10 @@ impl Fib {
             buckets: Arc::from(Vec::new()),
         };
         let objs = Objects::new(empty_lb, Adjacency::INVALID);
-        let pool = |groups: u32| -> Box<[AtomicU32]> {
-            // Zeroed allocation: pages are only backed by memory once a group is used.
-            bytemuck::allocation::zeroed_slice_box::<AtomicU32>(groups as usize * trie::GROUP)
+        let pool = |groups: u32| -> AtomicTable {
+            // Zero pages: only backed by memory once a group is used. If the mapping fails the
+            // pool is empty and route inserts needing a group fail with `TableFull`.
+            AtomicTable::new(groups as usize * trie::GROUP).unwrap_or_else(|_| AtomicTable::empty())
         };
         let shared = Arc::new(Shared {
             rcu: rcu::Rcu::new(cfg.max_readers),
@@ -319,9 +323,10 @@ impl Fib {
             pool6: pool(cfg.tbl8_groups6),
             host6: OnceLock::new(),
         });
+        let groups = |t: &AtomicTable| u32::try_from(t.len() / trie::GROUP).unwrap_or(0);
         let mut w = FibWriter {
-            alloc4: GroupAlloc::new(cfg.tbl8_groups),
-            alloc6: GroupAlloc::new(cfg.tbl8_groups6),
+            alloc4: GroupAlloc::new(groups(&shared.pool4)),
+            alloc6: GroupAlloc::new(groups(&shared.pool6)),
             shared: Arc::clone(&shared),
             objs,
             retired: VecDeque::new(),
@@ -444,6 +449,20 @@ impl FibView<'_> {
             }
             None => GLOBAL_DROP_LB,
         }
+    }
+
+    /// The IPv4 table of `vrf` for lookups split in two steps ([`Lookup4`]); `None` if the VRF
+    /// does not exist (every lookup would give [`GLOBAL_DROP_LB`]).
+    #[inline]
+    pub fn lookup4_table(&self, vrf: VrfId) -> Option<Lookup4<'_>> {
+        let t = self.vrf(vrf)?;
+        let shift = 32 - t.v4_first_bits;
+        Some(Lookup4 {
+            root: &t.v4_root,
+            pool: &self.shared.pool4,
+            shift,
+            next: shift.saturating_sub(trie::STRIDE),
+        })
     }
 
     /// `out[i] = lookup4(vrf, dst[i])` for `i < min(dst.len(), out.len())`. The root loads of
@@ -589,6 +608,14 @@ impl FibView<'_> {
         }
     }
 
+    /// Generation of the load balances and adjacencies this view sees: equal in two views of
+    /// one FIB only if no LB or adjacency changed in between (route changes do not count), so
+    /// a worker may keep what it derived from them across frames while it stays the same.
+    #[inline]
+    pub fn generation(&self) -> u64 {
+        self.objs.generation
+    }
+
     /// The VRF's drop LB ([`GLOBAL_DROP_LB`] if the VRF does not exist).
     pub fn drop_lb(&self, vrf: VrfId) -> LbIndex {
         self.vrf(vrf).map_or(GLOBAL_DROP_LB, |t| t.drop_lb)
@@ -622,6 +649,42 @@ impl FibView<'_> {
     #[inline]
     pub fn adj_ref(&self, i: AdjIndex) -> Option<&Adjacency> {
         self.objs.adjs.get(i)
+    }
+}
+
+/// IPv4 longest-prefix match in one VRF, in two steps so that the caller can start the
+/// lookups of many packets (each [`start`](Self::start) reads the root entry and asks for the
+/// second-level entry's cache line without waiting for it) and do other work before
+/// [`finish`](Self::finish)ing them: `finish(start(dst), dst) == lookup4(vrf, dst)`. Borrowed
+/// from a [`FibView`]: finish within the same view (the entry `start` returns may point to a
+/// trie group that is reused once the view has ended).
+#[derive(Clone, Copy)]
+pub struct Lookup4<'a> {
+    root: &'a [AtomicU32],
+    pool: &'a AtomicTable,
+    shift: u32,
+    next: u32,
+}
+
+impl Lookup4<'_> {
+    /// Step 1 for `dst` (host order): its root entry, with a prefetch of the second-level
+    /// entry it points to (of a hot dummy entry for leaves: no branch on the data).
+    #[inline(always)]
+    pub fn start(&self, dst: u32) -> u32 {
+        let e = self
+            .root
+            .get((dst >> self.shift) as usize)
+            .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
+        let ext = u32::from(e & EXT != 0);
+        let slot = (((e & IDX_MASK) << trie::STRIDE) | ((dst >> self.next) & 0xff)) * ext;
+        self.pool.prefetch(slot as usize);
+        e
+    }
+
+    /// Step 2: the LB index of `dst`, from the entry `start(dst)` returned.
+    #[inline(always)]
+    pub fn finish(&self, e: u32, dst: u32) -> LbIndex {
+        descend32(self.pool, e, self.shift, dst)
     }
 }
 
@@ -772,6 +835,7 @@ impl FibWriter {
 
     /// Publish the working copy; returns the epoch after which every new view sees it.
     fn publish(&mut self) -> u64 {
+        self.objs.generation = self.objs.generation.wrapping_add(1);
         let old = self.shared.objects.swap(Arc::new(self.objs.clone()));
         let e = self.shared.rcu.bump();
         self.retired.push_back((e, old));

@@ -72,6 +72,8 @@ pub(crate) struct Objects {
     pub(crate) lbs: ChunkVec<LbData>,
     pub(crate) adjs: ChunkVec<Adjacency>,
     pub(crate) vrfs: Vec<Option<Arc<VrfTables>>>,
+    /// Publication count: differs between any two snapshots of one FIB.
+    pub(crate) generation: u64,
 }
 
 impl Objects {
@@ -80,6 +82,7 @@ impl Objects {
             lbs: ChunkVec::new(empty_lb),
             adjs: ChunkVec::new(empty_adj),
             vrfs: Vec::new(),
+            generation: 0,
         }
     }
 }

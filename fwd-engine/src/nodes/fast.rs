@@ -1,220 +1,380 @@
 //! The IPv4 unicast fast path: `ethernet-input -> ip4-input[-no-checksum] -> ip4-lookup
-//! [-> ip4-load-balance] -> ip4-rewrite -> interface-output` for a whole frame in three tight
-//! passes, DPDK l3fwd style (check and gather the destinations; one batched LPM and the
-//! load-balance / adjacency resolution; rewrite).
+//! [-> ip4-load-balance] -> ip4-rewrite -> interface-output` for a whole frame in tight
+//! passes, DPDK l3fwd style: check the packets and start their LPM (root entry, prefetch of
+//! the second-level entry); finish the LPM and resolve load balance / adjacency / transmit
+//! port; rewrite. The first two passes run interleaved chunk by chunk (the check pass of chunk
+//! k+1 before the resolution of chunk k), so the second-level cache misses of a chunk are in
+//! flight while the CPU checks the next one, and arrive before they are needed.
 //!
 //! It is all or nothing per frame and is only an optimisation: it first checks, without
 //! changing anything, that *every* packet of the frame would take exactly that path through
 //! the nodes (untagged, for the receive port's MAC, option-less IPv4 with a valid header,
 //! unicast destination, TTL > 1, a forward route with one next hop or ECMP (bucket chosen by
 //! ip4-load-balance's flow hash), an adjacency with a 14-byte rewrite, within its MTU, on an
-//! up interface). If any packet would not, it returns `false` having written nothing and the
-//! frame goes through the graph as usual. If all do, it leaves every buffer, metadata field,
-//! destination and counter exactly as the nodes would: per-node `calls` and `packets` advance
-//! as for one dispatch of each node visited, no error counter moves (none would). Only the
-//! runtime clocks differ in meaning: they are measured per pass and charged to the node owning
-//! the pass (ethernet-input: the fused L2 + L3 check pass; ip4-lookup: LPM, load-balance and
-//! adjacency resolution; ip4-rewrite: the writing pass, which also queues; ip4-input,
-//! ip4-load-balance and interface-output: 0). Traced frames never take it (the trace records
-//! every node visited).
+//! up interface). If any packet would not, it returns `Declined` having written nothing and
+//! the frame goes through the graph as usual. If all do, it leaves every buffer, metadata
+//! field, destination and counter exactly as the nodes would: per-node `calls` and `packets`
+//! advance as for one dispatch of each node visited, no error counter moves (none would).
+//! Only the runtime clocks differ in meaning: they are measured per pass and charged to the
+//! node owning the pass (ip4-lookup: the interleaved check, LPM and resolution passes;
+//! ip4-rewrite: the writing pass; ethernet-input, ip4-input, ip4-load-balance and
+//! interface-output: 0). Traced frames never take it (the trace records every node visited).
+//!
+//! Next hops are resolved once and memoised in the worker's [`Scratch`] (by LB index for
+//! single-next-hop LBs, by adjacency index for the buckets of ECMP LBs) for as long as the
+//! FIB's LBs / adjacencies and the interface table keep their generation.
 
 use crate::buffer::{PacketBuf, FLAG_IP4_CSUM_GOOD, FLAG_LOCALLY_BUILT};
-use crate::fib::{Adjacency, FibView, LbIndex, LbKind};
+use crate::fib::{AdjIndex, FibView, LbIndex, LbKind, Lookup4};
 use crate::graph::{Clock, NodeId, NodeRuntime, FRAME_SIZE, N_NODES};
 use crate::interface::IfTable;
-use crate::wire::checksum;
 use crate::wire::ethernet::HEADER_LEN as ETH_LEN;
 use crate::worker::Dest;
 
 /// Ethernet + option-less IPv4 header.
 const HDRS: usize = ETH_LEN + 20;
+/// Entries of the next-hop memos (direct mapped by LB index / adjacency index).
+const MEMO: usize = 256;
+/// Next hops kept (a frame adds at most one per packet; all are forgotten when full).
+const HOPS: usize = 2 * FRAME_SIZE;
+/// Tag of an empty memo entry (LB and adjacency indices are below 2^23).
+const NO_TAG: u32 = u32::MAX;
+/// Flag in a packet's next-hop slot: the packet took ip4-load-balance (ECMP).
+const ECMP: u16 = 1 << 15;
+/// Packets per chunk of the interleaved check / resolution passes.
+const CHUNK: usize = 32;
 
-/// Placeholder of the per-packet adjacency array (every entry is set by pass 2).
-const UNSET: Adjacency = Adjacency {
+/// A resolved next hop: adjacency, transmit interface and port, MTU, the 14-byte rewrite.
+#[derive(Clone, Copy)]
+struct Hop {
+    adj: AdjIndex,
+    sw_if_index: u32,
+    port: u32,
+    /// The adjacency's MTU, `u16::MAX` for none (0).
+    mtu: u16,
+    rewrite: [u8; ETH_LEN],
+}
+
+const NO_HOP: Hop = Hop {
+    adj: 0,
     sw_if_index: u32::MAX,
+    port: u32::MAX,
     mtu: 0,
-    rewrite_len: 0,
-    rewrite: [0; 22],
+    rewrite: [0; ETH_LEN],
 };
 
-/// Try the fast path on a whole received frame (`pkts.len() <= FRAME_SIZE`, `dest` as long,
-/// all `Dest::InGraph`). True: every packet has been forwarded (`dest[i] = Dest::Tx(port)`)
-/// and the runtime counters updated. False: nothing was changed.
+/// Per-worker state of the fast path, kept across frames: the per-packet arrays (never
+/// zeroed: every entry read in a frame was written earlier in the same frame) and the
+/// next-hop memo.
+pub(crate) struct Scratch {
+    /// Destination address (host order), from the check pass.
+    dst: [u32; FRAME_SIZE],
+    /// Root trie entry (`Lookup4::start`), from the check pass.
+    ent: [u32; FRAME_SIZE],
+    /// IPv4 total length, from the check pass.
+    tl: [u16; FRAME_SIZE],
+    /// Index into `hops` (| `ECMP`), from the resolution pass.
+    nh: [u16; FRAME_SIZE],
+    /// LB index and flow hash of ECMP packets, from the resolution pass.
+    lb: [LbIndex; FRAME_SIZE],
+    hash: [u32; FRAME_SIZE],
+    /// Resolved next hops, `n_hops` of them valid.
+    hops: [Hop; HOPS],
+    n_hops: usize,
+    /// The port of every valid hop, if they all share one.
+    one_port: Option<u32>,
+    lb_tag: [u32; MEMO],
+    lb_hop: [u16; MEMO],
+    adj_tag: [u32; MEMO],
+    adj_hop: [u16; MEMO],
+    /// Generations (FIB LBs/adjacencies, interface table) the memo was built from.
+    gens: Option<(u64, u64)>,
+}
+
+impl Scratch {
+    pub(crate) fn new() -> Box<Scratch> {
+        Box::new(Scratch {
+            dst: [0; FRAME_SIZE],
+            ent: [0; FRAME_SIZE],
+            tl: [0; FRAME_SIZE],
+            nh: [0; FRAME_SIZE],
+            lb: [0; FRAME_SIZE],
+            hash: [0; FRAME_SIZE],
+            hops: [NO_HOP; HOPS],
+            n_hops: 0,
+            one_port: None,
+            lb_tag: [NO_TAG; MEMO],
+            lb_hop: [0; MEMO],
+            adj_tag: [NO_TAG; MEMO],
+            adj_hop: [0; MEMO],
+            gens: None,
+        })
+    }
+
+    fn forget_hops(&mut self) {
+        self.n_hops = 0;
+        self.one_port = None;
+        self.lb_tag = [NO_TAG; MEMO];
+        self.adj_tag = [NO_TAG; MEMO];
+    }
+
+    /// The next hop of adjacency `ix` (memoised), `None` if ip4-rewrite / interface-output
+    /// would not simply send a packet there (no such adjacency, incomplete, not a 14-byte
+    /// rewrite, transmit interface missing or down).
+    #[inline]
+    fn hop_for(&mut self, fib: &FibView<'_>, ifs: &IfTable, ix: AdjIndex) -> Option<u16> {
+        let k = ix as usize % MEMO;
+        if self.adj_tag[k] == ix {
+            return Some(self.adj_hop[k]);
+        }
+        let adj = fib.adj_ref(ix)?;
+        if adj.sw_if_index == u32::MAX || adj.rewrite_len != 14 {
+            return None;
+        }
+        let port = match ifs.get(adj.sw_if_index) {
+            Some(tx_if) if tx_if.admin_up => tx_if.port_index(),
+            _ => return None,
+        };
+        let h = u16::try_from(self.n_hops).ok()?;
+        let slot = self.hops.get_mut(self.n_hops)?;
+        let mut rewrite = [0; ETH_LEN];
+        rewrite.copy_from_slice(&adj.rewrite[..ETH_LEN]);
+        *slot = Hop {
+            adj: ix,
+            sw_if_index: adj.sw_if_index,
+            port,
+            mtu: if adj.mtu == 0 { u16::MAX } else { adj.mtu },
+            rewrite,
+        };
+        self.one_port = match (self.n_hops, self.one_port) {
+            (0, _) => Some(port),
+            (_, Some(p)) if p == port => Some(p),
+            _ => None,
+        };
+        self.n_hops += 1;
+        self.adj_tag[k] = ix;
+        self.adj_hop[k] = h;
+        Some(h)
+    }
+
+    #[inline(always)]
+    fn hop(&self, nh: u16) -> &Hop {
+        &self.hops[usize::from(nh) % HOPS]
+    }
+}
+
+/// What the fast path did with a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fast {
+    /// Nothing changed: the frame goes through the graph.
+    Declined,
+    /// Every packet was forwarded to this port (`dest` untouched).
+    AllTo(u32),
+    /// Every packet was forwarded; `dest[i] = Dest::Tx(port)` holds each one's port.
+    Forwarded,
+}
+
+/// What the check pass compares every packet with.
+struct Rx {
+    port: u32,
+    csum_flag: u8,
+    mac: u64,
+}
+
+/// Check pass over `pkts` (the packets `at..at + pkts.len()` of the frame): ethernet-input and
+/// ip4-input checks (read only), gather destinations and total lengths, start their LPM.
+#[inline(always)]
+fn check<B: PacketBuf>(pkts: &[B], at: usize, sc: &mut Scratch, rx: &Rx, l4: &Lookup4<'_>) -> bool {
+    let end = at + pkts.len();
+    let (Some(dst), Some(tl), Some(ent)) = (
+        sc.dst.get_mut(at..end),
+        sc.tl.get_mut(at..end),
+        sc.ent.get_mut(at..end),
+    ) else {
+        return false;
+    };
+    let csum_known = rx.csum_flag != 0;
+    for (((b, d), t), e) in pkts.iter().zip(dst).zip(tl).zip(ent) {
+        let m = b.meta();
+        let data = b.data();
+        let Some(h) = data.first_chunk::<HDRS>() else {
+            return false;
+        };
+        let w = |o: usize| u32::from_le_bytes([h[o], h[o + 1], h[o + 2], h[o + 3]]);
+        let dmac = u64::from(w(0)) | (u64::from(u16::from_le_bytes([h[4], h[5]])) << 32);
+        let total = u16::from_be_bytes([h[16], h[17]]);
+        let da = u32::from_be_bytes([h[30], h[31], h[32], h[33]]);
+        // Header checksum (as `wire::ipv4::Packet::verify_checksum` for 20 bytes): the folded
+        // ones'-complement sum is 0xffff exactly when the plain sum of the words is a non-zero
+        // multiple of 0xffff (folding keeps the value modulo 0xffff, and never folds a
+        // non-zero sum to 0). Words in native order: a byte swap multiplies by 256 modulo
+        // 0xffff, which is prime to it, so the test is byte-order independent.
+        let sum = u64::from(w(14))
+            + u64::from(w(18))
+            + u64::from(w(22))
+            + u64::from(w(26))
+            + u64::from(w(30));
+        // `&` rather than `&&`: few branches for the common case.
+        let ok = (m.rx_port == rx.port)
+            & (m.flags & (FLAG_IP4_CSUM_GOOD | FLAG_LOCALLY_BUILT) == rx.csum_flag)
+            & ((dmac == rx.mac) | (h[0] & 1 != 0))
+            // Ethertype IPv4, version 4 with a 20-byte header.
+            & (w(12) & 0x00ff_ffff == 0x0045_0008)
+            & (total >= 20)
+            & (usize::from(total) + ETH_LEN <= data.len())
+            // TTL > 1, else ip4-rewrite sends it to ip4-icmp-error.
+            & (h[22] > 1)
+            // Unicast: not 224/4 nor limited broadcast (those go to ip4-local or drop).
+            & (da >> 28 != 0xe)
+            & (da != u32::MAX)
+            & (csum_known | ((sum % 0xffff == 0) & (sum != 0)));
+        if !ok {
+            return false;
+        }
+        *d = da;
+        *t = total;
+        *e = l4.start(da);
+    }
+    true
+}
+
+/// Resolution pass over `pkts` (the packets `at..` of the frame): finish the LPM, then the
+/// load balance -> adjacency -> transmit port resolution of ip4-lookup / ip4-load-balance /
+/// ip4-rewrite / interface-output (read only). Counts the ECMP packets into `n_ecmp`.
+#[inline(always)]
+fn resolve<B: PacketBuf>(
+    pkts: &[B],
+    at: usize,
+    sc: &mut Scratch,
+    l4: &Lookup4<'_>,
+    fib: &FibView<'_>,
+    ifs: &IfTable,
+    n_ecmp: &mut u64,
+) -> bool {
+    for (i, b) in (at..).zip(pkts) {
+        let i = i % FRAME_SIZE;
+        let lbi = l4.finish(sc.ent[i], sc.dst[i]);
+        let t = sc.tl[i];
+        let k = lbi as usize % MEMO;
+        let nh = if sc.lb_tag[k] == lbi {
+            sc.lb_hop[k]
+        } else {
+            let lb = fib.lb(lbi);
+            match (lb.kind, lb.buckets) {
+                (LbKind::Forward, &[ix]) => {
+                    let Some(h) = sc.hop_for(fib, ifs, ix) else {
+                        return false;
+                    };
+                    sc.lb_tag[k] = lbi;
+                    sc.lb_hop[k] = h;
+                    h
+                }
+                (LbKind::Forward, _) => {
+                    // As ip4-load-balance: the flow hash of the L3 packet trimmed to its total
+                    // length (the check pass saw 20 <= total <= bytes after Ethernet).
+                    let l3 = b
+                        .data()
+                        .get(ETH_LEN..ETH_LEN + usize::from(t))
+                        .unwrap_or(&[]);
+                    let fh = super::ip4::flow_hash(l3);
+                    let Some(ix) = lb.bucket(fh) else {
+                        return false;
+                    };
+                    let Some(h) = sc.hop_for(fib, ifs, ix) else {
+                        return false;
+                    };
+                    sc.lb[i] = lbi;
+                    sc.hash[i] = fh;
+                    *n_ecmp += 1;
+                    h | ECMP
+                }
+                _ => return false,
+            }
+        };
+        if t > sc.hop(nh).mtu {
+            return false;
+        }
+        sc.nh[i] = nh;
+    }
+    true
+}
+
+/// Try the fast path on a whole received frame (`pkts.len() <= FRAME_SIZE`). `Declined`:
+/// nothing was changed. Otherwise every packet has been forwarded (its port in the result or
+/// in `dest`, which is then `pkts.len()` long) and the runtime counters updated.
 #[inline(never)]
 pub(crate) fn ip4_frame<B: PacketBuf, C: Clock>(
     pkts: &mut [B],
-    dest: &mut [Dest],
+    dest: &mut Vec<Dest>,
+    sc: &mut Scratch,
     fib: &FibView<'_>,
     ifs: &IfTable,
     clock: &C,
     runtime: &mut [NodeRuntime; N_NODES],
-) -> bool {
+) -> Fast {
     let n = pkts.len();
-    if n == 0 || n > FRAME_SIZE || dest.len() != n {
-        return false;
+    if n == 0 || n > FRAME_SIZE {
+        return Fast::Declined;
     }
     let t0 = clock.now();
 
-    // Pass 1 (read only): ethernet-input and ip4-input checks; gather destinations and total
-    // lengths. Every packet must share the first packet's receive port and checksum flag
-    // (otherwise the graph would split the frame between nodes).
+    // Every packet must share the first packet's receive port and checksum flag (otherwise
+    // the graph would split the frame between nodes).
     let m0 = *pkts[0].meta();
-    let port = m0.rx_port;
-    let csum_flag = m0.flags & FLAG_IP4_CSUM_GOOD;
     // Untagged: the receive interface is the port itself (as ethernet-input).
-    let Some(rx_if) = ifs.get(port) else {
-        return false;
+    let Some(rx_if) = ifs.get(m0.rx_port) else {
+        return Fast::Declined;
     };
     if !rx_if.admin_up {
-        return false;
+        return Fast::Declined;
     }
-    let mac = rx_if.mac.0;
-    let mut dst = [0u32; FRAME_SIZE];
-    let mut tl = [0u16; FRAME_SIZE];
-    for ((b, d), t) in pkts.iter().zip(dst.iter_mut()).zip(tl.iter_mut()) {
-        let m = b.meta();
-        if m.rx_port != port || m.flags & (FLAG_IP4_CSUM_GOOD | FLAG_LOCALLY_BUILT) != csum_flag {
-            return false;
+    let Some(l4) = fib.lookup4_table(rx_if.vrf) else {
+        return Fast::Declined;
+    };
+    let [a, b, c, d, e, f] = rx_if.mac.0;
+    let rx = Rx {
+        port: m0.rx_port,
+        csum_flag: m0.flags & FLAG_IP4_CSUM_GOOD,
+        mac: u64::from_le_bytes([a, b, c, d, e, f, 0, 0]),
+    };
+    let gens = (fib.generation(), ifs.generation());
+    if sc.gens != Some(gens) || sc.n_hops + n > HOPS {
+        sc.forget_hops();
+        sc.gens = Some(gens);
+    }
+
+    // Check pass of chunk k + 1, then resolution pass of chunk k.
+    let mut n_ecmp = 0u64;
+    if !check(&pkts[..n.min(CHUNK)], 0, sc, &rx, &l4) {
+        return Fast::Declined;
+    }
+    let mut at = 0;
+    while at < n {
+        let next = (at + CHUNK).min(n);
+        let after = (next + CHUNK).min(n);
+        if next < after && !check(&pkts[next..after], next, sc, &rx, &l4) {
+            return Fast::Declined;
         }
-        let data = b.data();
-        let Some(h) = data
-            .get(..HDRS)
-            .and_then(|h| <&[u8; HDRS]>::try_from(h).ok())
-        else {
-            return false;
-        };
-        let total = u16::from_be_bytes([h[16], h[17]]);
-        let da = u32::from_be_bytes([h[30], h[31], h[32], h[33]]);
-        let l3_len = data.len() - ETH_LEN;
-        // `&` rather than `&&`: one branch for the common case.
-        let ok = (h[..6] == mac || h[0] & 1 != 0)
-            & (h[12] == 0x08)
-            & (h[13] == 0x00)
-            & (h[14] == 0x45)
-            & (total >= 20)
-            & (usize::from(total) <= l3_len)
-            // TTL > 1, else ip4-rewrite sends it to ip4-icmp-error.
-            & (h[22] > 1)
-            // Unicast: not 224/4 nor limited broadcast (those go to ip4-local or drop).
-            & (da & 0xf000_0000 != 0xe000_0000)
-            & (da != u32::MAX);
-        if !ok {
-            return false;
+        if !resolve(&pkts[at..next], at, sc, &l4, fib, ifs, &mut n_ecmp) {
+            return Fast::Declined;
         }
-        // Header checksum (as `wire::ipv4::Packet::verify_checksum` for 20 bytes: five
-        // 32-bit words, folded), here on the fixed-size array: no bounds checks, no call. The
-        // ones'-complement sum is byte-order independent (RFC 1071 2.B) and 0xffff is its own
-        // byte swap, so the words are read in native order (no byte swaps).
-        if csum_flag == 0 {
-            let w = |i: usize| u64::from(u32::from_ne_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]));
-            if checksum::fold(w(14) + w(18) + w(22) + w(26) + w(30)) != 0xffff {
-                return false;
-            }
-        }
-        *d = da;
-        *t = total;
+        at = next;
     }
     let t1 = clock.now();
 
-    // Pass 2: one batched LPM for the frame, then the load balance -> adjacency -> transmit
-    // port resolution of ip4-lookup / ip4-rewrite / interface-output (read only).
-    let mut lbs: [LbIndex; FRAME_SIZE] = [0; FRAME_SIZE];
-    fib.lookup4_batch(rx_if.vrf, &dst[..n], &mut lbs[..n]);
-    let mut adj_ix = [0u32; FRAME_SIZE];
-    let mut tx_port = [0u32; FRAME_SIZE];
-    let mut adjs: [&Adjacency; FRAME_SIZE] = [&UNSET; FRAME_SIZE];
-    // ECMP packets (ip4-lookup -> ip4-load-balance -> ip4-rewrite): their flow hash.
-    let mut ecmp = [false; FRAME_SIZE];
-    let mut hash = [0u32; FRAME_SIZE];
-    let mut n_ecmp = 0u64;
-    // Memo of the last adjacency: its index, itself, its transmit port.
-    let mut last: Option<(u32, &Adjacency, u32)> = None;
-    // Per-frame memo of single-next-hop load balances (direct mapped by LB index): LB, its
-    // adjacency index, the adjacency, the transmit port.
-    const MEMO: usize = 64;
-    let mut memo: [Option<(LbIndex, u32, &Adjacency, u32)>; MEMO] = [None; MEMO];
-    for ((((((b, &lbi), ai), tp), a), (e, h)), &t) in pkts
-        .iter()
-        .zip(lbs[..n].iter())
-        .zip(adj_ix.iter_mut())
-        .zip(tx_port.iter_mut())
-        .zip(adjs.iter_mut())
-        .zip(ecmp.iter_mut().zip(hash.iter_mut()))
-        .zip(tl.iter())
-    {
-        let memo_slot = &mut memo[lbi as usize % MEMO];
-        let (ix, adj, p) = match *memo_slot {
-            Some((l, ix, adj, p)) if l == lbi => (ix, adj, p),
-            _ => {
-                let lb = fib.lb(lbi);
-                let (ix, single) = match (lb.kind, lb.buckets) {
-                    (LbKind::Forward, &[ix]) => (ix, true),
-                    (LbKind::Forward, _) => {
-                        // As ip4-load-balance: the flow hash of the L3 packet trimmed to its
-                        // total length (pass 1 checked 20 <= total <= bytes after Ethernet).
-                        let l3 = b
-                            .data()
-                            .get(ETH_LEN..ETH_LEN + usize::from(t))
-                            .unwrap_or(&[]);
-                        let fh = super::ip4::flow_hash(l3);
-                        let Some(ix) = lb.bucket(fh) else {
-                            return false;
-                        };
-                        *e = true;
-                        *h = fh;
-                        n_ecmp += 1;
-                        (ix, false)
-                    }
-                    _ => return false,
-                };
-                let (adj, p) = match last {
-                    Some((l, adj, p)) if l == ix => (adj, p),
-                    _ => {
-                        let Some(adj) = fib.adj_ref(ix) else {
-                            return false;
-                        };
-                        if adj.sw_if_index == u32::MAX || adj.rewrite_len != 14 {
-                            return false;
-                        }
-                        let p = match ifs.get(adj.sw_if_index) {
-                            Some(tx_if) if tx_if.admin_up => tx_if.port_index(),
-                            _ => return false,
-                        };
-                        last = Some((ix, adj, p));
-                        (adj, p)
-                    }
-                };
-                if single {
-                    *memo_slot = Some((lbi, ix, adj, p));
-                }
-                (ix, adj, p)
-            }
-        };
-        if adj.mtu != 0 && t > adj.mtu {
-            return false;
-        }
-        *ai = ix;
-        *tp = p;
-        *a = adj;
-    }
-    let t2 = clock.now();
-
-    // Pass 3: commit. Same end state as the nodes: ethernet-input's metadata, ip4-input's
-    // padding trim, the adjacency and transmit interface, TTL decrement with the incremental
-    // checksum, the L2 rewrite (14 bytes replacing the 14 stripped: the data window ends where
-    // it started), the transmit queue.
+    // Write pass. Same end state as the nodes: ethernet-input's metadata, ip4-input's padding
+    // trim, the adjacency and transmit interface, TTL decrement with the incremental checksum,
+    // the L2 rewrite (14 bytes replacing the 14 stripped: the data window ends where it
+    // started).
     let sw = rx_if.sw_if_index;
     let vrf = rx_if.vrf;
-    for ((((((b, d), &ix), &p), a), &t), ((&e, &h), &lbi)) in pkts
+    for (((b, &nh), &t), (&lbi, &fh)) in pkts
         .iter_mut()
-        .zip(dest.iter_mut())
-        .zip(adj_ix.iter())
-        .zip(tx_port.iter())
-        .zip(adjs.iter())
-        .zip(tl.iter())
-        .zip(ecmp.iter().zip(hash.iter()).zip(lbs.iter()))
+        .zip(&sc.nh)
+        .zip(&sc.tl)
+        .zip(sc.lb.iter().zip(&sc.hash))
     {
-        let adj = *a;
+        let hop = sc.hop(nh);
         let pad = b.len() - ETH_LEN - usize::from(t);
         if pad > 0 {
             b.trim_tail(pad);
@@ -225,41 +385,49 @@ pub(crate) fn ip4_frame<B: PacketBuf, C: Clock>(
         m.l2_len = 14;
         m.vrf = vrf;
         m.error = 0;
-        m.adj_index = ix;
-        if e {
+        m.adj_index = hop.adj;
+        if nh & ECMP != 0 {
             m.lb_index = lbi;
-            m.flow_hash = h;
+            m.flow_hash = fh;
         }
-        m.tx_sw_if_index = adj.sw_if_index;
-        if let Some(h) = b
-            .data_mut()
-            .get_mut(..HDRS)
-            .and_then(|h| <&mut [u8; HDRS]>::try_from(h).ok())
-        {
-            // `wire::ipv4::Packet::decrement_ttl`: the TTL/protocol word and the checksum
-            // (RFC 1624 incremental update), each read and written whole.
-            let old = u16::from_be_bytes([h[22], h[23]]);
-            let new = old.wrapping_sub(0x0100);
-            let hc = checksum::update16(u16::from_be_bytes([h[24], h[25]]), old, new);
-            h[22..24].copy_from_slice(&new.to_be_bytes());
+        m.tx_sw_if_index = hop.sw_if_index;
+        if let Some(h) = b.data_mut().first_chunk_mut::<HDRS>() {
+            // `wire::ipv4::Packet::decrement_ttl`: TTL - 1 and the RFC 1624 incremental
+            // update `!(!hc + !old + new)` of the checksum, where `!old + new` is 0xfeff for
+            // a TTL decrement (TTL > 1: no borrow into the protocol byte); one fold is enough
+            // (the sum is at most 0x1fefe).
+            let hc = u16::from_be_bytes([h[24], h[25]]);
+            let acc = u32::from(!hc) + 0xfeff;
+            let acc = (acc & 0xffff) + (acc >> 16);
+            #[allow(clippy::cast_possible_truncation, reason = "folded to 16 bits above")]
+            let hc = !(acc as u16);
+            h[22] = h[22].wrapping_sub(1);
             h[24..26].copy_from_slice(&hc.to_be_bytes());
-            h[..ETH_LEN].copy_from_slice(&adj.rewrite[..ETH_LEN]);
+            h[..ETH_LEN].copy_from_slice(&hop.rewrite);
         }
-        *d = Dest::Tx(p);
     }
-    let t3 = clock.now();
+    // Destinations: one port for the whole frame (the common case) or one each.
+    let res = match sc.one_port {
+        Some(p) => Fast::AllTo(p),
+        None => {
+            dest.clear();
+            dest.extend(sc.nh[..n].iter().map(|&nh| Dest::Tx(sc.hop(nh).port)));
+            Fast::Forwarded
+        }
+    };
+    let t2 = clock.now();
 
-    let ip4_input = if csum_flag != 0 {
+    let ip4_input = if rx.csum_flag != 0 {
         NodeId::Ip4InputNoChecksum
     } else {
         NodeId::Ip4Input
     };
     let pk = n as u64;
     for (node, clocks) in [
-        (NodeId::EthernetInput, t1.wrapping_sub(t0)),
+        (NodeId::EthernetInput, 0),
         (ip4_input, 0),
-        (NodeId::Ip4Lookup, t2.wrapping_sub(t1)),
-        (NodeId::Ip4Rewrite, t3.wrapping_sub(t2)),
+        (NodeId::Ip4Lookup, t1.wrapping_sub(t0)),
+        (NodeId::Ip4Rewrite, t2.wrapping_sub(t1)),
         (NodeId::InterfaceOutput, 0),
     ] {
         let rt = &mut runtime[node.index()];
@@ -272,7 +440,7 @@ pub(crate) fn ip4_frame<B: PacketBuf, C: Clock>(
         rt.calls += 1;
         rt.packets += n_ecmp;
     }
-    true
+    res
 }
 
 #[cfg(test)]

@@ -11,6 +11,9 @@
 
 mod pods;
 pub mod ring;
+mod table;
+
+pub use table::AtomicTable;
 
 use std::alloc::Layout;
 use std::fs::File;
