@@ -44,7 +44,8 @@ rm -f "$DB" "$OUT"/*.log
 PIDS=()
 
 log() { printf '[run.sh %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-# BENCH_ONLY=fwd,scale,latency,graph,sai runs only those sections (debugging; no report).
+# BENCH_ONLY=fwd,lpm,scale,latency,graph,sai runs only those sections (debugging; no report);
+# BENCH_CONTESTANTS="ferrosai-1k l3fwd-fib-1M ..." restricts the forwarding section's list.
 want() { [ -z "${BENCH_ONLY:-}" ] || [[ ",$BENCH_ONLY," == *",$1,"* ]]; }
 # The interpreter for tool.py: one that has matplotlib if there is one (the plot), else python3.
 PY=python3
@@ -75,7 +76,7 @@ pkg-config --exists libdpdk || { echo "run.sh: libdpdk not found (libdpdk-dev)" 
 
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 add kind=meta "date=\"$(date -u '+%Y-%m-%d %H:%M UTC')\"" "cpu=\"$CPU\"" cores="$(nproc)" \
-    "load=\"$(cut -d' ' -f1-3 /proc/loadavg)\"" quick=$QUICK
+    "load=\"$(cut -d' ' -f1-3 /proc/loadavg)\"" quick=$QUICK mem_mb=$MEM
 
 log "building ferrosai-fwd, fwdctl, bench-runner (release)"
 (cd "$ROOT" && cargo build --release -q -p fwd-daemon -p bench --bins)
@@ -200,9 +201,8 @@ run_l3fwd() { # name lookup routes
         log "$name: did not start (see bench/out/$name.log)"; stop $pid; return 1
     fi
     # Route loading time: EAL up (telemetry socket) -> forwarding (sink counter > 0); l3fwd reads
-    # its rule file and adds the routes in between. Resident memory with the routes loaded.
+    # its rule file and adds the routes in between.
     add kind=load name="$name" routes="$3" seconds="$(python3 -c "print(round($T_READY - $T_SOCK, 3))")"
-    add kind=rss name="$name" routes="$3" rss_kb="$(rss_kb $pid)"
     j=$(tool rate --dpdk "/var/run/dpdk/$pre/dpdk_telemetry.v2" --port 1 --warmup $WARM --window $WIN)
     stop $pid
     sed -i '/Adding route/d' "$OUT/$name.log"   # 1M lines of route listing
@@ -277,8 +277,9 @@ log "forwarding runs: $REPS x (warm-up ${WARM}s, window ${WIN}s)"
 # (the load of a shared machine changes from minute to minute).
 for rep in $(seq $REPS); do
     prog=""; [ "$rep" = 1 ] && prog=prog
-    for c in ferrosai-1k ferrosai-100k ferrosai-1M l3fwd-lpm-1k l3fwd-fib-1k l3fwd-lpm-100k \
-        l3fwd-fib-100k l3fwd-fib-1M; do
+    # shellcheck disable=SC2086
+    for c in ${BENCH_CONTESTANTS:-ferrosai-1k ferrosai-100k ferrosai-1M l3fwd-lpm-1k l3fwd-fib-1k \
+        l3fwd-lpm-100k l3fwd-fib-100k l3fwd-fib-1M}; do
         REF=""
         if run_testpmd testpmd-io "$OUT/pkts-1000000.pcap" 1; then REF=$LAST_MPPS; fi
         case $c in
@@ -319,6 +320,9 @@ lpm_load() {
     add kind=missing name="forwarding l3fwd-lpm-1M" lpm_load="[$counts]" \
         why="\"l3fwd LPM cannot load 1M routes in reasonable time (rte_lpm insert scans the rules of its depth)\""
 }
+
+fi
+if want lpm; then
 lpm_load
 
 fi

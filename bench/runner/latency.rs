@@ -10,9 +10,10 @@
 //!
 //! One thread does everything (run it pinned, e.g. `taskset -c 0`, with the forwarder's worker on
 //! another CPU): it sends a frame when its slot on the pacing schedule has come (busy-wait on
-//! `Instant`, i.e. CLOCK_MONOTONIC; one frame per slot, so a burst happens only to catch up
-//! after the thread was preempted), and between sends drains the receive socket without
-//! blocking. Each frame is one of the run's 64-byte IPv4/UDP frames (destinations spread over
+//! `Instant`, i.e. CLOCK_MONOTONIC; one frame per slot; after a stall of more than 50 us, e.g.
+//! preemption, the missed slots are skipped and counted rather than sent back to back), and
+//! between sends drains the receive socket without blocking. Each trial also reports how often
+//! the thread was preempted (`nonvoluntary_ctxt_switches` of /proc/thread-self/status). Each frame is one of the run's 64-byte IPv4/UDP frames (destinations spread over
 //! the route set, as `gen` writes them) carrying in its UDP payload a sequence number, the
 //! send time (ns on the process's monotonic clock, read just before the send call) and a tag of
 //! the trial; latency = receive time (read right after the receive call returns) - send time.
@@ -177,6 +178,8 @@ struct Trial {
     max_lag: Duration,
     /// Slots of the schedule skipped after the sender fell behind by more than `CATCH_UP`.
     skipped: u64,
+    /// Involuntary context switches of this thread during the trial (None: not readable).
+    preempted: Option<u64>,
     lat_ns: Vec<u64>,
 }
 
@@ -282,6 +285,7 @@ fn trial(
         dup: 0,
         foreign: 0,
     };
+    let nv0 = nonvoluntary_switches();
     let start = Instant::now();
     let end = start + dur;
     let mut next = start;
@@ -332,6 +336,9 @@ fn trial(
         rx.drain(path.rx.as_mut())?;
     }
     let (received, dup, foreign) = (rx.received, rx.dup, rx.foreign);
+    let preempted = nonvoluntary_switches()
+        .zip(nv0)
+        .map(|(b, a)| b.saturating_sub(a));
     Ok(Trial {
         target_pps: pps,
         sent,
@@ -342,8 +349,20 @@ fn trial(
         elapsed,
         max_lag,
         skipped,
+        preempted,
         lat_ns: lat,
     })
+}
+
+/// `nonvoluntary_ctxt_switches` of the calling thread.
+fn nonvoluntary_switches() -> Option<u64> {
+    std::fs::read_to_string("/proc/thread-self/status")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("nonvoluntary_ctxt_switches:"))?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// Nearest-rank percentile of sorted values, in microseconds.
@@ -376,7 +395,7 @@ fn trial_json(t: &mut Trial) -> String {
         s,
         "{{\"target_pps\": {}, \"pps\": {:.0}, \"sent\": {}, \"received\": {}, \"lost\": {}, \
          \"dup\": {}, \"foreign\": {}, \"send_errors\": {}, \"elapsed_s\": {:.3}, \
-         \"max_lag_us\": {:.1}, \"skipped\": {}",
+         \"max_lag_us\": {:.1}, \"skipped\": {}, \"preempted\": {}",
         num(t.target_pps, 0),
         t.pps(),
         t.sent,
@@ -388,6 +407,8 @@ fn trial_json(t: &mut Trial) -> String {
         t.elapsed.as_secs_f64(),
         t.max_lag.as_secs_f64() * 1e6,
         t.skipped,
+        t.preempted
+            .map_or_else(|| "null".to_string(), |p| p.to_string()),
     );
     if !l.is_empty() {
         let _ = write!(

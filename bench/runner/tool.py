@@ -111,6 +111,20 @@ def fmt(x, nd=2):
     return str(x)
 
 
+def fib_load_rates(recs):
+    """l3fwd --lookup=fib route loading rate per route count (>= 100k): (N - 1k) routes over
+    (load seconds at N - load seconds at 1k), the 1k run standing for the fixed start-up cost.
+    {N: (routes/s, seconds at N, seconds at 1k)}."""
+    loads = {r["routes"]: r["seconds"] for r in recs if r.get("kind") == "load"
+             and r["name"].startswith("l3fwd-fib-") and r.get("seconds") is not None}
+    t1k = loads.get(1000)
+    out = {}
+    for n, t in loads.items():
+        if n >= 100000 and t1k is not None and t > t1k:
+            out[n] = ((n - 1000) / (t - t1k), t, t1k)
+    return out
+
+
 def cmd_report(args):
     recs = load(arg(args, "--db"))
     results = arg(args, "--results")
@@ -210,12 +224,12 @@ def cmd_report(args):
             continue
         nodes = r.get("nodes", [])
         row("graph alone %s per node (show runtime), ns/pkt" % r["name"],
-            ", ".join("%s %s" % (nd, fmt(ns, 1)) for nd, ns in nodes if ns),
+            ", ".join("%s %s" % (nd, fmt(ns, 1)) for nd, ns in nodes),
             "whole frame %s ns/pkt" % fmt(r.get("frame_ns"), 1),
             fmt(r["in_nodes_ns"] / r["frame_ns"] if r.get("frame_ns") else None),
             "ratio: time inside nodes / frame time (the rest: dispatch, frame setup); best of 16"
-            " rounds of 128 frames with a clock read around each node, so slower than the"
-            " criterion figure")
+            " rounds of 128 frames with a clock read around each node; a node at 0 had its work"
+            " done inside another node's timed span (fused fast path)")
     for r in recs:
         if r.get("kind") == "instr":
             key = r["name"].replace(" routes", "") + " routes, frame 256"
@@ -233,21 +247,21 @@ def cmd_report(args):
                 % fmt(r.get("ipp"), 1))
     # Route programming. Baseline: DPDK's own FIB (rte_fib, l3fwd --lookup=fib) loading the
     # same routes in the same run, where the set is large enough to time (>= 100k).
-    loads = {r["routes"]: r for r in recs if r.get("kind") == "load"
-             and r["name"].startswith("l3fwd-fib-") and r.get("seconds")}
+    lrates = fib_load_rates(recs)
     prog = {r["routes"]: r for r in recs if r.get("kind") == "prog"}
     for n in sorted(prog):
         r = prog[n]
-        ld = loads.get(n) if n >= 100000 else None
-        lrate = n / ld["seconds"] if ld else None
+        ld = lrates.get(n)
+        lrate = ld[0] if ld else None
         goal = "; goal 1M in < 1 s (%s of it)" % fmt(r.get("add_rate", 0) / 1e6) if n == 1000000 else ""
         if lrate:
             base, ratio = "l3fwd FIB loads them at %s routes/s" % fmt(lrate, 0), \
                 fmt(r["add_rate"] / lrate if r.get("add_rate") else None)
-            note = ("%s s on a fresh forwarder (again after a flush: %s routes/s); baseline: rte_fib"
-                    " via l3fwd's rule file, EAL up -> forwarding, %s s incl. parsing%s"
-                    % (fmt(r.get("add_s"), 3), fmt(r.get("add2_rate"), 0),
-                       fmt(ld["seconds"], 2), goal))
+            note = ("%s s on a fresh forwarder (again after a flush: %s routes/s); baseline: l3fwd"
+                    " --lookup=fib from EAL up to forwarding, %s s, minus the same for 1k routes"
+                    " (%s s): rule file parsing + rte_fib adds%s"
+                    % (fmt(r.get("add_s"), 3), fmt(r.get("add2_rate"), 0), fmt(ld[1], 2),
+                       fmt(ld[2], 2), goal))
         else:
             base, ratio = "goal 1000000 routes/s", fmt(r["add_rate"] / 1e6 if r.get("add_rate") else None)
             note = ("%s s on a fresh forwarder (again after a flush: %s routes/s); too few routes"
@@ -316,7 +330,6 @@ def cmd_report(args):
     rss = {r["name"]: r for r in recs if r.get("kind") == "rss"}
     if mem:
         base = mem.get(0, {}).get("rss_kb")
-        l3k = rss.get("l3fwd-fib-1k", {}).get("rss_kb")
         for n in sorted(mem):
             v = mem[n]["rss_kb"]
             bpr = ((v - base) * 1024 / n) if (n and base is not None) else None
@@ -325,17 +338,13 @@ def cmd_report(args):
                 row("ferrosai-fwd RSS at 0 routes, MB", fmt(v / 1024, 1),
                     "testpmd io %s" % fmt(tp / 1024 if tp else None, 1),
                     fmt(v / tp if tp else None),
-                    "EAL memory in use + 131071-mbuf pool; testpmd io: same EAL options and pool size")
+                    "EAL memory in use + 131071-mbuf pool; testpmd io: same EAL options"
+                    " (--no-huge -m %s) and pool size, resident after start" % meta.get("mem_mb", "?"))
                 continue
-            label = {1000: "1k", 100000: "100k", 1000000: "1M"}.get(n, str(n))
-            l3 = rss.get("l3fwd-fib-" + label, {}).get("rss_kb")
-            l3bpr = ((l3 - l3k) * 1024 / (n - 1000)) if (l3 and l3k and n > 1000) else None
             row("ferrosai-fwd RSS at %s routes, MB" % fmt(n), fmt(v / 1024, 1),
-                "l3fwd FIB %s routes %s" % (label, fmt(l3 / 1024 if l3 else None, 1)),
-                fmt(v / l3 if l3 else None),
-                "%s bytes/route over 0 routes%s" % (
-                    fmt(bpr, 0), ("; l3fwd FIB %s bytes/route over its 1k run" % fmt(l3bpr, 0))
-                    if l3bpr is not None else ""))
+                "0 routes %s" % fmt(base / 1024 if base else None, 1),
+                fmt(v / base if base else None),
+                "%s bytes/route over 0 routes (FIB, prefix store, route map)" % fmt(bpr, 0))
     for r in recs:
         if r.get("kind") == "saimem":
             fw = mem.get(1000000, {}).get("rss_kb")
@@ -499,9 +508,7 @@ def draw(recs, names, med, plot):
         pts = [(r["routes"], r[key]) for r in progs if r.get(key)]
         if pts:
             ax.plot([p[0] for p in pts], [p[1] / 1e6 for p in pts], st, label=lab)
-    fl = sorted((r["routes"], r["routes"] / r["seconds"]) for r in recs
-                if r.get("kind") == "load" and r["name"].startswith("l3fwd-fib-")
-                and r.get("seconds") and r["routes"] >= 100000)
+    fl = sorted((n, v[0]) for n, v in fib_load_rates(recs).items())
     if fl:
         ax.plot([p[0] for p in fl], [p[1] / 1e6 for p in fl], "^--", color="#20a040",
                 label="l3fwd FIB load (rte_fib)")
