@@ -295,6 +295,8 @@ for rep in $(seq $REPS); do
     done
 done
 REF=""
+
+fi
 # l3fwd --lookup=lpm with 1M routes does not forward in reasonable time: rte_lpm keeps its
 # rules in one array per depth and scans it on every insert, so loading 1M routes (586k /24s)
 # is quadratic. Measured instead: how many routes it loads in $LPMT s (l3fwd prints one line
@@ -320,11 +322,9 @@ lpm_load() {
     add kind=missing name="forwarding l3fwd-lpm-1M" lpm_load="[$counts]" \
         why="\"l3fwd LPM cannot load 1M routes in reasonable time (rte_lpm insert scans the rules of its depth)\""
 }
-
-fi
 if want lpm; then
-lpm_load
-
+    log "l3fwd LPM: routes loaded in ${LPMT}s of 1M"
+    lpm_load
 fi
 if want scale; then
 log "multi-core: 1 vs 2 forwarding cores"
@@ -378,12 +378,20 @@ run_latency() {
     local pid=$!
     PIDS+=("$pid")
     for _ in $(seq 300); do [ -S "$sock" ] && [ -e "$ring" ] && break; sleep 0.1; done
-    local ok=1 j=""
+    local ok=1 j="" nv0="" nv1=""
+    # Involuntary context switches of the forwarder's threads over the tool's run (how often
+    # the rest of the machine took the worker's CPU away).
+    nvcsw() { for t in /proc/"$1"/task/*; do
+        printf '%s:%s=%s\n' "$(cat "$t/comm" 2> /dev/null)" "${t##*/}" \
+            "$(awk '/^nonvoluntary_ctxt_switches/ {print $2}' "$t/status" 2> /dev/null)"
+    done; }
     if [ -S "$sock" ] && "$BR" program --ring "$ring" --routes 1000 > /dev/null; then
+        nv0=$(nvcsw $pid)
         j=$(ip netns exec "$LATNS" setsid -w sh -c "echo $LATNICE > /proc/self/autogroup; \
             exec nice -n $LATNICE taskset -c 0 \"\$0\" \"\$@\"" "$BR" latency --tx "$a0" --rx "$b0" \
             --base-tx "$c0" --base-rx "$c1" --routes 1000 --duration $LATDUR --trial $LATTRIAL \
             2> "$OUT/latency-tool.log") || ok=0
+        nv1=$(nvcsw $pid)
         "$FWDCTL" -s "$sock" show interface > "$OUT/$name.interfaces.txt" 2>&1 || true
     else
         ok=0
@@ -393,7 +401,21 @@ run_latency() {
     if [ $ok = 1 ] && [ -n "$j" ]; then
         log "$name: $(tail -n 7 "$OUT/latency-tool.log" | tr '\n' ' ')"
         echo "$j" > "$OUT/latency.json"
-        add kind=latency "data=$j"
+        local pre_json
+        pre_json=$(python3 - "$nv0" "$nv1" <<'EOF'
+import json, sys
+def rd(s):
+    d = {}
+    for line in s.split("\n"):
+        k, _, v = line.rpartition("=")
+        if k and v.isdigit():
+            d[k] = int(v)
+    return d
+a, b = rd(sys.argv[1]), rd(sys.argv[2])
+print(json.dumps({k: b[k] - a[k] for k in b if k in a}))
+EOF
+)
+        add kind=latency "data=$j" "fwd_preempted=$pre_json"
     else
         add kind=missing name="latency" \
             why="\"latency run failed: see bench/out/$name.log and bench/out/latency-tool.log\""

@@ -423,24 +423,32 @@ def cmd_report(args):
             ("%s-%s" % (fmt(min(sp)), fmt(max(sp)))) if sp else "-", fmt(r.get("window_s")),
             fmt(ref), fmt(rv(r) / ref if ref and rv(r) else None)))
     detail.append("")
-    for d in (r["data"] for r in recs if r.get("kind") == "latency"
-              and isinstance(r.get("data"), dict)):
+    for lr in (r for r in recs if r.get("kind") == "latency" and isinstance(r.get("data"), dict)):
+        d = lr["data"]
         detail.append("Latency trials (`bench-runner latency`; us; \"lag\": the sender's largest"
                       " delay behind its schedule, \"skipped\": schedule slots dropped after a lag"
-                      " > 50 us; search = the max-rate trials, %s s each):" % fmt(d.get("trial_s")))
+                      " > 50 us, \"preempted\": involuntary context switches of the tool's thread;"
+                      " search = the max-rate trials, %s s each):" % fmt(d.get("trial_s")))
         detail.append("")
+        fp = lr.get("fwd_preempted")
+        if isinstance(fp, dict) and fp:
+            detail.append("Involuntary context switches of the forwarder's threads over the whole"
+                          " latency run: " + ", ".join("%s %d" % (k, v) for k, v in sorted(fp.items())
+                                                       if v) + ".")
+            detail.append("")
         detail.append("| path | trial | target pps | sent pps | sent | lost | min | p50 | p90 | p99"
-                      " | p99.9 | max | lag | skipped |")
-        detail.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+                      " | p99.9 | max | lag | skipped | preempted |")
+        detail.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
         def tr(path, what, t):
-            detail.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |"
+            detail.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |"
                           % (path, what, fmt(t.get("target_pps"), 0) if t.get("target_pps") else
                              "unpaced", fmt(t.get("pps"), 0), fmt(t.get("sent")),
                              fmt(t.get("lost")), fmt(t.get("min_us"), 1), fmt(t.get("p50_us"), 1),
                              fmt(t.get("p90_us"), 1), fmt(t.get("p99_us"), 1),
                              fmt(t.get("p999_us"), 1), fmt(t.get("max_us"), 0),
-                             fmt(t.get("max_lag_us"), 0), fmt(t.get("skipped"))))
+                             fmt(t.get("max_lag_us"), 0), fmt(t.get("skipped")),
+                             fmt(t.get("preempted"))))
         for key, path in (("fwd", "forwarder"), ("base", "direct veth")):
             for t in d.get(key, {}).get("search", []):
                 tr(path, "search", t)
