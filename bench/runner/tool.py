@@ -238,8 +238,9 @@ def cmd_report(args):
             row("graph alone %s, instructions/pkt (callgrind)" % r["name"], fmt(r.get("ipp"), 1),
                 ("%s cycles/pkt (criterion, this run)" % fmt(cyc, 0)) if cyc else "-",
                 fmt(r["ipp"] / cyc if cyc else None),
-                "ratio = instructions per cycle; Worker::process only, %s packets"
-                % fmt(r.get("packets")))
+                "ratio = instructions per cycle (the cycles are ns x the /proc/cpuinfo clock: a"
+                " core boosting above it makes this ratio too high); Worker::process only, %s"
+                " packets" % fmt(r.get("packets")))
         if r.get("kind") == "perf":
             row("graph alone %s, cycles/pkt (perf stat)" % r["name"], fmt(r.get("cpp"), 1),
                 "goal 50 cycles", fmt(r["cpp"] / 50.0 if r.get("cpp") else None),
@@ -483,7 +484,7 @@ def draw(recs, names, med, plot):
         return
     sizes = {"1k": 1000, "100k": 100000, "1M": 1000000}
     lat = [r["data"] for r in recs if r.get("kind") == "latency" and isinstance(r.get("data"), dict)]
-    fig, axes = plt.subplots(1, 3 if lat else 2, figsize=(15 if lat else 10, 4.2), dpi=80)
+    fig, axes = plt.subplots(1, 3 if lat else 2, figsize=(15 if lat else 10, 5.4), dpi=80)
     # Forwarding curves: Mpps against the number of routes, one line per contestant.
     ax = axes[0]
     for prefix, lab, col in (("ferrosai-", "ferrosai-fwd", "#2060c0"),
@@ -541,7 +542,7 @@ def draw(recs, names, med, plot):
     ax.set_xlabel("routes programmed")
     ax.set_ylabel("M routes/s (until in the FIB)")
     ax.set_title("Route programming", fontsize=10)
-    ax.legend(fontsize=6, loc="upper left")
+    ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
     if lat:
         ax = axes[2]
         d = lat[0]
@@ -559,9 +560,10 @@ def draw(recs, names, med, plot):
                             for ph in phs], fontsize=8)
         ax.axhline(20, color="#c02020", linewidth=0.8, linestyle="-.", label="goal p99.9 at 50%: 20 us")
         ax.set_ylabel("latency, us (log)")
-        ax.set_xlabel("load, of the forwarder path's max %s pps" % fmt(d.get("fwd", {}).get("max_pps")))
+        ax.set_xlabel("load (of the forwarder path's max, %s pps)" % fmt(d.get("fwd", {}).get("max_pps")),
+                      fontsize=8)
         ax.set_title("Latency: af_packet veths, %s routes" % fmt(d.get("routes")), fontsize=10)
-        ax.legend(fontsize=6, loc="upper left", ncol=2)
+        ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3)
     fig.tight_layout()
     fig.savefig(plot)
 
