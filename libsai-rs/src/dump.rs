@@ -140,7 +140,7 @@ pub(crate) fn dump_text(sai: &Sai) -> String {
                 let _ = writeln!(s, "{oname} {{{}}}", members.join(", "));
             }
         }
-        for a in attrs {
+        for a in attrs.iter() {
             let m = meta::attr(ot, a.id);
             let _ = writeln!(
                 s,

@@ -491,6 +491,54 @@ unsafe fn bulk_attr_lists(
         .collect())
 }
 
+/// One entry of a bulk create: key and attributes.
+type EntryItem = (EntryKey, Vec<Attr>);
+
+/// Entry keys and attribute lists of a bulk entry create, converted in one pass (one vector,
+/// no intermediate per-item copies). An item whose key fails conversion gets the key's status,
+/// else the attribute list's.
+///
+/// # Safety
+/// `keys` points to `n` key structs; `attr_count` and `attr_list` to `n` entries each.
+unsafe fn bulk_entries(
+    ot: u32,
+    n: usize,
+    keys: Keys,
+    attr_count: *const u32,
+    attr_list: *mut *const sai_attribute_t,
+) -> Result<Vec<Result<EntryItem, sai_status_t>>, sai_status_t> {
+    let info = info(ot)?;
+    let Keys::Entries(p, stride) = keys else {
+        // SAFETY: forwarded caller contract.
+        let ks = unsafe { bulk_keys(ot, n, keys) }?;
+        // SAFETY: forwarded caller contract.
+        let lists = unsafe { bulk_attr_lists(ot, n, attr_count, attr_list) }?;
+        return Ok(ks
+            .into_iter()
+            .zip(lists)
+            .map(|(k, l)| match (k?, l?) {
+                (ObjectKey::Entry(k), l) => Ok((k, l)),
+                (ObjectKey::Oid(_), _) => Err(SAI_STATUS_INVALID_PARAMETER),
+            })
+            .collect());
+    };
+    if p.is_null() || attr_count.is_null() || attr_list.is_null() {
+        return Err(SAI_STATUS_INVALID_PARAMETER);
+    }
+    Ok((0..n)
+        .map(|i| {
+            // SAFETY: i < n key structs of `stride` bytes at p, n counts and n list pointers,
+            // each list valid for its count (caller contract).
+            unsafe {
+                let k = key_from_c(info, p.add(i * stride))?;
+                let c = attr_count.add(i).read_unaligned();
+                let l = attr_list.add(i).read_unaligned();
+                Ok((k, attrs_from_c(ot, c, l)?))
+            }
+        })
+        .collect())
+}
+
 /// `create_<ot>s` for object-id types (`sai_bulk_object_create_fn`).
 ///
 /// # Safety
@@ -556,17 +604,7 @@ pub(crate) unsafe fn bulk_create_entry(
     let mode = tri!(bulk_mode(mode));
     let sai = tri!(crate::sai());
     // SAFETY: forwarded caller contract.
-    let ks = tri!(unsafe { bulk_keys(ot, n, keys) });
-    // SAFETY: forwarded caller contract.
-    let lists = tri!(unsafe { bulk_attr_lists(ot, n, attr_count, attr_list) });
-    let prepared: Vec<Result<(EntryKey, Vec<Attr>), sai_status_t>> = ks
-        .into_iter()
-        .zip(lists)
-        .map(|(k, l)| match (k?, l?) {
-            (ObjectKey::Entry(k), l) => Ok((k, l)),
-            (ObjectKey::Oid(_), _) => Err(SAI_STATUS_INVALID_PARAMETER),
-        })
-        .collect();
+    let prepared = tri!(unsafe { bulk_entries(ot, n, keys, attr_count, attr_list) });
     let (st, _, ()) = bulk_prepared(mode, prepared, |items| {
         (sai.bulk_create_entries(items, mode), ())
     });
@@ -607,7 +645,7 @@ pub(crate) unsafe fn bulk_remove(
                     ObjectKey::Oid(_) => None,
                 })
                 .collect();
-            (sai.bulk_remove_entries(&ek, mode), ())
+            (sai.bulk_remove_entries_owned(ek, mode), ())
         }),
     };
     // SAFETY: n statuses.

@@ -163,6 +163,10 @@ pub struct Translator {
     trap_groups: Map<u64, (u32, u8)>,
     tg_alloc: Alloc,
     skipped: Skipped,
+    /// Within one [`Translator::apply`] call, until an object-id change: the last route's
+    /// (VR, VRF id) and (state, action). Consecutive routes of a bulk call share both.
+    last_vrf: Option<(u64, u32)>,
+    last_action: Option<(i32, u64, RouteAction)>,
 }
 
 fn mac_of(v: &AttrValue) -> Option<[u8; 6]> {
@@ -251,6 +255,8 @@ impl Translator {
             trap_groups: Map::default(),
             tg_alloc: Alloc::new(1, 1 << 16),
             skipped: Skipped::default(),
+            last_vrf: None,
+            last_action: None,
         }
     }
 
@@ -303,9 +309,43 @@ impl Translator {
 
     /// Translate one committed batch, appending commands to `out`.
     pub fn apply(&mut self, batch: &[Change], out: &mut Vec<Command>) {
+        self.last_vrf = None;
+        self.last_action = None;
+        out.reserve(batch.len());
         for c in batch {
+            if matches!(c.key(), ObjectKey::Oid(_)) {
+                // VRFs, next hops, groups, RIFs or the CPU port may change.
+                self.last_vrf = None;
+                self.last_action = None;
+            }
             self.change(c, out);
         }
+        self.last_vrf = None;
+        self.last_action = None;
+    }
+
+    /// VRF id of a VR (remembered for the next route of the batch).
+    fn vrf_of(&mut self, vr: u64) -> Option<u32> {
+        if let Some((v, id)) = self.last_vrf {
+            if v == vr {
+                return Some(id);
+            }
+        }
+        let &(id, _) = self.vrfs.get(&vr)?;
+        self.last_vrf = Some((vr, id));
+        Some(id)
+    }
+
+    /// [`Translator::route_action`], remembered for the next route of the batch.
+    fn route_action_cached(&mut self, s: &RouteState) -> RouteAction {
+        if let Some((a, t, r)) = self.last_action {
+            if a == s.action && t == s.target {
+                return r;
+            }
+        }
+        let r = self.route_action(s);
+        self.last_action = Some((s.action, s.target, r));
+        r
     }
 
     fn change(&mut self, c: &Change, out: &mut Vec<Command>) {
@@ -815,7 +855,7 @@ impl Translator {
             self.skipped.unsupported += 1;
             return;
         };
-        let Some(&(vrf, _)) = self.vrfs.get(&vr) else {
+        let Some(vrf) = self.vrf_of(vr) else {
             self.skipped.unknown_reference += 1;
             return;
         };
@@ -847,10 +887,11 @@ impl Translator {
             return;
         }
         self.routes.insert(key, s);
+        let action = self.route_action_cached(&s);
         out.push(Command::RouteAdd {
             vrf,
             prefix,
-            action: self.route_action(&s),
+            action,
         });
     }
 
@@ -858,7 +899,7 @@ impl Translator {
         let Some((vr, prefix)) = route_key(k) else {
             return;
         };
-        let Some(&(vrf, _)) = self.vrfs.get(&vr) else {
+        let Some(vrf) = self.vrf_of(vr) else {
             return;
         };
         if self.routes.remove(&(vrf, prefix)).is_some() {

@@ -24,10 +24,11 @@ impl ObjectKey {
 pub enum Change {
     /// An object was created with these attributes (the stored ones: what the caller gave plus
     /// what the switch set itself for default objects; unset attributes have their defaults).
+    /// Shared: the entries of one bulk call with the same attribute list share one copy.
     Create {
         ot: u32,
         key: ObjectKey,
-        attrs: Vec<Attr>,
+        attrs: std::sync::Arc<[Attr]>,
     },
     /// One attribute was set.
     Set { ot: u32, key: ObjectKey, attr: Attr },

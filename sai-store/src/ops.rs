@@ -13,12 +13,28 @@ use crate::value::{status, Attr, AttrValue, EntryKey, Status};
 /// go, so the same key members and the same attribute list validate the same way again).
 #[derive(Debug, Default)]
 pub(crate) struct EntryMemo {
+    /// A bulk call (worth remembering the attribute list; a single create is not).
+    bulk: bool,
     /// (switch, VR) of the last route key that passed `validate_key`.
     route_key: Option<(u64, u64)>,
-    /// Object type and attribute list that last passed `validate_create`.
-    attrs: Option<(u32, Vec<Attr>)>,
+    /// Object type and attribute list that last passed `validate_create` (shared with the
+    /// changes of the entries created with it).
+    attrs: Option<(u32, std::sync::Arc<[Attr]>)>,
+    /// Object type and its free table entries (`computed::available`) when last computed; kept
+    /// up to date by the inserts of this call (nothing else changes the count meanwhile).
+    avail: Option<(u32, u64)>,
     /// Reference counts to apply at the end of the call ([`Store::finish_bulk`]).
     refs: RefBatch,
+}
+
+impl EntryMemo {
+    /// The memo of one bulk call.
+    pub fn bulk() -> EntryMemo {
+        EntryMemo {
+            bulk: true,
+            ..EntryMemo::default()
+        }
+    }
 }
 
 fn stored(attrs: Vec<Attr>) -> Vec<StoredAttr> {
@@ -279,6 +295,8 @@ impl Store {
     }
 
     /// Create an entry, skipping the checks `memo` proves were already passed in this bulk call.
+    /// Statuses are those of an unmemoised create, in the same order of checks (key, exists,
+    /// attributes, capacity).
     pub fn create_entry_memo(
         &mut self,
         key: EntryKey,
@@ -302,16 +320,36 @@ impl Store {
                 };
             }
         }
-        if self.entries.contains_key(&ek) {
-            return Err(status::ITEM_ALREADY_EXISTS);
+        let mut shared = match &memo.attrs {
+            Some((ot, a)) if *ot == key.ot && **a == *attrs => Some(a.clone()),
+            _ => None,
+        };
+        if shared.is_none() {
+            if let Err(e) = self.validate_create(key.ot, &attrs) {
+                // An existing entry is reported first, as the check order says.
+                return Err(if self.entries.contains_key(&ek) {
+                    status::ITEM_ALREADY_EXISTS
+                } else {
+                    e
+                });
+            }
+            if memo.bulk {
+                let a: std::sync::Arc<[Attr]> = attrs.as_slice().into();
+                memo.attrs = Some((key.ot, a.clone()));
+                shared = Some(a);
+            }
         }
-        let validated = matches!(&memo.attrs, Some((ot, a)) if *ot == key.ot && *a == attrs);
-        if !validated {
-            self.validate_create(key.ot, &attrs)?;
-            memo.attrs = Some((key.ot, attrs.clone()));
+        let ot = key.ot;
+        let avail = match memo.avail {
+            Some((o, n)) if o == ot => n,
+            _ => computed::available(self, ot),
+        };
+        // Existence and capacity, with one hash lookup for the check and the insert.
+        let r = self.insert_entry_once(ek, key, attrs, shared, emit, &mut memo.refs, avail);
+        if r.is_ok() {
+            memo.avail = Some((ot, avail - 1));
         }
-        self.check_capacity(key.ot)?;
-        Ok(self.insert_entry(key, stored(attrs), emit, Some(&mut memo.refs)))
+        r
     }
 
     /// Remove an entry.
@@ -325,6 +363,33 @@ impl Store {
             return Err(status::OBJECT_IN_USE);
         }
         self.erase_ekey(&ek, emit).ok_or(status::ITEM_NOT_FOUND)
+    }
+
+    /// [`Store::remove_entry`] with the caller's key moved into the change.
+    pub fn remove_entry_owned(
+        &mut self,
+        key: EntryKey,
+        emit: bool,
+    ) -> Result<Option<Change>, Status> {
+        md::ot_info(key.ot)
+            .filter(|i| i.is_non_object_id)
+            .ok_or(status::INVALID_OBJECT_TYPE)?;
+        let ek = EKey::of(&key);
+        // One hash lookup for the checks and the removal.
+        let obj = match self.entries.entry(ek.clone()) {
+            std::collections::hash_map::Entry::Vacant(_) => return Err(status::ITEM_NOT_FOUND),
+            std::collections::hash_map::Entry::Occupied(o) => {
+                if o.get().refcount > 0 {
+                    return Err(status::OBJECT_IN_USE);
+                }
+                o.remove()
+            }
+        };
+        self.entry_removed(&ek, &obj);
+        Ok(emit.then_some(Change::Remove {
+            ot: key.ot,
+            key: ObjectKey::Entry(key),
+        }))
     }
 
     /// Set an attribute the switch itself owns (read-only state such as a port's oper status),
@@ -368,7 +433,7 @@ impl Store {
             creates.push(Change::Create {
                 ot,
                 key: ObjectKey::Oid(**o),
-                attrs: now,
+                attrs: now.into(),
             });
         }
         let mut entries: Vec<(&EKey, &crate::store::Obj)> = self.entries.iter().collect();
@@ -378,7 +443,7 @@ impl Store {
             creates.push(Change::Create {
                 ot: k.ot(),
                 key: ObjectKey::Entry(k.to_entry()),
-                attrs: obj.public_attrs(),
+                attrs: obj.public_attrs().into(),
             });
         }
         creates
@@ -481,5 +546,96 @@ mod tests {
             ]
         );
         assert_eq!(sai.object_count(), before + 3);
+        // An existing entry with an attribute list not validated yet: "exists" comes first, as
+        // in an unmemoised create; then the same list on a new prefix gets the attribute error.
+        let r = sai.bulk_create_entries(
+            vec![
+                (key(vr, 0x0a00_0100, m24), act(9999)),
+                (key(vr, 0x0a00_0800, m24), act(9999)),
+            ],
+            BulkMode::IgnoreError,
+        );
+        assert_eq!(
+            r.statuses,
+            vec![status::ITEM_ALREADY_EXISTS, status::invalid_attr_value(0)]
+        );
+        assert_eq!(
+            sai.create_entry(key(vr, 0x0a00_0400, m24), act(9999)),
+            Err(status::ITEM_ALREADY_EXISTS)
+        );
+    }
+
+    /// The bulk memo counts the free table entries down: the entries past the table size fail
+    /// with INSUFFICIENT_RESOURCES, one bulk call or several, and removals free room again.
+    #[test]
+    fn bulk_route_capacity() {
+        let profile = Profile::new().with("FERROSAI_TABLE_SIZE_ROUTE_ENTRY", "4");
+        let sai = Sai::new(&profile).unwrap();
+        let id = |n: &str| md::attr_id(n).unwrap();
+        let sw = sai
+            .create(
+                md::ot_id("SAI_OBJECT_TYPE_SWITCH").unwrap(),
+                0,
+                vec![Attr::new(
+                    id("SAI_SWITCH_ATTR_INIT_SWITCH"),
+                    AttrValue::Bool(true),
+                )],
+            )
+            .unwrap();
+        let vr = sai
+            .get(
+                sai.object_type_query(sw),
+                sw,
+                &[id("SAI_SWITCH_ATTR_DEFAULT_VIRTUAL_ROUTER_ID")],
+            )
+            .unwrap()[0]
+            .as_oid()
+            .unwrap();
+        let key = |i: u32| EntryKey {
+            ot: md::ot_id("SAI_OBJECT_TYPE_ROUTE_ENTRY").unwrap(),
+            members: vec![
+                AttrValue::Oid(sw),
+                AttrValue::Oid(vr),
+                AttrValue::IpPrefix(IpPrefix {
+                    addr: IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + (i << 8))),
+                    mask: IpAddr::V4(Ipv4Addr::from(0xffff_ff00)),
+                }),
+            ],
+        };
+        let drop = md::enum_value(
+            "SAI_ROUTE_ENTRY_ATTR_PACKET_ACTION",
+            "SAI_PACKET_ACTION_DROP",
+        )
+        .unwrap();
+        let act = vec![Attr::new(
+            id("SAI_ROUTE_ENTRY_ATTR_PACKET_ACTION"),
+            AttrValue::I32(drop),
+        )];
+        assert_eq!(sai.create_entry(key(0), act.clone()), Ok(()));
+        let items: Vec<_> = (1..6).map(|i| (key(i), act.clone())).collect();
+        let r = sai.bulk_create_entries(items, BulkMode::IgnoreError);
+        assert_eq!(
+            r.statuses,
+            vec![
+                status::SUCCESS,
+                status::SUCCESS,
+                status::SUCCESS,
+                status::INSUFFICIENT_RESOURCES,
+                status::INSUFFICIENT_RESOURCES,
+            ]
+        );
+        // Full: an existing entry is still "exists".
+        let r = sai.bulk_create_entries(vec![(key(1), act.clone())], BulkMode::IgnoreError);
+        assert_eq!(r.statuses, vec![status::ITEM_ALREADY_EXISTS]);
+        let r = sai.bulk_remove_entries_owned(vec![key(0), key(9)], BulkMode::IgnoreError);
+        assert_eq!(r.statuses, vec![status::SUCCESS, status::ITEM_NOT_FOUND]);
+        let r = sai.bulk_create_entries(
+            vec![(key(4), act.clone()), (key(5), act)],
+            BulkMode::IgnoreError,
+        );
+        assert_eq!(
+            r.statuses,
+            vec![status::SUCCESS, status::INSUFFICIENT_RESOURCES]
+        );
     }
 }

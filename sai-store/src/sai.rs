@@ -417,11 +417,14 @@ impl Sai {
     ) -> BulkStatus {
         let emit = self.has_sink();
         let mut st = self.write();
-        let mut changes = Vec::with_capacity(items.len());
-        let mut items: Vec<Option<(EntryKey, Vec<Attr>)>> = items.into_iter().map(Some).collect();
-        let mut memo = crate::ops::EntryMemo::default();
-        let r = run_bulk(items.len(), mode, |i| {
-            let (k, a) = items[i].take().ok_or(status::FAILURE)?;
+        let n = items.len();
+        let mut changes = Vec::with_capacity(if emit { n } else { 0 });
+        st.store.entries.reserve(n);
+        // run_bulk visits the items in order, each once.
+        let mut items = items.into_iter();
+        let mut memo = crate::ops::EntryMemo::bulk();
+        let r = run_bulk(n, mode, |_| {
+            let (k, a) = items.next().ok_or(status::FAILURE)?;
             changes.extend(st.store.create_entry_memo(k, a, emit, &mut memo)?);
             Ok(())
         });
@@ -436,6 +439,23 @@ impl Sai {
         let mut changes = Vec::with_capacity(keys.len());
         let r = run_bulk(keys.len(), mode, |i| {
             changes.extend(st.store.remove_entry(&keys[i], emit)?);
+            Ok(())
+        });
+        self.emit(&changes);
+        r
+    }
+
+    /// [`Sai::bulk_remove_entries`] taking the keys by value: each removed key moves into its
+    /// change instead of being rebuilt (the C API's bulk remove converts the keys anyway).
+    pub fn bulk_remove_entries_owned(&self, keys: Vec<EntryKey>, mode: BulkMode) -> BulkStatus {
+        let emit = self.has_sink();
+        let mut st = self.write();
+        let n = keys.len();
+        let mut changes = Vec::with_capacity(if emit { n } else { 0 });
+        let mut keys = keys.into_iter();
+        let r = run_bulk(n, mode, |_| {
+            let k = keys.next().ok_or(status::FAILURE)?;
+            changes.extend(st.store.remove_entry_owned(k, emit)?);
             Ok(())
         });
         self.emit(&changes);

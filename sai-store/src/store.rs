@@ -225,6 +225,16 @@ impl RefBatch {
     }
 }
 
+/// Count one reference to `o` (switches are not counted).
+fn add_ref_in(objs: &mut BTreeMap<u64, Obj>, o: u64) {
+    if oid::raw_type(o) == oid::OT_SWITCH {
+        return;
+    }
+    if let Some(obj) = objs.get_mut(&o) {
+        obj.refcount = obj.refcount.saturating_add(1);
+    }
+}
+
 /// The store proper.
 #[derive(Clone, Debug)]
 pub(crate) struct Store {
@@ -317,12 +327,7 @@ impl Store {
     }
 
     fn add_ref(&mut self, o: u64) {
-        if oid::raw_type(o) == oid::OT_SWITCH {
-            return;
-        }
-        if let Some(obj) = self.objs.get_mut(&o) {
-            obj.refcount = obj.refcount.saturating_add(1);
-        }
+        add_ref_in(&mut self.objs, o);
     }
 
     fn drop_ref(&mut self, o: u64) {
@@ -364,7 +369,7 @@ impl Store {
         let change = Change::Create {
             ot,
             key: ObjectKey::Oid(o),
-            attrs: obj.public_attrs(),
+            attrs: obj.public_attrs().into(),
         };
         self.objs.insert(o, obj);
         *self.type_counts.entry(ot).or_insert(0) += 1;
@@ -389,68 +394,88 @@ impl Store {
         })
     }
 
-    /// Insert a validated entry; counts references of its key and attributes.
-    pub fn insert_entry(
+    /// Insert a validated entry under `ek` (the map form of `key`) with one hash lookup: the
+    /// entry must not exist (`ITEM_ALREADY_EXISTS`), then the table must have room (`avail`
+    /// free entries, else `INSUFFICIENT_RESOURCES`): the order of [`Store::create_entry_memo`]'s
+    /// checks. References of the key and attributes are counted (into `refs` while it has
+    /// room); the caller's key moves into the change.
+    /// `shared`, when given, equals `attrs` and becomes the change's attribute list.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one call site, the bulk create's inner loop"
+    )]
+    pub fn insert_entry_once(
         &mut self,
+        ek: EKey,
         key: EntryKey,
-        attrs: Vec<StoredAttr>,
-        with_change: bool,
-        mut refs: Option<&mut RefBatch>,
-    ) -> Option<Change> {
+        attrs: Vec<Attr>,
+        shared: Option<std::sync::Arc<[Attr]>>,
+        emit: bool,
+        refs: &mut RefBatch,
+        avail: u64,
+    ) -> Result<Option<Change>, Status> {
+        let Store {
+            entries,
+            objs,
+            entry_counts,
+            next_seq,
+            ..
+        } = self;
+        let slot = match entries.entry(ek) {
+            std::collections::hash_map::Entry::Occupied(_) => {
+                return Err(status::ITEM_ALREADY_EXISTS)
+            }
+            std::collections::hash_map::Entry::Vacant(v) => v,
+        };
+        if avail == 0 {
+            return Err(status::INSUFFICIENT_RESOURCES);
+        }
         for v in key.members.iter().chain(attrs.iter().map(|a| &a.value)) {
-            match refs.as_deref_mut() {
-                Some(b) => {
-                    for o in v.oids().filter(|o| *o != 0) {
-                        if !b.add(o) {
-                            self.add_ref(o);
-                        }
-                    }
+            for o in v.oids().filter(|o| *o != 0) {
+                if !refs.add(o) {
+                    add_ref_in(objs, o);
                 }
-                None => self.add_refs(v),
             }
         }
-        let seq = self.seq();
-        let fam = entry_family(&key);
-        *self.entry_counts.entry((key.ot, fam)).or_insert(0) += 1;
-        let ot = key.ot;
-        // Routes: the map key is built without allocation and the caller's key moves into the
-        // change; other entries keep their key in the map and the change gets a copy.
-        let (ek, change_key) = match EKey::route_parts(&key) {
-            Some((sw, vr, prefix)) => (EKey::Route { sw, vr, prefix }, Some(key)),
-            None => {
-                let copy = with_change.then(|| key.clone());
-                (EKey::Other(key), copy)
-            }
-        };
-        let change = match (with_change, change_key) {
-            (true, Some(k)) => Some(Change::Create {
-                ot,
-                key: ObjectKey::Entry(k),
-                attrs: attrs
-                    .iter()
-                    .map(|a| Attr {
-                        id: a.id,
-                        value: a.value.clone(),
-                    })
-                    .collect(),
-            }),
-            _ => None,
-        };
-        self.entries.insert(
-            ek,
-            Obj {
-                attrs,
-                refcount: 0,
-                origin: Origin::User,
-                seq,
-            },
-        );
-        change
+        let seq = *next_seq;
+        *next_seq += 1;
+        *entry_counts
+            .entry((key.ot, entry_family(&key)))
+            .or_insert(0) += 1;
+        let change = emit.then(|| Change::Create {
+            ot: key.ot,
+            // `shared` (when given) equals `attrs`: one copy for a bulk call's entries.
+            attrs: shared.unwrap_or_else(|| attrs.as_slice().into()),
+            key: ObjectKey::Entry(key),
+        });
+        slot.insert(Obj {
+            attrs: attrs
+                .into_iter()
+                .map(|a| StoredAttr {
+                    id: a.id,
+                    value: a.value,
+                    counted: true,
+                })
+                .collect(),
+            refcount: 0,
+            origin: Origin::User,
+            seq,
+        });
+        Ok(change)
     }
 
     /// Remove an entry: `None` if absent, else the change (built only when `emit`).
     pub fn erase_ekey(&mut self, ek: &EKey, emit: bool) -> Option<Option<Change>> {
         let obj = self.entries.remove(ek)?;
+        self.entry_removed(ek, &obj);
+        Some(emit.then(|| Change::Remove {
+            ot: ek.ot(),
+            key: ObjectKey::Entry(ek.to_entry()),
+        }))
+    }
+
+    /// Bookkeeping after entry `ek` (`obj`) left the map: references and counts.
+    pub fn entry_removed(&mut self, ek: &EKey, obj: &Obj) {
         match ek {
             EKey::Route { vr, .. } => self.drop_ref(*vr),
             EKey::Other(k) => {
@@ -465,10 +490,6 @@ impl Store {
         if let Some(n) = self.entry_counts.get_mut(&(ek.ot(), ek.family())) {
             *n = n.saturating_sub(1);
         }
-        Some(emit.then(|| Change::Remove {
-            ot: ek.ot(),
-            key: ObjectKey::Entry(ek.to_entry()),
-        }))
     }
 
     /// Set one attribute on a stored object (validated), adjusting references.

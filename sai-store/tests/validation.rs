@@ -704,7 +704,7 @@ fn change_stream_and_snapshot() {
                         .flat_map(|m| m.oids())
                         .all(|o| created.contains(&o)));
                 }
-                for at in attrs {
+                for at in attrs.iter() {
                     for o in at.value.oids().filter(|o| *o != 0) {
                         assert!(
                             created.contains(&o) || Some(o) == key.oid(),
