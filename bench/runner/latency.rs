@@ -562,3 +562,132 @@ pub(crate) fn latency(o: &LatOpts) -> Result<(), String> {
     println!("{out}");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn parse_options() {
+        let o = LatOpts::parse(&args(
+            "--tx a --rx b --base-tx c --base-rx d --duration 2 --trial 0.25 --loads 0.2,0.8",
+        ))
+        .expect("valid");
+        assert_eq!((o.tx.as_str(), o.rx.as_str()), ("a", "b"));
+        assert_eq!(o.base_tx.as_deref(), Some("c"));
+        assert_eq!(o.duration, Duration::from_secs(2));
+        assert_eq!(o.trial, Duration::from_millis(250));
+        assert_eq!(o.loads, vec![0.2, 0.8]);
+        for bad in [
+            "--rx b",
+            "--tx a",
+            "--tx a --rx b --base-tx c",
+            "--tx a --rx b --loads 0,0.5",
+            "--tx a --rx b --loads 1.5",
+            "--tx a --rx b --duration -1",
+            "--tx a --rx b --duration nan",
+            "--tx a --rx b --trial 0",
+            "--tx a --rx b --bogus 1",
+            "--tx a --rx",
+        ] {
+            assert!(LatOpts::parse(&args(bad)).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn percentiles_nearest_rank() {
+        let v: Vec<u64> = (1..=1000).map(|i| i * 1000).collect(); // 1..1000 us
+        assert_eq!(pct_us(&v, 0.0), Some(1.0));
+        assert_eq!(pct_us(&v, 0.5), Some(500.0));
+        assert_eq!(pct_us(&v, 0.99), Some(990.0));
+        assert_eq!(pct_us(&v, 0.999), Some(999.0));
+        assert_eq!(pct_us(&v, 1.0), Some(1000.0));
+        assert_eq!(pct_us(&[], 0.5), None);
+        assert_eq!(pct_us(&[7000], 0.999), Some(7.0));
+    }
+
+    #[test]
+    fn receiver_counts_and_filters() {
+        let base = Instant::now();
+        let mut seen = vec![false; 3];
+        let mut lat = Vec::new();
+        let mut rx = Rx {
+            tag: 9,
+            base,
+            seen: &mut seen,
+            lat: &mut lat,
+            received: 0,
+            dup: 0,
+            foreign: 0,
+        };
+        let mk = |seq: u32, tag: u16| {
+            let mut f = super::super::frame(0x0a00_0001, 0);
+            f[OFF_SEQ..OFF_SEQ + 4].copy_from_slice(&seq.to_be_bytes());
+            f[OFF_TS..OFF_TS + 8].copy_from_slice(&0u64.to_be_bytes());
+            f[OFF_MAGIC..OFF_MAGIC + 2].copy_from_slice(&MAGIC.to_be_bytes());
+            f[OFF_TAG..OFF_TAG + 2].copy_from_slice(&tag.to_be_bytes());
+            f
+        };
+        // A scripted receiver: three frames of the trial, a duplicate, one of another trial,
+        // a sequence number never sent, a short frame; then "nothing pending".
+        struct Script(Vec<Vec<u8>>, Vec<u8>);
+        impl DataLinkReceiver for Script {
+            fn next(&mut self) -> io::Result<&[u8]> {
+                if self.0.is_empty() {
+                    return Err(io::Error::new(io::ErrorKind::TimedOut, "empty"));
+                }
+                self.1 = self.0.remove(0);
+                Ok(&self.1)
+            }
+        }
+        let mut s = Script(
+            vec![
+                mk(0, 9).to_vec(),
+                mk(2, 9).to_vec(),
+                mk(2, 9).to_vec(),
+                mk(1, 8).to_vec(),
+                mk(5, 9).to_vec(),
+                vec![0; 20],
+                mk(1, 9).to_vec(),
+            ],
+            Vec::new(),
+        );
+        rx.drain(&mut s).expect("drain");
+        assert_eq!((rx.received, rx.dup, rx.foreign), (3, 1, 3));
+        assert_eq!(seen, vec![true, true, true]);
+        assert_eq!(lat.len(), 3);
+    }
+
+    #[test]
+    fn trial_json_fields() {
+        let mut t = Trial {
+            target_pps: Some(1000.0),
+            sent: 4,
+            received: 3,
+            dup: 0,
+            foreign: 0,
+            send_errors: 0,
+            elapsed: Duration::from_secs(2),
+            max_lag: Duration::from_micros(3),
+            skipped: 0,
+            preempted: Some(1),
+            lat_ns: vec![4000, 2000, 3000],
+        };
+        let j = trial_json(&mut t);
+        for want in [
+            "\"target_pps\": 1000",
+            "\"pps\": 2,",
+            "\"lost\": 1,",
+            "\"preempted\": 1",
+            "\"p50_us\": 3.00",
+            "\"max_us\": 4.00",
+        ] {
+            assert!(j.contains(want), "{want} not in {j}");
+        }
+        assert!((t.loss() - 0.25).abs() < 1e-12);
+    }
+}
