@@ -666,6 +666,78 @@ pub struct Lookup4<'a> {
     next: u32,
 }
 
+/// The two steps of [`Lookup4`]: implemented by it and by its 16-8-8 specialisation
+/// [`Lookup4x16`] (no shift by a variable, no root bounds check, at most two more levels).
+pub trait Lpm4Steps {
+    /// Step 1 for `dst` (host order): its root entry, with a prefetch of the second-level
+    /// entry it points to.
+    fn start(&self, dst: u32) -> u32;
+    /// Step 2: the LB index of `dst`, from the entry `start(dst)` returned.
+    fn finish(&self, e: u32, dst: u32) -> LbIndex;
+}
+
+/// [`Lookup4`] for a 16-bit root (the default 16-8-8 layout).
+#[derive(Clone, Copy)]
+pub struct Lookup4x16<'a> {
+    root: &'a [AtomicU32; 1 << 16],
+    pool: &'a AtomicTable,
+}
+
+impl<'a> Lookup4<'a> {
+    /// The 16-8-8 specialisation, if this VRF's root has 16 bits.
+    #[inline]
+    pub fn x16(&self) -> Option<Lookup4x16<'a>> {
+        Some(Lookup4x16 {
+            root: <&[AtomicU32; 1 << 16]>::try_from(self.root).ok()?,
+            pool: self.pool,
+        })
+    }
+}
+
+impl Lpm4Steps for Lookup4x16<'_> {
+    #[inline(always)]
+    fn start(&self, dst: u32) -> u32 {
+        // Acquire pairs with the writer's Release store of the entry (trie.rs).
+        let e = self.root[(dst >> 16) as usize].load(Ordering::Acquire);
+        let ext = u32::from(e & EXT != 0);
+        let slot = (((e & IDX_MASK) << trie::STRIDE) | ((dst >> 8) & 0xff)) * ext;
+        self.pool.prefetch(slot as usize);
+        e
+    }
+
+    #[inline(always)]
+    fn finish(&self, e: u32, dst: u32) -> LbIndex {
+        if e & EXT == 0 {
+            return e & IDX_MASK;
+        }
+        let i = ((e & IDX_MASK) << trie::STRIDE) | ((dst >> 8) & 0xff);
+        let e = self
+            .pool
+            .get(i as usize)
+            .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
+        if e & EXT == 0 {
+            return e & IDX_MASK;
+        }
+        // Third level (/25-/32): its entries are leaves.
+        let i = ((e & IDX_MASK) << trie::STRIDE) | (dst & 0xff);
+        self.pool
+            .get(i as usize)
+            .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire))
+            & IDX_MASK
+    }
+}
+
+impl Lpm4Steps for Lookup4<'_> {
+    #[inline(always)]
+    fn start(&self, dst: u32) -> u32 {
+        Lookup4::start(self, dst)
+    }
+    #[inline(always)]
+    fn finish(&self, e: u32, dst: u32) -> LbIndex {
+        Lookup4::finish(self, e, dst)
+    }
+}
+
 impl Lookup4<'_> {
     /// Step 1 for `dst` (host order): its root entry, with a prefetch of the second-level
     /// entry it points to (of a hot dummy entry for leaves: no branch on the data).

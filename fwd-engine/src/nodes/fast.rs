@@ -25,7 +25,7 @@
 //! FIB's LBs / adjacencies and the interface table keep their generation.
 
 use crate::buffer::{PacketBuf, FLAG_IP4_CSUM_GOOD, FLAG_LOCALLY_BUILT};
-use crate::fib::{AdjIndex, FibView, LbIndex, LbKind, Lookup4};
+use crate::fib::{AdjIndex, FibView, LbIndex, LbKind, Lpm4Steps};
 use crate::graph::{Clock, NodeId, NodeRuntime, FRAME_SIZE, N_NODES};
 use crate::interface::IfTable;
 use crate::wire::ethernet::HEADER_LEN as ETH_LEN;
@@ -89,6 +89,8 @@ pub(crate) struct Scratch {
     adj_hop: [u16; MEMO],
     /// Generations (FIB LBs/adjacencies, interface table) the memo was built from.
     gens: Option<(u64, u64)>,
+    chunk: usize,
+    dist: usize,
 }
 
 impl Scratch {
@@ -108,6 +110,16 @@ impl Scratch {
             adj_tag: [NO_TAG; MEMO],
             adj_hop: [0; MEMO],
             gens: None,
+            chunk: std::env::var("FWD_FAST_CHUNK")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(CHUNK)
+                .max(1),
+            dist: std::env::var("FWD_FAST_DIST")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1)
+                .max(1),
         })
     }
 
@@ -178,13 +190,26 @@ pub(crate) enum Fast {
 struct Rx {
     port: u32,
     csum_flag: u8,
-    mac: u64,
+    /// Bytes 0..8 of the header: our MAC (and 2 bytes of the source MAC, masked out).
+    w0: u64,
+    /// Bytes 8..16: ethertype 0x0800 and version/IHL 0x45 at bytes 12..15.
+    w1: u64,
 }
+
+const M0: u64 = 0xffff_ffff_ffff;
+const W1: u64 = 0x0045_0008 << 32;
+const M1: u64 = 0x00ff_ffff << 32;
 
 /// Check pass over `pkts` (the packets `at..at + pkts.len()` of the frame): ethernet-input and
 /// ip4-input checks (read only), gather destinations and total lengths, start their LPM.
 #[inline(always)]
-fn check<B: PacketBuf>(pkts: &[B], at: usize, sc: &mut Scratch, rx: &Rx, l4: &Lookup4<'_>) -> bool {
+fn check<B: PacketBuf, L: Lpm4Steps>(
+    pkts: &[B],
+    at: usize,
+    sc: &mut Scratch,
+    rx: &Rx,
+    l4: &L,
+) -> bool {
     let end = at + pkts.len();
     let (Some(dst), Some(tl), Some(ent)) = (
         sc.dst.get_mut(at..end),
@@ -200,8 +225,20 @@ fn check<B: PacketBuf>(pkts: &[B], at: usize, sc: &mut Scratch, rx: &Rx, l4: &Lo
         let Some(h) = data.first_chunk::<HDRS>() else {
             return false;
         };
+        let q = |o: usize| {
+            u64::from_le_bytes([
+                h[o],
+                h[o + 1],
+                h[o + 2],
+                h[o + 3],
+                h[o + 4],
+                h[o + 5],
+                h[o + 6],
+                h[o + 7],
+            ])
+        };
         let w = |o: usize| u32::from_le_bytes([h[o], h[o + 1], h[o + 2], h[o + 3]]);
-        let dmac = u64::from(w(0)) | (u64::from(u16::from_le_bytes([h[4], h[5]])) << 32);
+        let (w0, w1) = (q(0), q(8));
         let total = u16::from_be_bytes([h[16], h[17]]);
         let da = u32::from_be_bytes([h[30], h[31], h[32], h[33]]);
         // Header checksum (as `wire::ipv4::Packet::verify_checksum` for 20 bytes): the folded
@@ -217,9 +254,8 @@ fn check<B: PacketBuf>(pkts: &[B], at: usize, sc: &mut Scratch, rx: &Rx, l4: &Lo
         // `&` rather than `&&`: few branches for the common case.
         let ok = (m.rx_port == rx.port)
             & (m.flags & (FLAG_IP4_CSUM_GOOD | FLAG_LOCALLY_BUILT) == rx.csum_flag)
-            & ((dmac == rx.mac) | (h[0] & 1 != 0))
-            // Ethertype IPv4, version 4 with a 20-byte header.
-            & (w(12) & 0x00ff_ffff == 0x0045_0008)
+            // Our MAC, ethertype IPv4, version 4 with a 20-byte header.
+            & (((w0 ^ rx.w0) & M0) | ((w1 ^ rx.w1) & M1) == 0)
             & (total >= 20)
             & (usize::from(total) + ETH_LEN <= data.len())
             // TTL > 1, else ip4-rewrite sends it to ip4-icmp-error.
@@ -229,10 +265,24 @@ fn check<B: PacketBuf>(pkts: &[B], at: usize, sc: &mut Scratch, rx: &Rx, l4: &Lo
             & (da != u32::MAX)
             & (csum_known | ((sum % 0xffff == 0) & (sum != 0)));
         if !ok {
-            return false;
+            // A group MAC (multicast / broadcast) is accepted too: retry with it.
+            let ok = (h[0] & 1 != 0)
+                & ((w1 ^ rx.w1) & M1 == 0)
+                & (m.rx_port == rx.port)
+                & (m.flags & (FLAG_IP4_CSUM_GOOD | FLAG_LOCALLY_BUILT) == rx.csum_flag)
+                & (total >= 20)
+                & (usize::from(total) + ETH_LEN <= data.len())
+                & (h[22] > 1)
+                & (da >> 28 != 0xe)
+                & (da != u32::MAX)
+                & (csum_known | ((sum % 0xffff == 0) & (sum != 0)));
+            if !ok {
+                return false;
+            }
         }
         *d = da;
         *t = total;
+        // Spread over the pass: a burst of prefetches would stall on the CPU's miss buffers.
         *e = l4.start(da);
     }
     true
@@ -242,11 +292,11 @@ fn check<B: PacketBuf>(pkts: &[B], at: usize, sc: &mut Scratch, rx: &Rx, l4: &Lo
 /// load balance -> adjacency -> transmit port resolution of ip4-lookup / ip4-load-balance /
 /// ip4-rewrite / interface-output (read only). Counts the ECMP packets into `n_ecmp`.
 #[inline(always)]
-fn resolve<B: PacketBuf>(
+fn resolve<B: PacketBuf, L: Lpm4Steps>(
     pkts: &[B],
     at: usize,
     sc: &mut Scratch,
-    l4: &Lookup4<'_>,
+    l4: &L,
     fib: &FibView<'_>,
     ifs: &IfTable,
     n_ecmp: &mut u64,
@@ -299,6 +349,41 @@ fn resolve<B: PacketBuf>(
     true
 }
 
+/// The check pass of chunk k + 1, then the resolution pass of chunk k, for the whole frame.
+#[inline(always)]
+fn check_and_resolve<B: PacketBuf, L: Lpm4Steps>(
+    pkts: &[B],
+    sc: &mut Scratch,
+    rx: &Rx,
+    l4: &L,
+    fib: &FibView<'_>,
+    ifs: &IfTable,
+    n_ecmp: &mut u64,
+) -> bool {
+    let n = pkts.len();
+    let (chunk, dist) = (sc.chunk, sc.dist);
+    let mut checked = (chunk * dist).min(n);
+    if !check(&pkts[..checked], 0, sc, rx, l4) {
+        return false;
+    }
+    let mut at = 0;
+    while at < n {
+        let next = (at + chunk).min(n);
+        if checked < n {
+            let upto = (checked + chunk).min(n);
+            if !check(&pkts[checked..upto], checked, sc, rx, l4) {
+                return false;
+            }
+            checked = upto;
+        }
+        if !resolve(&pkts[at..next], at, sc, l4, fib, ifs, n_ecmp) {
+            return false;
+        }
+        at = next;
+    }
+    true
+}
+
 /// Try the fast path on a whole received frame (`pkts.len() <= FRAME_SIZE`). `Declined`:
 /// nothing was changed. Otherwise every packet has been forwarded (its port in the result or
 /// in `dest`, which is then `pkts.len()` long) and the runtime counters updated.
@@ -335,7 +420,8 @@ pub(crate) fn ip4_frame<B: PacketBuf, C: Clock>(
     let rx = Rx {
         port: m0.rx_port,
         csum_flag: m0.flags & FLAG_IP4_CSUM_GOOD,
-        mac: u64::from_le_bytes([a, b, c, d, e, f, 0, 0]),
+        w0: u64::from_le_bytes([a, b, c, d, e, f, 0, 0]),
+        w1: W1,
     };
     let gens = (fib.generation(), ifs.generation());
     if sc.gens != Some(gens) || sc.n_hops + n > HOPS {
@@ -343,22 +429,13 @@ pub(crate) fn ip4_frame<B: PacketBuf, C: Clock>(
         sc.gens = Some(gens);
     }
 
-    // Check pass of chunk k + 1, then resolution pass of chunk k.
     let mut n_ecmp = 0u64;
-    if !check(&pkts[..n.min(CHUNK)], 0, sc, &rx, &l4) {
+    let ok = match l4.x16() {
+        Some(x16) => check_and_resolve(pkts, sc, &rx, &x16, fib, ifs, &mut n_ecmp),
+        None => check_and_resolve(pkts, sc, &rx, &l4, fib, ifs, &mut n_ecmp),
+    };
+    if !ok {
         return Fast::Declined;
-    }
-    let mut at = 0;
-    while at < n {
-        let next = (at + CHUNK).min(n);
-        let after = (next + CHUNK).min(n);
-        if next < after && !check(&pkts[next..after], next, sc, &rx, &l4) {
-            return Fast::Declined;
-        }
-        if !resolve(&pkts[at..next], at, sc, &l4, fib, ifs, &mut n_ecmp) {
-            return Fast::Declined;
-        }
-        at = next;
     }
     let t1 = clock.now();
 
