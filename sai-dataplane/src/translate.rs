@@ -84,6 +84,61 @@ struct RouteState {
     target: u64,
 }
 
+/// The route shadow: IPv4 routes keyed by one word (VRF, length, address: a 24-byte map slot
+/// instead of 64, for the table that holds most routes), IPv6 routes by (VRF, prefix).
+#[derive(Debug, Default)]
+struct RouteTable {
+    v4: Map<u64, RouteState>,
+    v6: Map<(u32, Prefix), RouteState>,
+}
+
+/// Key of an IPv4 route: VRF id (24 bits), length, address.
+fn key4(vrf: u32, p: &Prefix) -> Option<u64> {
+    if p.is_v6() || vrf >= 1 << 24 {
+        return None;
+    }
+    let a = u64::try_from(p.bits()).ok()?;
+    Some((u64::from(vrf) << 40) | (u64::from(p.len()) << 32) | a)
+}
+
+impl RouteTable {
+    fn len(&self) -> usize {
+        self.v4.len() + self.v6.len()
+    }
+    fn get(&self, vrf: u32, p: &Prefix) -> Option<&RouteState> {
+        match key4(vrf, p) {
+            Some(k) => self.v4.get(&k),
+            None => self.v6.get(&(vrf, *p)),
+        }
+    }
+    fn insert(&mut self, vrf: u32, p: Prefix, s: RouteState) {
+        match key4(vrf, &p) {
+            Some(k) => self.v4.insert(k, s),
+            None => self.v6.insert((vrf, p), s),
+        };
+    }
+    fn remove(&mut self, vrf: u32, p: &Prefix) -> Option<RouteState> {
+        match key4(vrf, p) {
+            Some(k) => self.v4.remove(&k),
+            None => self.v6.remove(&(vrf, *p)),
+        }
+    }
+    /// Every route: (VRF id, prefix, state).
+    fn iter(&self) -> impl Iterator<Item = (u32, Prefix, &RouteState)> + '_ {
+        self.v4
+            .iter()
+            .filter_map(|(k, s)| {
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    reason = "fields of the key packed by key4"
+                )]
+                let (vrf, len, a) = ((k >> 40) as u32, (k >> 32) as u8, *k as u32);
+                Some((vrf, Prefix::v4(a, len)?, s))
+            })
+            .chain(self.v6.iter().map(|((vrf, p), s)| (*vrf, *p, s)))
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Hostif {
     id: u32,
@@ -155,7 +210,7 @@ pub struct Translator {
     groups: Map<u64, u32>,
     group_alloc: Alloc,
     members: Map<u64, Member>,
-    routes: Map<(u32, Prefix), RouteState>,
+    routes: RouteTable,
     hostifs: Map<u64, Hostif>,
     hostif_alloc: Alloc,
     traps: Map<u64, Trap>,
@@ -248,7 +303,7 @@ impl Translator {
             groups: Map::default(),
             group_alloc: Alloc::new(1, 1 << 20),
             members: Map::default(),
-            routes: Map::default(),
+            routes: RouteTable::default(),
             hostifs: Map::default(),
             hostif_alloc: Alloc::new(1, 1 << 16),
             traps: Map::default(),
@@ -301,7 +356,7 @@ impl Translator {
         let mut v: Vec<_> = self
             .routes
             .iter()
-            .map(|((vrf, p), s)| (*vrf, *p, self.route_action(s)))
+            .map(|(vrf, p, s)| (vrf, p, self.route_action(s)))
             .collect();
         v.sort_by_key(|(vrf, p, _)| (*vrf, p.is_v6(), p.bits(), p.len()));
         v
@@ -859,14 +914,13 @@ impl Translator {
             self.skipped.unknown_reference += 1;
             return;
         };
-        let key = (vrf, prefix);
         let mut s = if create {
             RouteState {
                 action: ids.pa_forward,
                 target: 0,
             }
         } else {
-            match self.routes.get(&key) {
+            match self.routes.get(vrf, &prefix) {
                 Some(s) => *s,
                 None => return,
             }
@@ -886,7 +940,7 @@ impl Translator {
         if !changed {
             return;
         }
-        self.routes.insert(key, s);
+        self.routes.insert(vrf, prefix, s);
         let action = self.route_action_cached(&s);
         out.push(Command::RouteAdd {
             vrf,
@@ -902,7 +956,7 @@ impl Translator {
         let Some(vrf) = self.vrf_of(vr) else {
             return;
         };
-        if self.routes.remove(&(vrf, prefix)).is_some() {
+        if self.routes.remove(vrf, &prefix).is_some() {
             out.push(Command::RouteDel { vrf, prefix });
         }
     }
@@ -984,11 +1038,52 @@ impl Translator {
         out.extend(
             self.routes
                 .iter()
-                .map(|((vrf, prefix), s)| Command::RouteAdd {
-                    vrf: *vrf,
-                    prefix: *prefix,
+                .map(|(vrf, prefix, s)| Command::RouteAdd {
+                    vrf,
+                    prefix,
                     action: self.route_action(s),
                 }),
         );
+    }
+}
+
+#[cfg(test)]
+mod route_table_tests {
+    use super::*;
+
+    /// IPv4 routes round-trip through the packed key (any VRF below 2^24, lengths 0..=32),
+    /// IPv6 routes and larger VRF ids go to the second map; both are listed.
+    #[test]
+    fn packed_v4_keys_round_trip() {
+        let mut t = RouteTable::default();
+        let s = |action| RouteState { action, target: 7 };
+        let p4 = [
+            Prefix::v4(0, 0).unwrap(),
+            Prefix::v4(0x0a00_0000, 8).unwrap(),
+            Prefix::v4(0xc0a8_0101, 32).unwrap(),
+        ];
+        for (i, p) in p4.iter().enumerate() {
+            t.insert(3, *p, s(i32::try_from(i).unwrap()));
+            t.insert((1 << 24) - 1, *p, s(10));
+        }
+        let p6 = Prefix::v6(0x2001_0db8u128 << 96, 32).unwrap();
+        t.insert(3, p6, s(20));
+        t.insert(1 << 24, p4[1], s(30));
+        assert_eq!(t.len(), 8);
+        assert_eq!(t.v4.len(), 6);
+        assert_eq!(t.get(3, &p4[2]).map(|r| r.action), Some(2));
+        assert_eq!(t.get(3, &p6).map(|r| r.action), Some(20));
+        assert_eq!(t.get(1 << 24, &p4[1]).map(|r| r.action), Some(30));
+        assert!(t.get(4, &p4[2]).is_none());
+        let mut all: Vec<(u32, Prefix, i32)> = t.iter().map(|(v, p, r)| (v, p, r.action)).collect();
+        all.sort_by_key(|(v, p, _)| (*v, p.is_v6(), p.bits(), p.len()));
+        assert_eq!(all[0], (3, p4[0], 0));
+        assert_eq!(all[2], (3, p4[2], 2));
+        assert_eq!(all[3], (3, p6, 20));
+        assert_eq!(all[5], ((1 << 24) - 1, p4[1], 10));
+        assert_eq!(all[7], (1 << 24, p4[1], 30));
+        assert_eq!(t.remove(3, &p4[0]).map(|r| r.action), Some(0));
+        assert!(t.remove(3, &p4[0]).is_none());
+        assert_eq!(t.len(), 7);
     }
 }
