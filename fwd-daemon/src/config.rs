@@ -96,6 +96,13 @@ pub struct Config {
     pub memory_mb: u32,
     /// Extra EAL arguments appended verbatim.
     pub eal_args: Vec<String>,
+    /// Per-stage TSC clocks in the worker loop (rx burst, rx metadata, graph, tx queueing, tx
+    /// burst, the rest), shown by `show runtime`; off by default (costs a few TSC reads per
+    /// frame).
+    pub profile: bool,
+    /// Without hugepages and PCI devices, put the packet pool in anonymous memory on transparent
+    /// huge pages instead of EAL's 4 KiB pages (`daemon.pool_thp`, default true).
+    pub pool_thp: bool,
     /// Ports, in order: port index i is `ports[i]`.
     pub ports: Vec<PortConfig>,
 }
@@ -150,6 +157,8 @@ struct RawDaemon {
     hugepages: Option<String>,
     memory_mb: Option<i64>,
     eal_args: Option<Vec<String>>,
+    profile: Option<bool>,
+    pool_thp: Option<bool>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -428,6 +437,8 @@ impl Config {
         };
         let memory_mb: u32 = ranged("daemon.memory_mb", d.memory_mb.unwrap_or(256), 64, 65536)?;
         let eal_args = d.eal_args.unwrap_or_default();
+        let profile = d.profile.unwrap_or(false);
+        let pool_thp = d.pool_thp.unwrap_or(true);
         for (i, a) in eal_args.iter().enumerate() {
             if a.contains('\0') {
                 return Err(err(format!("daemon.eal_args[{i}]"), "contains NUL"));
@@ -499,6 +510,8 @@ impl Config {
             hugepages,
             memory_mb,
             eal_args,
+            profile,
+            pool_thp,
             ports,
         })
     }

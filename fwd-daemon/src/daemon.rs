@@ -34,9 +34,19 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<(), String> {
     let max_mtu = cfg.ports.iter().filter_map(|p| p.mtu).max().unwrap_or(1500);
     let room = 128 + usize::from(max_mtu).max(2048 - 18) + 18 + 4;
     let data_room = u16::try_from(room).map_err(|_| "mtu too large".to_string())?;
-    let pool = Arc::new(
-        Mempool::new(&eal, &format!("pkt_{}", cfg.name), cfg.mbufs, data_room)
-            .map_err(|e| e.to_string())?,
+    // Without hugepages and with vdevs only, the pool goes to memory of its own on transparent
+    // huge pages (see io::Mempool::new_thp); PCI devices need EAL's memory (IOVAs for DMA).
+    let pool_name = format!("pkt_{}", cfg.name);
+    let pool = if !use_huge && cfg.pool_thp && !cfg.ports.iter().any(|p| p.is_pci()) {
+        Mempool::new_thp(&eal, &pool_name, cfg.mbufs, data_room)
+    } else {
+        Mempool::new(&eal, &pool_name, cfg.mbufs, data_room)
+    };
+    let pool = Arc::new(pool.map_err(|e| e.to_string())?);
+    tracing::info!(
+        mbufs = cfg.mbufs,
+        thp = pool.on_thp(),
+        "packet pool created"
     );
 
     let workers = usize::from(cfg.workers);
@@ -115,6 +125,7 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<(), String> {
             cpu: cfg.worker_cpus.get(w).copied(),
             admin: Arc::clone(&admin),
             rif_map: Arc::clone(&rif_map),
+            profile: cfg.profile,
         };
         let h = std::thread::Builder::new()
             .name(format!("fwd-worker-{w}"))

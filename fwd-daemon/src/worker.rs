@@ -158,6 +158,175 @@ pub struct WorkerCtx {
     pub admin: Arc<Vec<AtomicBool>>,
     /// CPU to pin to.
     pub cpu: Option<usize>,
+    /// Count TSC clocks per stage of the loop (`daemon.profile`), shown by `show runtime`.
+    pub profile: bool,
+}
+
+/// Stages of the worker loop timed when profiling (`daemon.profile`).
+const STAGES: [&str; 7] = [
+    "rx-burst", // the PMD's rx burst
+    "rx-meta",  // mbuf -> Mbuf (checks, metadata init), rx bytes
+    "rx-count", // port counters, admin state, pcap
+    "graph",    // Worker::process
+    "tx-queue", // RIF counters, graph output -> tx buffers, punts, drops (minus tx bursts)
+    "tx-burst", // the PMD's tx bursts (from TxQueue::clocks)
+    "other",    // inject, CLI requests, error publication, loop
+];
+const ST_RX_BURST: usize = 0;
+const ST_RX_META: usize = 1;
+const ST_RX_COUNT: usize = 2;
+const ST_GRAPH: usize = 3;
+const ST_TX_QUEUE: usize = 4;
+const ST_TX_BURST: usize = 5;
+const ST_OTHER: usize = 6;
+
+/// Histogram buckets of clocks per packet (1 clock wide; the last one collects the rest).
+const HIST: usize = 512;
+
+/// TSC clocks per stage of the worker loop; `mark(stage)` charges the time since the previous
+/// mark to `stage`. Does nothing (no TSC read) when off. Besides the totals, every loop
+/// iteration that received packets adds its clocks per packet, per stage, to a histogram: the
+/// median iteration is not moved by the rare ones where the thread was preempted (a shared
+/// machine), which inflate the totals.
+struct StageClock {
+    on: bool,
+    last: u64,
+    /// This iteration's clocks per stage.
+    cur: [u64; STAGES.len()],
+    /// Totals per stage.
+    clocks: [u64; STAGES.len()],
+    packets: u64,
+    /// This iteration's packets.
+    cur_packets: u64,
+    /// Tx-burst clocks (sum over the tx queues) at the end of the previous iteration.
+    tx_seen: u64,
+    /// Per stage and for the whole iteration (last row): iterations by clocks per packet.
+    hist: Vec<[u32; HIST]>,
+}
+
+impl StageClock {
+    fn new(on: bool) -> Self {
+        StageClock {
+            on,
+            last: if on { crate::io::rdtsc() } else { 0 },
+            cur: [0; STAGES.len()],
+            clocks: [0; STAGES.len()],
+            packets: 0,
+            cur_packets: 0,
+            tx_seen: 0,
+            hist: if on {
+                vec![[0; HIST]; STAGES.len() + 1]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    #[inline]
+    fn mark(&mut self, stage: usize) {
+        if self.on {
+            let now = crate::io::rdtsc();
+            self.cur[stage] += now.wrapping_sub(self.last);
+            self.last = now;
+        }
+    }
+
+    /// Close the current loop iteration: `tx_clocks` is the tx queues' burst clock total now
+    /// (the bursts run inside the tx-queue stage; their share is moved to tx-burst).
+    fn end_iteration(&mut self, tx_clocks: u64) {
+        if !self.on {
+            return;
+        }
+        let tx = tx_clocks
+            .wrapping_sub(self.tx_seen)
+            .min(self.cur[ST_TX_QUEUE]);
+        self.tx_seen = tx_clocks;
+        self.cur[ST_TX_QUEUE] -= tx;
+        self.cur[ST_TX_BURST] += tx;
+        if self.cur_packets > 0 {
+            let n = self.cur_packets;
+            let bucket = |v: u64| usize::try_from(v / n).unwrap_or(HIST - 1).min(HIST - 1);
+            let mut total = 0;
+            for (i, &v) in self.cur.iter().enumerate() {
+                self.clocks[i] += v;
+                total += v;
+                self.hist[i][bucket(v)] += 1;
+            }
+            self.hist[STAGES.len()][bucket(total)] += 1;
+            self.packets += n;
+        }
+        self.cur = [0; STAGES.len()];
+        self.cur_packets = 0;
+    }
+
+    fn clear(&mut self) {
+        self.clocks = [0; STAGES.len()];
+        self.packets = 0;
+        for h in &mut self.hist {
+            *h = [0; HIST];
+        }
+    }
+
+    /// `show runtime` lines: clocks per packet per stage (mean over all packets; median and
+    /// 10th percentile over loop iterations).
+    fn show(&self, id: usize) -> String {
+        if !self.on {
+            return String::new();
+        }
+        let hz = crate::io::tsc_hz();
+        let ns = |clocks: f64| {
+            if hz > 0 {
+                clocks * 1e9 / hz as f64
+            } else {
+                0.0
+            }
+        };
+        // The q-th percentile (q in %) of a histogram: the first bucket reaching q % of the count.
+        let pct = |h: &[u32; HIST], q: u64| {
+            let n: u64 = h.iter().map(|&c| u64::from(c)).sum();
+            let want = (n * q).div_ceil(100).max(1);
+            let mut acc = 0u64;
+            for (i, &c) in h.iter().enumerate() {
+                acc += u64::from(c);
+                if acc >= want {
+                    return i as f64;
+                }
+            }
+            0.0
+        };
+        let pk = self.packets.max(1) as f64;
+        let total: u64 = self.clocks.iter().sum();
+        let mut s = format!(
+            "Worker {id} stages (daemon.profile): {} packets, TSC {:.2} GHz; clocks/packet: \
+             mean over packets, median and p10 over loop iterations\n\
+             {:<12}{:>10}{:>10}{:>10}{:>12}{:>12}\n",
+            self.packets,
+            hz as f64 / 1e9,
+            "Stage",
+            "Mean",
+            "Median",
+            "P10",
+            "ns (mean)",
+            "ns (median)"
+        );
+        for (i, (name, &v)) in STAGES
+            .iter()
+            .copied()
+            .zip(self.clocks.iter())
+            .chain([("total", &total)])
+            .enumerate()
+        {
+            let mean = v as f64 / pk;
+            let med = pct(&self.hist[i], 50);
+            let p10 = pct(&self.hist[i], 10);
+            s.push_str(&format!(
+                "{name:<12}{mean:>10.1}{med:>10.0}{p10:>10.0}{:>12.2}{:>12.2}\n",
+                ns(mean),
+                ns(med)
+            ));
+        }
+        s
+    }
 }
 
 /// The worker's cached view of the sw_if_index -> RIF map.
@@ -190,6 +359,104 @@ fn capture(p: &mut Option<Pcap>, tx: bool, m: &Mbuf, lost: &AtomicU64) {
     }
 }
 
+/// A run of consecutive packets on one interface (sw_if_index), for the RIF counters.
+#[derive(Clone, Copy)]
+struct Run {
+    sw: u32,
+    pkts: u64,
+    bytes: u64,
+}
+
+impl Default for Run {
+    fn default() -> Self {
+        Run::new(u32::MAX)
+    }
+}
+
+impl Run {
+    fn new(sw: u32) -> Self {
+        Run {
+            sw,
+            pkts: 0,
+            bytes: 0,
+        }
+    }
+}
+
+/// A frame's RIF counters, summed per RIF (a frame touches one or two) before they are added to
+/// the ring's stats block, so each shared counter is written once per frame.
+struct RifAcc<'a> {
+    /// sw_if_index -> RIF id (u32::MAX: none).
+    map: &'a [u32],
+    stats: &'a StatsWriter,
+    /// (rif, rx packets, rx bytes, tx packets, tx bytes).
+    acc: [(u32, [u64; 4]); 4],
+    len: usize,
+}
+
+impl<'a> RifAcc<'a> {
+    fn new(map: &'a [u32], stats: &'a StatsWriter) -> Self {
+        RifAcc {
+            map,
+            stats,
+            acc: [(u32::MAX, [0; 4]); 4],
+            len: 0,
+        }
+    }
+
+    /// Count a run of packets as received (`tx` false) or sent on its interface's RIF.
+    #[inline]
+    fn add_run(&mut self, run: &Run, tx: bool) {
+        if run.pkts == 0 {
+            return;
+        }
+        let Some(rif) = usize::try_from(run.sw)
+            .ok()
+            .and_then(|i| self.map.get(i))
+            .copied()
+            .filter(|&r| r != u32::MAX)
+        else {
+            return;
+        };
+        let k = if tx { 2 } else { 0 };
+        if let Some((_, c)) = self.acc[..self.len].iter_mut().find(|(r, _)| *r == rif) {
+            c[k] += run.pkts;
+            c[k + 1] += run.bytes;
+        } else if self.len < self.acc.len() {
+            let mut c = [0; 4];
+            c[k] = run.pkts;
+            c[k + 1] = run.bytes;
+            self.acc[self.len] = (rif, c);
+            self.len += 1;
+        } else {
+            // More RIFs in one frame than slots: add this run directly.
+            Self::write(self.stats, rif, k, run.pkts, run.bytes);
+        }
+    }
+
+    fn write(s: &StatsWriter, rif: u32, k: usize, pkts: u64, bytes: u64) {
+        let (p, b) = if k == 0 {
+            (RifCounter::RxPackets, RifCounter::RxBytes)
+        } else {
+            (RifCounter::TxPackets, RifCounter::TxBytes)
+        };
+        s.add_rif(rif, p, pkts);
+        s.add_rif(rif, b, bytes);
+    }
+
+    /// Add the sums to the stats block.
+    fn publish(self) {
+        for &(rif, c) in &self.acc[..self.len] {
+            if c[0] > 0 {
+                Self::write(self.stats, rif, 0, c[0], c[1]);
+            }
+            if c[2] > 0 {
+                Self::write(self.stats, rif, 2, c[2], c[3]);
+            }
+        }
+    }
+}
+
 impl WorkerCtx {
     /// The worker loop; returns when `stop` is set.
     pub fn run(mut self) {
@@ -217,14 +484,29 @@ impl WorkerCtx {
         let n_ports = self.txqs.len();
         let c = Arc::clone(&self.counters);
         let mut rif_cache: RifCache = arc_swap::Cache::new(Arc::clone(&self.rif_map));
+        let mut prof = StageClock::new(self.profile);
+        for q in &mut self.txqs {
+            q.profile = self.profile;
+        }
         while !self.stop.load(Ordering::Relaxed) {
+            if prof.on {
+                prof.mark(ST_OTHER);
+                prof.end_iteration(self.txqs.iter().map(|q| q.clocks).sum());
+            }
             bump(&c.loops, 1);
             let mut work = 0usize;
             for qi in 0..self.rxqs.len() {
-                let (n, bytes) = self.rxqs[qi].rx(&mut rx);
+                prof.mark(ST_OTHER);
+                let (n, bytes) = if prof.on {
+                    self.rxqs[qi].rx_marked(&mut rx, || prof.mark(ST_RX_BURST))
+                } else {
+                    self.rxqs[qi].rx(&mut rx)
+                };
                 if n == 0 {
                     continue;
                 }
+                prof.mark(ST_RX_META);
+                prof.cur_packets += n as u64;
                 work += n;
                 let port = self.rxqs[qi].port_index;
                 let count = rx.len() as u64;
@@ -247,8 +529,11 @@ impl WorkerCtx {
                     }
                 }
                 let now = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                prof.mark(ST_RX_COUNT);
                 self.engine.process(&mut rx, now, &mut out);
+                prof.mark(ST_GRAPH);
                 self.dispatch(&mut out, &mut pcap, &mut rif_cache);
+                prof.mark(ST_TX_QUEUE);
             }
             // Frames the kernel sent on host interfaces go straight out of their port.
             while let Ok((port, m)) = self.inject.pop() {
@@ -259,6 +544,7 @@ impl WorkerCtx {
             for q in &mut self.txqs {
                 q.flush();
             }
+            prof.mark(ST_TX_QUEUE);
             for (p, q) in self.txqs.iter().enumerate() {
                 if let Some(pc) = c.port.get(p) {
                     if pc[4].load(Ordering::Relaxed) != q.dropped {
@@ -267,7 +553,7 @@ impl WorkerCtx {
                 }
             }
             if let Ok(req) = self.requests.try_recv() {
-                self.handle(req, &mut pcap);
+                self.handle(req, &mut pcap, &mut prof);
             }
             if last_publish.elapsed() >= Duration::from_millis(200) {
                 last_publish = Instant::now();
@@ -336,13 +622,51 @@ impl WorkerCtx {
         q.push(m);
     }
 
-    /// Send a graph output queue: counters once per batch, packets into the tx buffer.
-    fn send_batch(&mut self, port: u32, pkts: &mut Vec<Mbuf>, pcap: &mut Option<Pcap>) {
-        let c = &self.counters;
+    /// Send a graph output queue now: port and RIF counters in the same single pass over the
+    /// packets (lengths, receive and transmit interfaces), then one tx burst straight from the
+    /// vector (left empty, capacity kept).
+    fn send_batch(
+        &mut self,
+        port: u32,
+        pkts: &mut Vec<Mbuf>,
+        pcap: &mut Option<Pcap>,
+        rif: &mut Option<RifAcc<'_>>,
+        stats: Option<&StatsWriter>,
+    ) {
         let n = pkts.len() as u64;
+        let mut bytes = 0u64;
+        match rif {
+            // Packets of a frame come in runs of the same interface: sum each run, then map it
+            // to its RIF once (not once per packet).
+            Some(acc) => {
+                let mut rx = Run::default();
+                let mut tx = Run::default();
+                for m in pkts.iter() {
+                    let len = m.len() as u64;
+                    let meta = m.meta();
+                    bytes += len;
+                    if meta.rx_sw_if_index != rx.sw {
+                        acc.add_run(&rx, false);
+                        rx = Run::new(meta.rx_sw_if_index);
+                    }
+                    rx.pkts += 1;
+                    rx.bytes += len;
+                    if meta.tx_sw_if_index != tx.sw {
+                        acc.add_run(&tx, true);
+                        tx = Run::new(meta.tx_sw_if_index);
+                    }
+                    tx.pkts += 1;
+                    tx.bytes += len;
+                }
+                acc.add_run(&rx, false);
+                acc.add_run(&tx, true);
+            }
+            None => bytes = pkts.iter().map(|m| m.len() as u64).sum(),
+        }
+        let c = &self.counters;
         if !self.admin_up(port) {
             bump(&c.admin_down, n);
-            pkts.clear();
+            Mbuf::free_bulk(pkts);
             return;
         }
         let Some(q) = usize::try_from(port)
@@ -350,7 +674,7 @@ impl WorkerCtx {
             .and_then(|p| self.txqs.get_mut(p))
         else {
             bump(&c.bad_tx_port, n);
-            pkts.clear();
+            Mbuf::free_bulk(pkts);
             return;
         };
         if pcap.is_some() {
@@ -358,12 +682,12 @@ impl WorkerCtx {
                 capture(pcap, true, m, &c.pcap_lost);
             }
         }
-        let bytes = q.push_batch(pkts);
+        q.send(pkts);
         if let Some(pc) = usize::try_from(port).ok().and_then(|p| c.port.get(p)) {
             bump(&pc[2], n);
             bump(&pc[3], bytes);
         }
-        if let Some(s) = &self.stats {
+        if let Some(s) = stats {
             s.add_port(port, PortCounter::TxPackets, n);
             s.add_port(port, PortCounter::TxBytes, bytes);
         }
@@ -385,127 +709,66 @@ impl WorkerCtx {
         }
     }
 
-    /// Add the frame's RIF counters to the ring's stats block: rx on the packet's receive
-    /// interface, tx on its transmit interface; aggregated per RIF first (a frame usually touches
-    /// one or two), so each counter is written once per frame.
-    fn rif_counters(&self, out: &Output<Mbuf>, rif_cache: &mut RifCache) {
-        let Some(s) = &self.stats else { return };
-        // A cached load: one pointer comparison per frame unless the map changed.
-        let map = rif_cache.load();
-        if map.is_empty() {
-            return;
-        }
-        let rif_of = |sw: u32| {
-            usize::try_from(sw)
-                .ok()
-                .and_then(|i| map.get(i))
-                .copied()
-                .filter(|&r| r != u32::MAX)
-        };
-        // (rif, rx packets, rx bytes, tx packets, tx bytes)
-        let mut acc: Vec<(u32, u64, u64, u64, u64)> = Vec::new();
-        let mut add = |rif: u32, tx: bool, pkts: u64, bytes: u64| {
-            let i = match acc.iter().position(|a| a.0 == rif) {
-                Some(i) => i,
-                None => {
-                    acc.push((rif, 0, 0, 0, 0));
-                    acc.len() - 1
-                }
-            };
-            let a = &mut acc[i];
-            if tx {
-                a.3 += pkts;
-                a.4 += bytes;
-            } else {
-                a.1 += pkts;
-                a.2 += bytes;
-            }
-        };
-        // Packets of a frame come in runs of the same interface: sum each run, then map it to
-        // its RIF once (not once per packet).
-        let mut run = |pkts: &mut dyn Iterator<Item = (u32, u64)>, tx: bool| {
-            let mut cur: Option<(u32, u64, u64)> = None;
-            for (sw, len) in pkts {
-                match &mut cur {
-                    Some((s, p, b)) if *s == sw => {
-                        *p += 1;
-                        *b += len;
-                    }
-                    _ => {
-                        if let Some((s, p, b)) = cur.take() {
-                            if let Some(r) = rif_of(s) {
-                                add(r, tx, p, b);
-                            }
-                        }
-                        cur = Some((sw, 1, len));
-                    }
-                }
-            }
-            if let Some((s, p, b)) = cur {
-                if let Some(r) = rif_of(s) {
-                    add(r, tx, p, b);
-                }
-            }
-        };
-        run(
-            &mut out
-                .tx
-                .iter()
-                .flatten()
-                .chain(out.punt.iter())
-                .map(|m| (m.meta().rx_sw_if_index, m.len() as u64)),
-            false,
-        );
-        // Punted packets carry the host interface in tx_sw_if_index: only forwarded ones count as
-        // RIF transmits.
-        run(
-            &mut out
-                .tx
-                .iter()
-                .flatten()
-                .map(|m| (m.meta().tx_sw_if_index, m.len() as u64)),
-            true,
-        );
-        for (rif, rp, rb, tp, tb) in acc {
-            if rp > 0 {
-                s.add_rif(rif, RifCounter::RxPackets, rp);
-                s.add_rif(rif, RifCounter::RxBytes, rb);
-            }
-            if tp > 0 {
-                s.add_rif(rif, RifCounter::TxPackets, tp);
-                s.add_rif(rif, RifCounter::TxBytes, tb);
-            }
-        }
-    }
-
     fn dispatch(
         &mut self,
         out: &mut Output<Mbuf>,
         pcap: &mut Option<Pcap>,
         rif_cache: &mut RifCache,
     ) {
-        self.rif_counters(out, rif_cache);
+        // RIF counters (rx on the packet's receive interface, tx on its transmit interface) go
+        // to the ring's stats block, aggregated per RIF over the frame. A cached load of the
+        // sw_if_index -> RIF map: one pointer comparison per frame unless the map changed.
+        // The stats writer is taken out of self for the frame (RifAcc borrows it while
+        // send_batch borrows self mutably) and put back at the end.
+        let stats = self.stats.take();
+        let mut rif = match &stats {
+            Some(s) => {
+                let map: &[u32] = rif_cache.load();
+                (!map.is_empty()).then(|| RifAcc::new(map, s))
+            }
+            None => None,
+        };
         for port in 0..out.tx.len() {
             if out.tx[port].is_empty() {
                 continue;
             }
             let mut pkts = std::mem::take(&mut out.tx[port]);
             let p = u32::try_from(port).unwrap_or(u32::MAX);
-            self.send_batch(p, &mut pkts, pcap);
+            self.send_batch(p, &mut pkts, pcap, &mut rif, stats.as_ref());
             // Give the (empty) vector back so its capacity is reused.
             out.tx[port] = pkts;
         }
         let c = &self.counters;
-        for m in out.punt.drain(..) {
-            match self.punt.push(m) {
-                Ok(()) => bump(&c.punted, 1),
-                Err(_) => bump(&c.punt_queue_full, 1),
+        if !out.punt.is_empty() {
+            // Punted packets count as received on their RIF (they carry the host interface in
+            // tx_sw_if_index: no RIF transmit).
+            if let Some(acc) = &mut rif {
+                let mut rx = Run::default();
+                for m in &out.punt {
+                    let sw = m.meta().rx_sw_if_index;
+                    if sw != rx.sw {
+                        acc.add_run(&rx, false);
+                        rx = Run::new(sw);
+                    }
+                    rx.pkts += 1;
+                    rx.bytes += m.len() as u64;
+                }
+                acc.add_run(&rx, false);
             }
+            for m in out.punt.drain(..) {
+                match self.punt.push(m) {
+                    Ok(()) => bump(&c.punted, 1),
+                    Err(_) => bump(&c.punt_queue_full, 1),
+                }
+            }
+        }
+        if let Some(acc) = rif {
+            acc.publish();
         }
         let drops = out.drop.len() as u64;
         if drops > 0 {
             bump(&c.dropped, drops);
-            if let Some(s) = &self.stats {
+            if let Some(s) = &stats {
                 // One shared-memory add per run of same-port drops, not per packet.
                 let mut cur: Option<(u32, u64)> = None;
                 for m in &out.drop {
@@ -528,9 +791,10 @@ impl WorkerCtx {
         }
         bump(&c.events, out.events.len() as u64);
         out.clear();
+        self.stats = stats;
     }
 
-    fn handle(&mut self, req: WorkerRequest, pcap: &mut Option<Pcap>) {
+    fn handle(&mut self, req: WorkerRequest, pcap: &mut Option<Pcap>, prof: &mut StageClock) {
         match req {
             WorkerRequest::TraceAdd(n) => self.engine.trace_add(n),
             WorkerRequest::TraceClear => self.engine.trace_clear(),
@@ -544,7 +808,9 @@ impl WorkerCtx {
                     .into_iter()
                     .map(|r| (r.node.to_string(), r.calls, r.packets, r.clocks))
                     .collect();
-                let _ = tx.send((self.engine.show_runtime(), rows));
+                let mut text = self.engine.show_runtime();
+                text.push_str(&prof.show(self.id));
+                let _ = tx.send((text, rows));
             }
             WorkerRequest::ShowErrors(tx) => {
                 let rows = self
@@ -571,6 +837,7 @@ impl WorkerCtx {
                 for q in &mut self.txqs {
                     q.dropped = 0;
                 }
+                prof.clear();
             }
             WorkerRequest::PcapStart { rx, tx, sink } => *pcap = Some(Pcap { rx, tx, sink }),
             WorkerRequest::PcapStop => *pcap = None,

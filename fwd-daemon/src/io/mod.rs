@@ -292,10 +292,144 @@ impl Drop for LcoreRegistration {
     }
 }
 
+/// Transparent huge page size (x86-64, aarch64 with 4 KiB base pages).
+const THP_SIZE: usize = 2 << 20;
+
+/// Anonymous memory asking for transparent huge pages, registered with DPDK as an external malloc
+/// heap (its own socket id), for the packet pool when EAL runs without hugepages.
+///
+/// Why: with `--no-huge`, EAL's memory is a memfd mapped in 4 KiB pages (shared memory, which the
+/// kernel backs with huge pages only when `shmem_enabled` allows, by default never), so the
+/// packet pool (a few hundred MB) spans ~100k pages: every packet touched misses the TLB (the
+/// pcap source's stored packets, the mbufs in flight, ...). Private anonymous memory with
+/// `MADV_HUGEPAGE` gets 2 MiB pages in the common THP `madvise` mode: the same pool fits in a few
+/// hundred TLB entries. IOVAs are unknown (`RTE_BAD_IOVA`), so this is only for vdevs (no PCI
+/// DMA), which is when EAL runs without hugepages anyway.
+struct ThpHeap {
+    name: CString,
+    /// The mapping (with up to 2 MiB of alignment slack in front).
+    map: NonNull<libc::c_void>,
+    map_len: usize,
+    /// The 2 MiB-aligned part given to DPDK.
+    addr: NonNull<libc::c_void>,
+    len: usize,
+    socket: i32,
+}
+
+impl ThpHeap {
+    fn new(name: &str, len: usize) -> Result<ThpHeap, DpdkError> {
+        let fail = |what: String, code: i32| DpdkError { what, code };
+        let cname =
+            CString::new(name).map_err(|_| fail(format!("heap name {name:?}"), -libc::EINVAL))?;
+        let len = len.div_ceil(THP_SIZE) * THP_SIZE;
+        let map_len = len + THP_SIZE;
+        // SAFETY: a fresh private anonymous mapping (no address hint, no file); the result is
+        // checked against MAP_FAILED.
+        let map = unsafe {
+            libc::mmap(
+                ptr::null_mut(),
+                map_len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if map == libc::MAP_FAILED {
+            return Err(fail(
+                format!("mmap({map_len} bytes) for the packet pool"),
+                -std::io::Error::last_os_error()
+                    .raw_os_error()
+                    .unwrap_or(libc::ENOMEM),
+            ));
+        }
+        let map =
+            NonNull::new(map).ok_or_else(|| fail("mmap returned NULL".into(), -libc::ENOMEM))?;
+        let skew = (THP_SIZE - (map.as_ptr() as usize) % THP_SIZE) % THP_SIZE;
+        // SAFETY: skew < THP_SIZE and the mapping is len + THP_SIZE bytes long, so the aligned
+        // start and the len bytes after it are inside the mapping.
+        let addr = unsafe { NonNull::new_unchecked(map.as_ptr().cast::<u8>().add(skew).cast()) };
+        let unmap = || {
+            // SAFETY: the mapping created above, unmapped once on this error path.
+            unsafe { libc::munmap(map.as_ptr(), map_len) };
+        };
+        // SAFETY: madvise on a range inside our own mapping; it changes no contents.
+        if unsafe { libc::madvise(addr.as_ptr(), len, libc::MADV_HUGEPAGE) } != 0 {
+            let code = std::io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EINVAL);
+            unmap();
+            return Err(fail("madvise(MADV_HUGEPAGE)".into(), -code));
+        }
+        // SAFETY: EAL is initialised (the caller holds &Eal); cname is NUL-terminated.
+        if unsafe { sys::rte_malloc_heap_create(cname.as_ptr()) } != 0 {
+            let code = rte_errno();
+            unmap();
+            return Err(fail(format!("rte_malloc_heap_create({name})"), -code));
+        }
+        let pages = u32::try_from(len / THP_SIZE).unwrap_or(u32::MAX);
+        // SAFETY: [addr, addr + len) is our mapping, THP_SIZE-aligned, len = pages * THP_SIZE;
+        // a null IOVA table means "unknown" (RTE_BAD_IOVA); the memory stays mapped until the
+        // heap is emptied and destroyed (Drop).
+        let rc = unsafe {
+            sys::rte_malloc_heap_memory_add(
+                cname.as_ptr(),
+                addr.as_ptr(),
+                len,
+                ptr::null_mut(),
+                pages,
+                THP_SIZE,
+            )
+        };
+        if rc != 0 {
+            let code = rte_errno();
+            // SAFETY: the heap created above, empty.
+            unsafe { sys::rte_malloc_heap_destroy(cname.as_ptr()) };
+            unmap();
+            return Err(fail(
+                format!("rte_malloc_heap_memory_add({name}, {len} bytes)"),
+                -code,
+            ));
+        }
+        // SAFETY: cname names the heap created above.
+        let socket = unsafe { sys::rte_malloc_heap_get_socket(cname.as_ptr()) };
+        let heap = ThpHeap {
+            name: cname,
+            map,
+            map_len,
+            addr,
+            len,
+            socket,
+        };
+        if socket < 0 {
+            return Err(fail(
+                format!("rte_malloc_heap_get_socket({name})"),
+                -rte_errno(),
+            ));
+        }
+        Ok(heap)
+    }
+}
+
+impl Drop for ThpHeap {
+    fn drop(&mut self) {
+        // SAFETY: everything allocated from the heap (the pool) has been freed by now (Mempool
+        // frees its pool before dropping the heap); remove / destroy / munmap undo new() in
+        // reverse order, once.
+        unsafe {
+            sys::rte_malloc_heap_memory_remove(self.name.as_ptr(), self.addr.as_ptr(), self.len);
+            sys::rte_malloc_heap_destroy(self.name.as_ptr());
+            libc::munmap(self.map.as_ptr(), self.map_len);
+        }
+    }
+}
+
 /// A packet mempool whose mbufs carry [`META_PRIV_SIZE`] bytes of private area.
 pub struct Mempool {
     p: NonNull<sys::rte_mempool>,
     data_room: u16,
+    /// The external heap the pool lives in (dropped after the pool: see Drop).
+    heap: Option<ThpHeap>,
 }
 
 // SAFETY: mempool operations are thread-safe (multi-producer/multi-consumer ring ops); the pointer
@@ -305,8 +439,52 @@ unsafe impl Send for Mempool {}
 unsafe impl Sync for Mempool {}
 
 impl Mempool {
-    /// Create a pool of `n` mbufs with `data_room` bytes each (headroom included).
-    pub fn new(_eal: &Eal, name: &str, n: u32, data_room: u16) -> Result<Mempool, DpdkError> {
+    /// Create a pool of `n` mbufs with `data_room` bytes each (headroom included), in EAL's
+    /// memory.
+    pub fn new(eal: &Eal, name: &str, n: u32, data_room: u16) -> Result<Mempool, DpdkError> {
+        let socket = i32::try_from(
+            // SAFETY: EAL is initialised (eal borrowed); reads the calling thread's socket id.
+            unsafe { sys::rte_socket_id() },
+        )
+        .unwrap_or(-1);
+        Self::create(eal, name, n, data_room, socket, None)
+    }
+
+    /// Create the pool in anonymous memory on transparent huge pages (see [`ThpHeap`]); falls
+    /// back to [`Mempool::new`] (EAL's memory) if that memory cannot be set up. Only for pools
+    /// used by vdevs: the mbufs have no IOVA.
+    pub fn new_thp(eal: &Eal, name: &str, n: u32, data_room: u16) -> Result<Mempool, DpdkError> {
+        let elt = u32::try_from(std::mem::size_of::<sys::rte_mbuf>()).unwrap_or(u32::MAX)
+            + u32::from(META_PRIV_SIZE)
+            + u32::from(data_room);
+        let mut sz = sys::rte_mempool_objsz::default();
+        // SAFETY: pure computation into a valid out struct.
+        let total = unsafe { sys::rte_mempool_calc_obj_size(elt, 0, &mut sz) } as usize;
+        // Objects do not straddle pages; + 16 MiB for the pool's header, per-lcore caches and
+        // ring (about 1 MiB each) and the heap's own overhead.
+        let per_page = (THP_SIZE / total.max(1)).max(1);
+        let len = (n as usize).div_ceil(per_page) * THP_SIZE + 8 * THP_SIZE;
+        let heap = ThpHeap::new(&format!("thp_{name}"), len).and_then(|h| {
+            let socket = h.socket;
+            Self::create(eal, name, n, data_room, socket, Some(h))
+        });
+        match heap {
+            Ok(p) => Ok(p),
+            Err(e) => {
+                tracing::warn!("packet pool on transparent huge pages: {e}; using EAL memory");
+                Self::new(eal, name, n, data_room)
+            }
+        }
+    }
+
+    fn create(
+        _eal: &Eal,
+        name: &str,
+        n: u32,
+        data_room: u16,
+        socket: i32,
+        heap: Option<ThpHeap>,
+    ) -> Result<Mempool, DpdkError> {
         let cname = CString::new(name).map_err(|_| DpdkError {
             what: format!("mempool name {name:?}"),
             code: -libc::EINVAL,
@@ -316,7 +494,8 @@ impl Mempool {
         // (LIFO, cache-hot mbufs) instead of spilling to the pool's FIFO ring, which hands out
         // the coldest of the pool's mbufs; capped at n / 1.5 (DPDK's limit for small pools).
         let cache = 512.min(n / 3 * 2);
-        // SAFETY: EAL is initialised (_eal borrowed); cname is NUL-terminated; socket id from EAL.
+        // SAFETY: EAL is initialised (_eal borrowed); cname is NUL-terminated; socket is EAL's
+        // socket id or the id of `heap` (alive as long as the pool: it is stored next to it).
         let p = unsafe {
             sys::rte_pktmbuf_pool_create(
                 cname.as_ptr(),
@@ -324,14 +503,19 @@ impl Mempool {
                 cache,
                 META_PRIV_SIZE,
                 data_room,
-                i32::try_from(sys::rte_socket_id()).unwrap_or(-1),
+                socket,
             )
         };
         let p = NonNull::new(p).ok_or_else(|| DpdkError {
             what: format!("rte_pktmbuf_pool_create({name}, {n} mbufs, {data_room} B)"),
             code: -rte_errno(),
         })?;
-        Ok(Mempool { p, data_room })
+        Ok(Mempool { p, data_room, heap })
+    }
+
+    /// True when the pool lives in its own memory on transparent huge pages.
+    pub fn on_thp(&self) -> bool {
+        self.heap.is_some()
     }
 
     /// Raw pointer for DPDK calls.
@@ -359,7 +543,8 @@ impl Mempool {
 impl Drop for Mempool {
     fn drop(&mut self) {
         // SAFETY: the pool is ours; ports using it are stopped and closed before the daemon drops
-        // pools (Ports are dropped first), and outstanding Mbufs are freed by then.
+        // pools (Ports are dropped first), and outstanding Mbufs are freed by then. The heap
+        // field (if any) is dropped after this body, i.e. after the pool is gone.
         unsafe { sys::rte_mempool_free(self.p.as_ptr()) }
     }
 }
@@ -701,6 +886,8 @@ impl Port {
             queue: q,
             buf: Vec::with_capacity(2 * TX_BUFFER),
             dropped: 0,
+            profile: false,
+            clocks: 0,
         }
     }
 }
@@ -736,6 +923,13 @@ impl RxQueue {
     /// pointers straight into the vector's spare capacity). Returns how many arrived and the
     /// bytes of those kept (mbufs that fail [`Mbuf::from_raw`] are freed and not appended).
     pub fn rx(&mut self, out: &mut Vec<Mbuf>) -> (usize, u64) {
+        self.rx_marked(out, || {})
+    }
+
+    /// [`RxQueue::rx`], calling `burst_done` between the PMD's burst and the conversion of the
+    /// received mbufs (the worker's stage profile).
+    #[inline]
+    pub fn rx_marked(&mut self, out: &mut Vec<Mbuf>, burst_done: impl FnOnce()) -> (usize, u64) {
         let room = RX_BURST.saturating_sub(out.len());
         let Ok(want) = u16::try_from(room) else {
             return (0, 0);
@@ -754,6 +948,7 @@ impl RxQueue {
         // above; Mbuf is repr(transparent) over a mbuf pointer).
         let n =
             usize::from(unsafe { sys::ferro_eth_rx_burst(self.port_id, self.queue, slots, want) });
+        burst_done();
         let mut kept = 0usize;
         let mut bytes = 0u64;
         for i in 0..n {
@@ -786,6 +981,10 @@ pub struct TxQueue {
     buf: Vec<*mut sys::rte_mbuf>,
     /// Packets the PMD refused (freed and counted).
     pub dropped: u64,
+    /// Count TSC clocks spent in the PMD's tx burst into `clocks` (the worker's stage profile).
+    pub profile: bool,
+    /// TSC clocks spent in tx bursts while `profile` is set.
+    pub clocks: u64,
 }
 
 // SAFETY: the buffered raw mbufs are owned by this handle; the handle is unique and moved to the one
@@ -818,22 +1017,58 @@ impl TxQueue {
         bytes
     }
 
+    /// Send a whole graph output queue now (left empty, capacity kept), after anything already
+    /// buffered (order kept). With nothing buffered, the PMD bursts straight from the vector (no
+    /// copy into the buffer). Returns the packets the PMD took; the rest is freed and counted in
+    /// `dropped`.
+    pub fn send(&mut self, pkts: &mut Vec<Mbuf>) -> usize {
+        if !self.buf.is_empty() {
+            self.buf.extend(pkts.drain(..).map(Mbuf::into_raw));
+            return self.flush();
+        }
+        let total = pkts.len();
+        let base = pkts.as_mut_ptr().cast::<*mut sys::rte_mbuf>();
+        // SAFETY: Mbuf is repr(transparent) over a non-null mbuf pointer, so the vector's buffer
+        // is an array of `total` owned mbuf pointers; set_len(0) forgets the Mbufs first (no
+        // Drop), handing their ownership to burst_raw, which gives every one to the PMD or frees
+        // it exactly once. The array stays valid (no reallocation) during the call.
+        unsafe {
+            pkts.set_len(0);
+            self.burst_raw(base, total)
+        }
+    }
+
     /// Send everything buffered, in bursts of at most `u16::MAX`; what the PMD does not take
     /// (its ring is full) is freed in bulk and counted in `dropped`.
     pub fn flush(&mut self) -> usize {
         let total = self.buf.len();
+        if total == 0 {
+            return 0;
+        }
+        let base = self.buf.as_mut_ptr();
+        // SAFETY: buf[..total] holds owned mbufs; clearing the buffer (pointers only, no Drop)
+        // hands them to burst_raw, which transmits or frees each exactly once.
+        unsafe {
+            self.buf.set_len(0);
+            self.burst_raw(base, total)
+        }
+    }
+
+    /// Transmit `base[..total]`, in bursts of at most `u16::MAX`; free (bulk) and count what the
+    /// PMD does not take. Returns the packets taken.
+    ///
+    /// # Safety
+    /// `base[..total]` are valid mbuf pointers owned by the caller, who gives up ownership of all
+    /// of them; the array must stay valid during the call.
+    unsafe fn burst_raw(&mut self, base: *mut *mut sys::rte_mbuf, total: usize) -> usize {
+        let t0 = if self.profile { rdtsc() } else { 0 };
         let mut sent = 0usize;
         while sent < total {
             let n = u16::try_from(total - sent).unwrap_or(u16::MAX);
-            // SAFETY: unique handle on (port_id, queue); buf[sent..sent + n] holds n owned mbufs;
-            // the PMD takes ownership of the first `k`.
+            // SAFETY: unique handle on (port_id, queue); base[sent..sent + n] holds n owned
+            // mbufs (caller's contract); the PMD takes ownership of the first `k`.
             let k = usize::from(unsafe {
-                sys::ferro_eth_tx_burst(
-                    self.port_id,
-                    self.queue,
-                    self.buf.as_mut_ptr().add(sent),
-                    n,
-                )
+                sys::ferro_eth_tx_burst(self.port_id, self.queue, base.add(sent), n)
             });
             sent += k;
             if k < usize::from(n) {
@@ -841,16 +1076,18 @@ impl TxQueue {
             }
         }
         if sent < total {
-            let rest = &mut self.buf[sent..];
-            let count = rest.len();
-            // SAFETY: the PMD did not take these; we still own them, free them once (the
-            // buffer is cleared right after). count <= buf capacity, far below u32::MAX.
+            let count = total - sent;
+            // SAFETY: the PMD did not take base[sent..total]; we own them (caller's contract)
+            // and free each once. count <= total, which came from a Vec length well below
+            // u32::MAX (a tx buffer or a graph output queue).
             unsafe {
-                sys::rte_pktmbuf_free_bulk(rest.as_mut_ptr(), u32::try_from(count).unwrap_or(0))
+                sys::rte_pktmbuf_free_bulk(base.add(sent), u32::try_from(count).unwrap_or(0))
             };
             self.dropped += count as u64;
         }
-        self.buf.clear();
+        if self.profile {
+            self.clocks += rdtsc().wrapping_sub(t0);
+        }
         sent
     }
 
@@ -867,6 +1104,15 @@ impl Drop for TxQueue {
             unsafe { sys::ferro_pktmbuf_free(m) };
         }
     }
+}
+
+/// TSC ticks per second (EAL's calibration; 0 before EAL is initialised).
+pub fn tsc_hz() -> u64 {
+    if !EAL_INITIALISED.load(Ordering::Relaxed) {
+        return 0;
+    }
+    // SAFETY: rte_get_tsc_hz only reads the frequency EAL calibrated at init (0 if it failed).
+    unsafe { sys::rte_get_tsc_hz() }
 }
 
 /// Read the TSC.
