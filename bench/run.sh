@@ -45,7 +45,8 @@ PIDS=()
 
 log() { printf '[run.sh %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 # BENCH_ONLY=fwd,lpm,scale,latency,graph,sai runs only those sections (debugging; no report);
-# BENCH_CONTESTANTS="ferrosai-1k l3fwd-fib-1M ..." restricts the forwarding section's list.
+# BENCH_CONTESTANTS="ferrosai-1k l3fwd-fib-1M ..." restricts the forwarding section's list;
+# BENCH_RESULTS=<file.md> writes the report there (with BENCH_ONLY too), the plot as <file>.png.
 want() { [ -z "${BENCH_ONLY:-}" ] || [[ ",$BENCH_ONLY," == *",$1,"* ]]; }
 # The interpreter for tool.py: one that has matplotlib if there is one (the plot), else python3.
 PY=python3
@@ -346,6 +347,7 @@ if want latency; then
 # same invocation: the same tool over a third veth pair, sender -> veth -> receiver directly.
 LATNS=${TAG}ns
 LATNICE=${BENCH_LAT_NICE:--20}
+LATFWDNICE=${BENCH_LAT_FWD_NICE:-0}
 run_latency() {
     local a0=${TAG}a0 a1=${TAG}a1 b0=${TAG}b0 b1=${TAG}b1 c0=${TAG}c0 c1=${TAG}c1
     local name=ferrosai-latency
@@ -373,7 +375,7 @@ run_latency() {
     # Priority: the forwarder and the tool each in a session (so an autogroup) of their own with
     # nice $LATNICE (default -20) for the group and the threads, so that other work on a shared
     # machine preempts them less; BENCH_LAT_NICE=0 measures them at the default priority.
-    setsid sh -c "echo $LATNICE > /proc/self/autogroup; exec nice -n $LATNICE \"\$0\" \"\$@\"" \
+    setsid sh -c "echo $LATFWDNICE > /proc/self/autogroup; exec nice -n $LATFWDNICE \"\$0\" \"\$@\"" \
         "$FWD" --config "$cfg" > "$OUT/$name.log" 2>&1 &
     local pid=$!
     PIDS+=("$pid")
@@ -584,7 +586,9 @@ else
 fi
 
 fi
-if [ -n "${BENCH_ONLY:-}" ]; then log "BENCH_ONLY=$BENCH_ONLY: records in $DB, RESULTS.md not written"; exit 0; fi
+if [ -n "${BENCH_ONLY:-}" ] && [ -z "${BENCH_RESULTS:-}" ]; then
+    log "BENCH_ONLY=$BENCH_ONLY: records in $DB, RESULTS.md not written"; exit 0
+fi
 log "report"
 DETAIL=$OUT/detail.md
 {
@@ -623,8 +627,12 @@ DETAIL=$OUT/detail.md
         echo '```'
     fi
 } > "$DETAIL"
-tool report --db "$DB" --results "$ROOT/bench/RESULTS.md" --plot "$OUT/forwarding.png" \
-    --cmd "$CMD" --detail "$DETAIL"
+# BENCH_RESULTS=<file>: write the report (and the plot beside it) there instead (debugging;
+# also with BENCH_ONLY).
+RESULTS=${BENCH_RESULTS:-$ROOT/bench/RESULTS.md}
+PLOT=$ROOT/bench/forwarding.png
+[ -n "${BENCH_RESULTS:-}" ] && PLOT=${BENCH_RESULTS%.md}.png
+tool report --db "$DB" --results "$RESULTS" --plot "$OUT/forwarding.png" --cmd "$CMD" --detail "$DETAIL"
 SZ=$(stat -c %s "$OUT/forwarding.png" 2>/dev/null || echo 0)
-if [ "$SZ" -gt 0 ] && [ "$SZ" -lt 200000 ]; then cp "$OUT/forwarding.png" "$ROOT/bench/forwarding.png"; fi
+if [ "$SZ" -gt 0 ] && [ "$SZ" -lt 200000 ]; then cp "$OUT/forwarding.png" "$PLOT"; fi
 log "done: bench/RESULTS.md, bench/forwarding.png, raw records in bench/out/results.jsonl"

@@ -13,9 +13,11 @@
 //! `Instant`, i.e. CLOCK_MONOTONIC; one frame per slot; after a stall of more than 50 us, e.g.
 //! preemption, the missed slots are skipped and counted rather than sent back to back), and
 //! between sends drains the receive socket without blocking. Each trial also reports how often
-//! the thread was preempted (`nonvoluntary_ctxt_switches` of /proc/thread-self/status). Each frame is one of the run's 64-byte IPv4/UDP frames (destinations spread over
-//! the route set, as `gen` writes them) carrying in its UDP payload a sequence number, the
-//! send time (ns on the process's monotonic clock, read just before the send call) and a tag of
+//! the thread was preempted (`nonvoluntary_ctxt_switches` of /proc/thread-self/status) and the
+//! VM's steal time (/proc/stat): what the measurement owes to the rest of the machine.
+//!
+//! Each frame is one of the run's 64-byte IPv4/UDP frames (destinations spread over the route
+//! set, as `gen` writes them) carrying in its UDP payload a sequence number, the send time (ns on the process's monotonic clock, read just before the send call) and a tag of
 //! the trial; latency = receive time (read right after the receive call returns) - send time.
 //! Sharing one thread keeps the receiver from waiting for a CPU the sender holds (2 vCPUs: one
 //! for this loop, one for the forwarder's worker); the cost is that a frame arriving while the
@@ -176,10 +178,15 @@ struct Trial {
     elapsed: Duration,
     /// Largest lag of a send behind its slot on the schedule.
     max_lag: Duration,
+    /// When (from the trial's start) the slot of that largest lag was due.
+    max_lag_at: Duration,
     /// Slots of the schedule skipped after the sender fell behind by more than `CATCH_UP`.
     skipped: u64,
     /// Involuntary context switches of this thread during the trial (None: not readable).
     preempted: Option<u64>,
+    /// Time the hypervisor ran something else on this VM's CPUs during the trial, summed over
+    /// the CPUs (`steal` of /proc/stat, in clock ticks of 10 ms; None: not readable).
+    steal_ticks: Option<u64>,
     lat_ns: Vec<u64>,
 }
 
@@ -275,6 +282,7 @@ fn trial(
     let mut sent = 0u64;
     let mut send_errors = 0u64;
     let mut max_lag = Duration::ZERO;
+    let mut max_lag_at = Duration::ZERO;
     let mut skipped = 0u64;
     let mut rx = Rx {
         tag,
@@ -286,6 +294,7 @@ fn trial(
         foreign: 0,
     };
     let nv0 = nonvoluntary_switches();
+    let st0 = steal_ticks();
     let start = Instant::now();
     let end = start + dur;
     let mut next = start;
@@ -296,8 +305,9 @@ fn trial(
             break;
         }
         if gap.is_none() || now >= next {
-            if gap.is_some() {
-                max_lag = max_lag.max(now - next);
+            if gap.is_some() && now - next > max_lag {
+                max_lag = now - next;
+                max_lag_at = next - start;
             }
             let Ok(seq) = u32::try_from(sent) else { break };
             let f = &frames[usize::try_from(sent).unwrap_or(0) % frames.len()];
@@ -339,6 +349,7 @@ fn trial(
     let preempted = nonvoluntary_switches()
         .zip(nv0)
         .map(|(b, a)| b.saturating_sub(a));
+    let steal = steal_ticks().zip(st0).map(|(b, a)| b.saturating_sub(a));
     Ok(Trial {
         target_pps: pps,
         sent,
@@ -348,10 +359,19 @@ fn trial(
         send_errors,
         elapsed,
         max_lag,
+        max_lag_at,
         skipped,
         preempted,
+        steal_ticks: steal,
         lat_ns: lat,
     })
+}
+
+/// Steal time of all CPUs (the `cpu` line of /proc/stat, 8th value), in clock ticks.
+fn steal_ticks() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = s.lines().find(|l| l.starts_with("cpu "))?;
+    line.split_whitespace().nth(8)?.parse().ok()
 }
 
 /// `nonvoluntary_ctxt_switches` of the calling thread.
@@ -395,7 +415,7 @@ fn trial_json(t: &mut Trial) -> String {
         s,
         "{{\"target_pps\": {}, \"pps\": {:.0}, \"sent\": {}, \"received\": {}, \"lost\": {}, \
          \"dup\": {}, \"foreign\": {}, \"send_errors\": {}, \"elapsed_s\": {:.3}, \
-         \"max_lag_us\": {:.1}, \"skipped\": {}, \"preempted\": {}",
+         \"max_lag_us\": {:.1}, \"max_lag_at_s\": {:.3}, \"skipped\": {}, \"preempted\": {}, \"steal_ms\": {}",
         num(t.target_pps, 0),
         t.pps(),
         t.sent,
@@ -406,9 +426,13 @@ fn trial_json(t: &mut Trial) -> String {
         t.send_errors,
         t.elapsed.as_secs_f64(),
         t.max_lag.as_secs_f64() * 1e6,
+        t.max_lag_at.as_secs_f64(),
         t.skipped,
         t.preempted
             .map_or_else(|| "null".to_string(), |p| p.to_string()),
+        // USER_HZ is 100 on Linux: a tick is 10 ms.
+        t.steal_ticks
+            .map_or_else(|| "null".to_string(), |p| (p * 10).to_string()),
     );
     if !l.is_empty() {
         let _ = write!(
@@ -673,8 +697,10 @@ mod tests {
             send_errors: 0,
             elapsed: Duration::from_secs(2),
             max_lag: Duration::from_micros(3),
+            max_lag_at: Duration::ZERO,
             skipped: 0,
             preempted: Some(1),
+            steal_ticks: Some(2),
             lat_ns: vec![4000, 2000, 3000],
         };
         let j = trial_json(&mut t);
@@ -683,6 +709,7 @@ mod tests {
             "\"pps\": 2,",
             "\"lost\": 1,",
             "\"preempted\": 1",
+            "\"steal_ms\": 20",
             "\"p50_us\": 3.00",
             "\"max_us\": 4.00",
         ] {

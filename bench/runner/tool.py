@@ -322,10 +322,11 @@ def cmd_report(args):
                 trip(pf), ("direct veth %s" % trip(pb)) if pb else "-",
                 "%s / %s / %s" % (q("p50_us"), q("p99_us"), q("p999_us")) if pb else "-",
                 "forwarder adds %s / %s / %s us; max %s us (direct %s); sent %s pps; lost %s of %s"
-                " (direct: %s of %s)%s" % (
+                " (direct: %s of %s); VM steal time during the phase %s ms (direct %s ms)%s" % (
                     dlt("p50_us"), dlt("p99_us"), dlt("p999_us"), fmt(pf.get("max_us"), 0),
                     fmt(pb.get("max_us"), 0), fmt(pf.get("pps")), fmt(pf.get("lost")),
                     fmt(pf.get("sent")), fmt(pb.get("lost")), fmt(pb.get("sent")),
+                    fmt(pf.get("steal_ms")), fmt(pb.get("steal_ms")),
                     "; goal p99.9 < 20 us" if ph["load"] == 0.5 else ""))
     mem = {r["routes"]: r for r in recs if r.get("kind") == "mem"}
     rss = {r["name"]: r for r in recs if r.get("kind") == "rss"}
@@ -428,7 +429,8 @@ def cmd_report(args):
         d = lr["data"]
         detail.append("Latency trials (`bench-runner latency`; us; \"lag\": the sender's largest"
                       " delay behind its schedule, \"skipped\": schedule slots dropped after a lag"
-                      " > 50 us, \"preempted\": involuntary context switches of the tool's thread;"
+                      " > 50 us, \"preempted\": involuntary context switches of the tool's thread,"
+                      " \"steal\": ms the hypervisor took from the VM's CPUs during the trial;"
                       " search = the max-rate trials, %s s each):" % fmt(d.get("trial_s")))
         detail.append("")
         fp = lr.get("fwd_preempted")
@@ -438,18 +440,18 @@ def cmd_report(args):
                                                        if v) + ".")
             detail.append("")
         detail.append("| path | trial | target pps | sent pps | sent | lost | min | p50 | p90 | p99"
-                      " | p99.9 | max | lag | skipped | preempted |")
-        detail.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+                      " | p99.9 | max | lag | skipped | preempted | steal |")
+        detail.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
         def tr(path, what, t):
-            detail.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |"
+            detail.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |"
                           % (path, what, fmt(t.get("target_pps"), 0) if t.get("target_pps") else
                              "unpaced", fmt(t.get("pps"), 0), fmt(t.get("sent")),
                              fmt(t.get("lost")), fmt(t.get("min_us"), 1), fmt(t.get("p50_us"), 1),
                              fmt(t.get("p90_us"), 1), fmt(t.get("p99_us"), 1),
                              fmt(t.get("p999_us"), 1), fmt(t.get("max_us"), 0),
                              fmt(t.get("max_lag_us"), 0), fmt(t.get("skipped")),
-                             fmt(t.get("preempted"))))
+                             fmt(t.get("preempted")), fmt(t.get("steal_ms"))))
         for key, path in (("fwd", "forwarder"), ("base", "direct veth")):
             for t in d.get(key, {}).get("search", []):
                 tr(path, "search", t)
