@@ -347,7 +347,7 @@ if want latency; then
 # same invocation: the same tool over a third veth pair, sender -> veth -> receiver directly.
 LATNS=${TAG}ns
 LATNICE=${BENCH_LAT_NICE:--20}
-LATFWDNICE=${BENCH_LAT_FWD_NICE:-0}
+LATFWDNICE=${BENCH_LAT_FWD_NICE:-$LATNICE}
 run_latency() {
     local a0=${TAG}a0 a1=${TAG}a1 b0=${TAG}b0 b1=${TAG}b1 c0=${TAG}c0 c1=${TAG}c1
     local name=ferrosai-latency
@@ -373,8 +373,10 @@ run_latency() {
         'name = "Ethernet4"' "devargs = \"net_af_packet1,iface=$b1,framecnt=4096,qdisc_bypass=1\"" \
         > "$cfg"
     # Priority: the forwarder and the tool each in a session (so an autogroup) of their own with
-    # nice $LATNICE (default -20) for the group and the threads, so that other work on a shared
-    # machine preempts them less; BENCH_LAT_NICE=0 measures them at the default priority.
+    # nice -20 for the group and the threads, so that other work on a shared machine preempts
+    # them less (at nice 0 on a loaded machine the forwarder path's median was milliseconds:
+    # the worker shared CPU 1 with builds). BENCH_LAT_NICE (tool and forwarder) and
+    # BENCH_LAT_FWD_NICE (forwarder only) change that.
     setsid sh -c "echo $LATFWDNICE > /proc/self/autogroup; exec nice -n $LATFWDNICE \"\$0\" \"\$@\"" \
         "$FWD" --config "$cfg" > "$OUT/$name.log" 2>&1 &
     local pid=$!
