@@ -40,7 +40,7 @@ TAG=fsb$$               # names of everything this run creates (EAL prefixes, ri
 MEM=2048                # EAL memory (MB, --no-huge): pool + l3fwd's 1M-route tables
 DB=$OUT/results.jsonl
 mkdir -p "$OUT"
-rm -f "$DB" "$OUT"/*.log
+rm -f "$DB" "$OUT"/*.log "$OUT"/*.runtime.txt "$OUT"/latency.json
 PIDS=()
 
 log() { printf '[run.sh %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
