@@ -11,9 +11,9 @@ use crate::value::{status, Attr, AttrValue, EntryKey, Status};
 /// What one bulk create has already validated (valid only while the store's write lock is held
 /// and the call creates nothing but entries: no object a key or attribute refers to can appear or
 /// go, so the same key members and the same attribute list validate the same way again).
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct EntryMemo {
-    /// A bulk call (worth remembering the attribute list; a single create is not).
+    /// Remember the attribute list (a bulk call, or the store's memo of single creates).
     bulk: bool,
     /// (switch, VR) of the last route key that passed `validate_key`.
     route_key: Option<(u64, u64)>,
@@ -283,9 +283,18 @@ impl Store {
         attrs: Vec<Attr>,
         emit: bool,
     ) -> Result<Option<Change>, Status> {
-        let mut memo = EntryMemo::default();
+        // The key members and attribute list of the last single creates stay validated while
+        // no object-id object changes (creating or removing entries changes nothing that
+        // validation reads). Free table entries are counted afresh per call.
+        let mut memo = std::mem::take(&mut self.single);
+        if self.single_epoch != self.obj_epoch {
+            memo = EntryMemo::bulk();
+            self.single_epoch = self.obj_epoch;
+        }
+        memo.avail = None;
         let r = self.create_entry_memo(key, attrs, emit, &mut memo);
         self.finish_bulk(&mut memo);
+        self.single = memo;
         r
     }
 
@@ -562,6 +571,72 @@ mod tests {
         assert_eq!(
             sai.create_entry(key(vr, 0x0a00_0400, m24), act(9999)),
             Err(status::ITEM_ALREADY_EXISTS)
+        );
+    }
+
+    /// Single creates remember what they validated only until an object-id object changes: a
+    /// removed VR or next-hop group is refused again.
+    #[test]
+    fn single_create_memo_ends_with_object_changes() {
+        let sai = Sai::new(&Profile::new()).unwrap();
+        let id = |n: &str| md::attr_id(n).unwrap();
+        let ot = |n: &str| md::ot_id(n).unwrap();
+        let sw = sai
+            .create(
+                ot("SAI_OBJECT_TYPE_SWITCH"),
+                0,
+                vec![Attr::new(
+                    id("SAI_SWITCH_ATTR_INIT_SWITCH"),
+                    AttrValue::Bool(true),
+                )],
+            )
+            .unwrap();
+        let vr = sai
+            .create(ot("SAI_OBJECT_TYPE_VIRTUAL_ROUTER"), sw, vec![])
+            .unwrap();
+        let ecmp = md::enum_value(
+            "SAI_NEXT_HOP_GROUP_ATTR_TYPE",
+            "SAI_NEXT_HOP_GROUP_TYPE_DYNAMIC_UNORDERED_ECMP",
+        )
+        .unwrap();
+        let g = sai
+            .create(
+                ot("SAI_OBJECT_TYPE_NEXT_HOP_GROUP"),
+                sw,
+                vec![Attr::new(
+                    id("SAI_NEXT_HOP_GROUP_ATTR_TYPE"),
+                    AttrValue::I32(ecmp),
+                )],
+            )
+            .unwrap();
+        let key = |i: u32| EntryKey {
+            ot: ot("SAI_OBJECT_TYPE_ROUTE_ENTRY"),
+            members: vec![
+                AttrValue::Oid(sw),
+                AttrValue::Oid(vr),
+                AttrValue::IpPrefix(IpPrefix {
+                    addr: IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + (i << 8))),
+                    mask: IpAddr::V4(Ipv4Addr::from(0xffff_ff00)),
+                }),
+            ],
+        };
+        let nh = vec![Attr::new(
+            id("SAI_ROUTE_ENTRY_ATTR_NEXT_HOP_ID"),
+            AttrValue::Oid(g),
+        )];
+        assert_eq!(sai.create_entry(key(1), nh.clone()), Ok(()));
+        assert_eq!(sai.create_entry(key(2), nh.clone()), Ok(()));
+        assert_eq!(sai.remove_entry(&key(1)), Ok(()));
+        assert_eq!(sai.remove_entry(&key(2)), Ok(()));
+        assert_eq!(sai.remove(ot("SAI_OBJECT_TYPE_NEXT_HOP_GROUP"), g), Ok(()));
+        assert_eq!(
+            sai.create_entry(key(3), nh.clone()),
+            Err(status::invalid_attr_value(0))
+        );
+        assert_eq!(sai.remove(ot("SAI_OBJECT_TYPE_VIRTUAL_ROUTER"), vr), Ok(()));
+        assert_eq!(
+            sai.create_entry(key(4), vec![]),
+            Err(status::INVALID_PARAMETER)
         );
     }
 

@@ -230,6 +230,7 @@ impl Sai {
             st.store.objs.get_mut(&sw_oid),
         ) {
             obj.attrs.retain(|a| a.id != id);
+            st.store.obj_epoch += 1;
         }
         let changes = st.store.snapshot();
         self.emit(&changes);

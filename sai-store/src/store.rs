@@ -204,7 +204,7 @@ pub(crate) fn entry_switch(k: &EntryKey) -> u8 {
 /// Reference-count increments gathered during one bulk create and applied once at its end
 /// (one object-map lookup per referenced object instead of one per entry). Nothing reads a
 /// reference count in between: a bulk create only validates and inserts entries.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct RefBatch(Vec<(u64, u32)>);
 
 impl RefBatch {
@@ -250,6 +250,13 @@ pub(crate) struct Store {
     pub next_seq: u64,
     /// Table size per object type (from `cfg.tables`, looked up once instead of per create).
     pub table_sizes: FastMap<u32, u64>,
+    /// Bumped by every change to an object-id object (create, remove, attribute set), the only
+    /// state an entry's key and attribute validation reads.
+    pub obj_epoch: u64,
+    /// What single entry creates validated, valid while `obj_epoch` equals `single_epoch`
+    /// (see [`Store::create_entry`]).
+    pub single: crate::ops::EntryMemo,
+    pub single_epoch: u64,
 }
 
 impl Store {
@@ -262,6 +269,9 @@ impl Store {
             switches: BTreeSet::new(),
             next_counter: 1,
             next_seq: 1,
+            obj_epoch: 0,
+            single: crate::ops::EntryMemo::bulk(),
+            single_epoch: 0,
             table_sizes: md::OBJECT_TYPES
                 .iter()
                 .map(|i| (i.ot, cfg.tables.size(crate::computed::short_name(i.ot))))
@@ -371,6 +381,7 @@ impl Store {
             key: ObjectKey::Oid(o),
             attrs: obj.public_attrs().into(),
         };
+        self.obj_epoch += 1;
         self.objs.insert(o, obj);
         *self.type_counts.entry(ot).or_insert(0) += 1;
         change
@@ -379,6 +390,7 @@ impl Store {
     /// Remove an OID object unconditionally (callers checked), dropping its references.
     pub fn erase_obj(&mut self, o: u64) -> Option<Change> {
         let obj = self.objs.remove(&o)?;
+        self.obj_epoch += 1;
         for a in &obj.attrs {
             if a.counted {
                 self.drop_refs(&a.value);
@@ -521,6 +533,7 @@ impl Store {
     }
 
     pub fn obj_mut(&mut self, key: &ObjectKey) -> Option<&mut Obj> {
+        self.obj_epoch += 1;
         match key {
             ObjectKey::Oid(o) => self.objs.get_mut(o),
             ObjectKey::Entry(k) => self.entries.get_mut(&EKey::of(k)),

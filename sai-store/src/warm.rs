@@ -398,6 +398,7 @@ pub(crate) fn decode(text: &str, cfg: Config) -> Result<Store, String> {
                     .map_err(ctx)?;
                 let ot = crate::oid::raw_type(o);
                 *s.type_counts.entry(ot).or_insert(0) += 1;
+                s.obj_epoch += 1;
                 s.objs.insert(
                     o,
                     Obj {
