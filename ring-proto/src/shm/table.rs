@@ -138,20 +138,21 @@ impl AtomicTable {
 
     /// Hint that entry `i` will be read soon: starts bringing its cache line towards the core
     /// without waiting for it (a plain load would hold the instruction window until the line
-    /// arrives). No effect if `i` is out of range or on targets without a prefetch instruction.
+    /// arrives). No effect if `i` is out of range (no bounds check: a prefetch of any address
+    /// is harmless) or on targets without a prefetch instruction.
     #[inline(always)]
     pub fn prefetch(&self, i: usize) {
         #[cfg(all(target_arch = "x86_64", not(miri)))]
         {
-            if let Some(e) = self.as_slice().get(i) {
-                // SAFETY: `_mm_prefetch` needs SSE, part of the x86-64 baseline that every
-                // x86_64 Rust target enables; a prefetch never faults and does not access
-                // memory architecturally (the address is in the table anyway).
-                unsafe {
-                    core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
-                        std::ptr::from_ref(e).cast::<i8>(),
-                    );
-                }
+            // `wrapping_add`: only an address is computed, nothing is dereferenced.
+            let p = self.inner.ptr.as_ptr().wrapping_add(i);
+            // SAFETY: `_mm_prefetch` needs SSE, part of the x86-64 baseline that every
+            // x86_64 Rust target enables; a prefetch is only a hint: it never faults (even for
+            // an unmapped address) and does not access memory architecturally.
+            unsafe {
+                core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
+                    p.cast_const().cast::<i8>(),
+                );
             }
         }
         #[cfg(not(all(target_arch = "x86_64", not(miri))))]
