@@ -88,8 +88,6 @@ pub(crate) struct Scratch {
     adj_hop: [u16; MEMO],
     /// Generations (FIB LBs/adjacencies, interface table) the memo was built from.
     gens: Option<(u64, u64)>,
-    chunk: usize,
-    dist: usize,
 }
 
 impl Scratch {
@@ -110,16 +108,6 @@ impl Scratch {
             adj_tag: [NO_TAG; MEMO],
             adj_hop: [0; MEMO],
             gens: None,
-            chunk: std::env::var("FWD_FAST_CHUNK")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(CHUNK)
-                .max(1),
-            dist: std::env::var("FWD_FAST_DIST")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(1)
-                .max(1),
         })
     }
 
@@ -365,16 +353,15 @@ fn check_and_resolve<B: PacketBuf, L: Lpm4Steps>(
     n_ecmp: &mut u64,
 ) -> bool {
     let n = pkts.len();
-    let (chunk, dist) = (sc.chunk, sc.dist);
-    let mut checked = (chunk * dist).min(n);
+    let mut checked = CHUNK.min(n);
     if !check(&pkts[..checked], 0, sc, rx, l4) {
         return false;
     }
     let mut at = 0;
     while at < n {
-        let next = (at + chunk).min(n);
+        let next = (at + CHUNK).min(n);
         if checked < n {
-            let upto = (checked + chunk).min(n);
+            let upto = (checked + CHUNK).min(n);
             if !check(&pkts[checked..upto], checked, sc, rx, l4) {
                 return false;
             }
