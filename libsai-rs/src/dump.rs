@@ -123,7 +123,12 @@ pub(crate) fn dump_text(sai: &Sai) -> String {
         };
         let info = meta::object_type(ot);
         let oname = info.map_or("?", |i| i.name);
+        let key = match key {
+            ObjectKey::Route(r) => ObjectKey::Entry(r.to_entry()),
+            k => k,
+        };
         match key {
+            ObjectKey::Route(_) => {}
             ObjectKey::Oid(o) => {
                 let _ = writeln!(s, "{oname} oid:0x{o:x}");
             }

@@ -440,6 +440,11 @@ pub unsafe extern "C" fn sai_get_object_key(
                     // SAFETY: `out` is a zeroed key union large enough for every key struct.
                     tri!(unsafe { key_to_c(info, e, core::ptr::from_mut(&mut out).cast()) });
                 }
+                ObjectKey::Route(r) => {
+                    let e = r.to_entry();
+                    // SAFETY: as above.
+                    tri!(unsafe { key_to_c(info, &e, core::ptr::from_mut(&mut out).cast()) });
+                }
             }
             // SAFETY: i < need <= cap keys in the caller's array.
             unsafe { object_list.add(i).write_unaligned(out) };
@@ -693,7 +698,7 @@ pub unsafe extern "C" fn sai_bulk_object_get_stats(
                     }
                     Err(e) => e,
                 },
-                Ok(ObjectKey::Entry(_)) => SAI_STATUS_NOT_IMPLEMENTED,
+                Ok(ObjectKey::Entry(_) | ObjectKey::Route(_)) => SAI_STATUS_NOT_IMPLEMENTED,
                 Err(e) => e,
             };
             all_ok &= st == SAI_STATUS_SUCCESS;
@@ -745,7 +750,7 @@ pub unsafe extern "C" fn sai_bulk_object_clear_stats(
         for (i, k) in keys.into_iter().enumerate() {
             let st = match k {
                 Ok(ObjectKey::Oid(o)) => ops::ok_or(sai.clear_stats(object_type, o, &ids)),
-                Ok(ObjectKey::Entry(_)) => SAI_STATUS_NOT_IMPLEMENTED,
+                Ok(ObjectKey::Entry(_) | ObjectKey::Route(_)) => SAI_STATUS_NOT_IMPLEMENTED,
                 Err(e) => e,
             };
             all_ok &= st == SAI_STATUS_SUCCESS;

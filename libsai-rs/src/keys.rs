@@ -5,7 +5,7 @@
 use crate::convert::{ip_from_c, ip_to_c, prefix_from_c, prefix_to_c};
 use sai_headers::ffi::*;
 use sai_headers::meta::{AttrValueType as T, ObjectTypeInfo};
-use sai_store::{AttrValue, EntryKey};
+use sai_store::{AttrValue, EntryKey, RouteKey};
 
 /// Canonical bytes of a `sai_nat_entry_key_t` / `sai_nat_entry_mask_t` (fields only, no padding),
 /// and back.
@@ -128,6 +128,25 @@ pub(crate) unsafe fn key_from_c(
     Ok(EntryKey {
         ot: info.ot,
         members,
+    })
+}
+
+/// A `sai_route_entry_t` as a [`RouteKey`] (no allocation): what [`key_from_c`] gives for a
+/// route, in the route calls' form. A bad destination is `SAI_STATUS_INVALID_PARAMETER`, as
+/// there.
+///
+/// # Safety
+/// `p` is null or points to a readable `sai_route_entry_t` (any alignment).
+pub(crate) unsafe fn route_key_from_c(p: *const u8) -> Result<RouteKey, sai_status_t> {
+    if p.is_null() {
+        return Err(SAI_STATUS_INVALID_PARAMETER);
+    }
+    // SAFETY: readable (caller contract); read_unaligned tolerates any alignment.
+    let e = unsafe { p.cast::<sai_route_entry_t>().read_unaligned() };
+    Ok(RouteKey {
+        switch_id: e.switch_id,
+        vr_id: e.vr_id,
+        destination: prefix_from_c(&e.destination).ok_or(SAI_STATUS_INVALID_PARAMETER)?,
     })
 }
 

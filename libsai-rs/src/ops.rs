@@ -6,10 +6,10 @@
 //! `SAI_STATUS_BUFFER_OVERFLOW`, per-object statuses in bulk calls).
 
 use crate::convert::{attrs_from_c, max_attr_count, value_to_c, OutError};
-use crate::keys::key_from_c;
+use crate::keys::{key_from_c, route_key_from_c};
 use sai_headers::ffi::*;
 use sai_headers::meta::{self, ObjectTypeInfo};
-use sai_store::{Attr, AttrValue, BulkMode, BulkStatus, EntryKey, ObjectKey, StatsMode};
+use sai_store::{Attr, AttrValue, BulkMode, BulkStatus, EntryKey, ObjectKey, RouteKey, StatsMode};
 
 /// The object a non-bulk call is about.
 #[derive(Clone, Copy, Debug)]
@@ -121,11 +121,21 @@ pub(crate) unsafe fn create_entry(
 ) -> sai_status_t {
     let sai = tri!(crate::sai());
     let info = tri!(info(ot));
-    // SAFETY: forwarded caller contract.
-    let key = tri!(unsafe { key_from_c(info, key) });
-    // SAFETY: forwarded caller contract.
-    let attrs = tri!(unsafe { attrs_from_c(ot, count, list) });
-    match sai.create_entry(key, attrs) {
+    let r = if ot == SAI_OBJECT_TYPE_ROUTE_ENTRY {
+        // Routes: the allocation-free key (same checks and statuses).
+        // SAFETY: forwarded caller contract.
+        let key = tri!(unsafe { route_key_from_c(key) });
+        // SAFETY: forwarded caller contract.
+        let attrs = tri!(unsafe { attrs_from_c(ot, count, list) });
+        sai.create_route(key, attrs)
+    } else {
+        // SAFETY: forwarded caller contract.
+        let key = tri!(unsafe { key_from_c(info, key) });
+        // SAFETY: forwarded caller contract.
+        let attrs = tri!(unsafe { attrs_from_c(ot, count, list) });
+        sai.create_entry(key, attrs)
+    };
+    match r {
         Ok(()) => SAI_STATUS_SUCCESS,
         Err(e) => failed(ot, "create", e),
     }
@@ -141,6 +151,7 @@ pub(crate) unsafe fn remove(ot: u32, t: Target) -> sai_status_t {
     let r = match tri!(unsafe { resolve(ot, t) }) {
         ObjectKey::Oid(o) => sai.remove(ot, o),
         ObjectKey::Entry(k) => sai.remove_entry(&k),
+        ObjectKey::Route(r) => sai.remove_entry(&r.to_entry()),
     };
     match r {
         Ok(()) => SAI_STATUS_SUCCESS,
@@ -167,6 +178,7 @@ pub(crate) unsafe fn set(ot: u32, t: Target, attr: *const sai_attribute_t) -> sa
     let r = match key {
         ObjectKey::Oid(o) => sai.set(ot, o, a),
         ObjectKey::Entry(k) => sai.set_entry(&k, a),
+        ObjectKey::Route(r) => sai.set_entry(&r.to_entry(), a),
     };
     match r {
         Ok(()) => SAI_STATUS_SUCCESS,
@@ -518,6 +530,7 @@ unsafe fn bulk_entries(
             .zip(lists)
             .map(|(k, l)| match (k?, l?) {
                 (ObjectKey::Entry(k), l) => Ok((k, l)),
+                (ObjectKey::Route(r), l) => Ok((r.to_entry(), l)),
                 (ObjectKey::Oid(_), _) => Err(SAI_STATUS_INVALID_PARAMETER),
             })
             .collect());
@@ -534,6 +547,38 @@ unsafe fn bulk_entries(
                 let c = attr_count.add(i).read_unaligned();
                 let l = attr_list.add(i).read_unaligned();
                 Ok((k, attrs_from_c(ot, c, l)?))
+            }
+        })
+        .collect())
+}
+
+/// One route of a bulk create: key and attributes.
+type RouteItem = (RouteKey, Vec<Attr>);
+
+/// [`bulk_entries`] for routes: `sai_route_entry_t`s as [`RouteKey`]s.
+///
+/// # Safety
+/// `p` points to `n` route entries of `stride` bytes; `attr_count` and `attr_list` to `n`
+/// entries each.
+unsafe fn bulk_routes(
+    n: usize,
+    p: *const u8,
+    stride: usize,
+    attr_count: *const u32,
+    attr_list: *mut *const sai_attribute_t,
+) -> Result<Vec<Result<RouteItem, sai_status_t>>, sai_status_t> {
+    if p.is_null() || attr_count.is_null() || attr_list.is_null() {
+        return Err(SAI_STATUS_INVALID_PARAMETER);
+    }
+    Ok((0..n)
+        .map(|i| {
+            // SAFETY: i < n route entries of `stride` bytes at p, n counts and n list
+            // pointers, each list valid for its count (caller contract).
+            unsafe {
+                let k = route_key_from_c(p.add(i * stride))?;
+                let c = attr_count.add(i).read_unaligned();
+                let l = attr_list.add(i).read_unaligned();
+                Ok((k, attrs_from_c(SAI_OBJECT_TYPE_ROUTE_ENTRY, c, l)?))
             }
         })
         .collect())
@@ -603,6 +648,17 @@ pub(crate) unsafe fn bulk_create_entry(
     }
     let mode = tri!(bulk_mode(mode));
     let sai = tri!(crate::sai());
+    if let (SAI_OBJECT_TYPE_ROUTE_ENTRY, Keys::Entries(p, stride)) = (ot, keys) {
+        // Routes: allocation-free keys (same checks and statuses).
+        // SAFETY: forwarded caller contract.
+        let prepared = tri!(unsafe { bulk_routes(n, p, stride, attr_count, attr_list) });
+        let (st, _, ()) = bulk_prepared(mode, prepared, |items| {
+            (sai.bulk_create_routes(items, mode), ())
+        });
+        // SAFETY: n statuses.
+        unsafe { write_statuses(statuses, &st) };
+        return overall(&st);
+    }
     // SAFETY: forwarded caller contract.
     let prepared = tri!(unsafe { bulk_entries(ot, n, keys, attr_count, attr_list) });
     let (st, _, ()) = bulk_prepared(mode, prepared, |items| {
@@ -630,6 +686,21 @@ pub(crate) unsafe fn bulk_remove(
     }
     let mode = tri!(bulk_mode(mode));
     let sai = tri!(crate::sai());
+    if let (SAI_OBJECT_TYPE_ROUTE_ENTRY, Keys::Entries(p, stride)) = (ot, keys) {
+        // Routes: allocation-free keys (same checks and statuses).
+        if p.is_null() {
+            return SAI_STATUS_INVALID_PARAMETER;
+        }
+        // SAFETY: i < n route entries of `stride` bytes at p (caller contract).
+        let ks: Vec<Result<RouteKey, sai_status_t>> = (0..n)
+            .map(|i| unsafe { route_key_from_c(p.add(i * stride)) })
+            .collect();
+        let (st, _, ()) =
+            bulk_prepared(mode, ks, |items| (sai.bulk_remove_routes(&items, mode), ()));
+        // SAFETY: n statuses.
+        unsafe { write_statuses(statuses, &st) };
+        return overall(&st);
+    }
     // SAFETY: forwarded caller contract.
     let ks = tri!(unsafe { bulk_keys(ot, n, keys) });
     let (st, _, ()) = match keys {
@@ -642,6 +713,7 @@ pub(crate) unsafe fn bulk_remove(
                 .into_iter()
                 .filter_map(|k| match k {
                     ObjectKey::Entry(e) => Some(e),
+                    ObjectKey::Route(r) => Some(r.to_entry()),
                     ObjectKey::Oid(_) => None,
                 })
                 .collect();
@@ -697,6 +769,7 @@ pub(crate) unsafe fn bulk_set(
                 .into_iter()
                 .filter_map(|(k, a)| match k {
                     ObjectKey::Entry(e) => Some((e, a)),
+                    ObjectKey::Route(r) => Some((r.to_entry(), a)),
                     ObjectKey::Oid(_) => None,
                 })
                 .collect();

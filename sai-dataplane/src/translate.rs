@@ -8,7 +8,7 @@
 
 use crate::ids::Ids;
 use ring_proto::{Command, HostifName, PacketAction, Port, Prefix, Rif, RifType, RouteAction};
-use sai_store::{Attr, AttrValue, Change, EntryKey, ObjectKey};
+use sai_store::{Attr, AttrValue, Change, EntryKey, ObjectKey, RouteKey};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -277,6 +277,14 @@ fn route_key(k: &EntryKey) -> Option<(u64, Prefix)> {
     Some((vr, Prefix::new(p.addr, p.prefix_len()?)?))
 }
 
+/// Route key of a [`RouteKey`]: (VR oid, prefix).
+fn route_key_of(r: &RouteKey) -> Option<(u64, Prefix)> {
+    Some((
+        r.vr_id,
+        Prefix::new(r.destination.addr, r.destination.prefix_len()?)?,
+    ))
+}
+
 /// Neighbor key: (RIF oid, address).
 fn neighbor_key(k: &EntryKey) -> Option<(u64, IpAddr)> {
     Some((k.members.get(1)?.as_oid()?, ip_of(k.members.get(2)?)?))
@@ -427,6 +435,15 @@ impl Translator {
                 } else if ot == ids.ot_neighbor {
                     self.neighbor_remove(k, out);
                 }
+            }
+            (Change::Create { attrs, .. }, ObjectKey::Route(r)) => {
+                self.route_set_at(route_key_of(r), attrs, true, out);
+            }
+            (Change::Set { attr, .. }, ObjectKey::Route(r)) => {
+                self.route_set_at(route_key_of(r), std::slice::from_ref(attr), false, out);
+            }
+            (Change::Remove { .. }, ObjectKey::Route(r)) => {
+                self.route_remove_at(route_key_of(r), out);
             }
             (Change::Create { attrs, .. }, ObjectKey::Oid(o)) => self.create(ot, *o, attrs, out),
             (Change::Set { attr, .. }, ObjectKey::Oid(o)) => self.set(ot, *o, attr, out),
@@ -905,8 +922,18 @@ impl Translator {
     }
 
     fn route_set(&mut self, k: &EntryKey, attrs: &[Attr], create: bool, out: &mut Vec<Command>) {
+        self.route_set_at(route_key(k), attrs, create, out);
+    }
+
+    fn route_set_at(
+        &mut self,
+        key: Option<(u64, Prefix)>,
+        attrs: &[Attr],
+        create: bool,
+        out: &mut Vec<Command>,
+    ) {
         let ids = self.ids;
-        let Some((vr, prefix)) = route_key(k) else {
+        let Some((vr, prefix)) = key else {
             self.skipped.unsupported += 1;
             return;
         };
@@ -950,7 +977,11 @@ impl Translator {
     }
 
     fn route_remove(&mut self, k: &EntryKey, out: &mut Vec<Command>) {
-        let Some((vr, prefix)) = route_key(k) else {
+        self.route_remove_at(route_key(k), out);
+    }
+
+    fn route_remove_at(&mut self, key: Option<(u64, Prefix)>, out: &mut Vec<Command>) {
+        let Some((vr, prefix)) = key else {
             return;
         };
         let Some(vrf) = self.vrf_of(vr) else {

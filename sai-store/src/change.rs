@@ -1,12 +1,16 @@
 //! The change stream handed to the forwarder programmer after every successful mutation.
 
-use crate::value::{Attr, EntryKey};
+use crate::value::{Attr, AttrValue, EntryKey, IpPrefix};
 
 /// Key of a stored object: an object id or an entry key.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ObjectKey {
     Oid(u64),
     Entry(EntryKey),
+    /// A route entry, in the form the route calls ([`crate::Sai::bulk_create_routes`] and
+    /// friends) use: no heap allocation. The same object as the equivalent
+    /// [`ObjectKey::Entry`] ([`RouteKey::to_entry`]).
+    Route(RouteKey),
 }
 
 impl ObjectKey {
@@ -14,7 +18,29 @@ impl ObjectKey {
     pub fn oid(&self) -> Option<u64> {
         match self {
             ObjectKey::Oid(o) => Some(*o),
-            ObjectKey::Entry(_) => None,
+            ObjectKey::Entry(_) | ObjectKey::Route(_) => None,
+        }
+    }
+}
+
+/// The key of a route entry (`sai_route_entry_t`): switch, virtual router, destination.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RouteKey {
+    pub switch_id: u64,
+    pub vr_id: u64,
+    pub destination: IpPrefix,
+}
+
+impl RouteKey {
+    /// The generic entry key of the same route.
+    pub fn to_entry(&self) -> EntryKey {
+        EntryKey {
+            ot: sai_headers::ffi::SAI_OBJECT_TYPE_ROUTE_ENTRY,
+            members: vec![
+                AttrValue::Oid(self.switch_id),
+                AttrValue::Oid(self.vr_id),
+                AttrValue::IpPrefix(self.destination),
+            ],
         }
     }
 }

@@ -23,7 +23,7 @@ mod validate;
 pub mod value;
 mod warm;
 
-pub use change::{Change, ChangeSink, ObjectKey, RecordingSink};
+pub use change::{Change, ChangeSink, ObjectKey, RecordingSink, RouteKey};
 pub use profile::{Config, Profile, ProfileError};
 pub use sai::{object_type_query, switch_id_query, AttrCapability, BulkMode, BulkStatus, Sai};
 pub use stats::{StatsMode, StatsSource};

@@ -14,6 +14,8 @@
 /// `SAI_OBJECT_TYPE_NULL`.
 pub const OT_NULL: u32 = 0;
 /// `SAI_OBJECT_TYPE_SWITCH`.
+/// `SAI_OBJECT_TYPE_ROUTE_ENTRY`.
+pub const OT_ROUTE_ENTRY: u32 = sai_headers::ffi::SAI_OBJECT_TYPE_ROUTE_ENTRY;
 pub const OT_SWITCH: u32 = 33;
 /// First `sai_object_type_extensions_t` value.
 pub const EXT_RANGE_START: u32 = 0x2000_0000;

@@ -5,7 +5,7 @@ use crate::computed;
 use crate::defaults::Builder;
 use crate::md;
 use crate::oid;
-use crate::store::{EKey, Origin, RefBatch, Store, StoredAttr};
+use crate::store::{EKey, NewKey, Origin, RefBatch, Store, StoredAttr};
 use crate::value::{status, Attr, AttrValue, EntryKey, Status};
 
 /// What one bulk create has already validated (valid only while the store's write lock is held
@@ -231,7 +231,10 @@ impl Store {
         match key {
             ObjectKey::Oid(o) => self.check_oid(ot, *o)?,
             ObjectKey::Entry(k) if k.ot != ot => return Err(status::INVALID_PARAMETER),
-            ObjectKey::Entry(_) => {}
+            ObjectKey::Route(_) if ot != oid::OT_ROUTE_ENTRY => {
+                return Err(status::INVALID_PARAMETER)
+            }
+            ObjectKey::Entry(_) | ObjectKey::Route(_) => {}
         }
         let obj = self.obj(key).ok_or(status::ITEM_NOT_FOUND)?;
         self.validate_set(ot, obj, &attr)?;
@@ -260,6 +263,14 @@ impl Store {
                     return Err(status::ITEM_NOT_FOUND);
                 }
             }
+            ObjectKey::Route(r) => {
+                if ot != oid::OT_ROUTE_ENTRY {
+                    return Err(status::INVALID_PARAMETER);
+                }
+                if !self.entries.contains_key(&EKey::from(*r)) {
+                    return Err(status::ITEM_NOT_FOUND);
+                }
+            }
         }
         Ok(ids
             .iter()
@@ -279,7 +290,7 @@ impl Store {
     /// Create an entry.
     pub fn create_entry(
         &mut self,
-        key: EntryKey,
+        key: NewKey,
         attrs: Vec<Attr>,
         emit: bool,
     ) -> Result<Option<Change>, Status> {
@@ -308,12 +319,13 @@ impl Store {
     /// attributes, capacity).
     pub fn create_entry_memo(
         &mut self,
-        key: EntryKey,
+        key: NewKey,
         attrs: Vec<Attr>,
         emit: bool,
         memo: &mut EntryMemo,
     ) -> Result<Option<Change>, Status> {
-        let ek = EKey::of(&key);
+        let ek = key.ekey();
+        let ot = key.ot();
         match (&ek, memo.route_key) {
             // Same switch and VR as a route key validated before: only the prefix differs.
             (EKey::Route { sw, vr, prefix }, Some(m)) if m == (*sw, *vr) => {
@@ -322,7 +334,7 @@ impl Store {
                 }
             }
             _ => {
-                self.validate_key(&key)?;
+                self.validate_key(&key.entry())?;
                 memo.route_key = match ek {
                     EKey::Route { sw, vr, .. } => Some((sw, vr)),
                     EKey::Other(_) => None,
@@ -330,11 +342,11 @@ impl Store {
             }
         }
         let mut shared = match &memo.attrs {
-            Some((ot, a)) if *ot == key.ot && **a == *attrs => Some(a.clone()),
+            Some((o, a)) if *o == ot && **a == *attrs => Some(a.clone()),
             _ => None,
         };
         if shared.is_none() {
-            if let Err(e) = self.validate_create(key.ot, &attrs) {
+            if let Err(e) = self.validate_create(ot, &attrs) {
                 // An existing entry is reported first, as the check order says.
                 return Err(if self.entries.contains_key(&ek) {
                     status::ITEM_ALREADY_EXISTS
@@ -344,11 +356,10 @@ impl Store {
             }
             if memo.bulk {
                 let a: std::sync::Arc<[Attr]> = attrs.as_slice().into();
-                memo.attrs = Some((key.ot, a.clone()));
+                memo.attrs = Some((ot, a.clone()));
                 shared = Some(a);
             }
         }
-        let ot = key.ot;
         let avail = match memo.avail {
             Some((o, n)) if o == ot => n,
             _ => computed::available(self, ot),
@@ -377,13 +388,14 @@ impl Store {
     /// [`Store::remove_entry`] with the caller's key moved into the change.
     pub fn remove_entry_owned(
         &mut self,
-        key: EntryKey,
+        key: NewKey,
         emit: bool,
     ) -> Result<Option<Change>, Status> {
-        md::ot_info(key.ot)
+        let ot = key.ot();
+        md::ot_info(ot)
             .filter(|i| i.is_non_object_id)
             .ok_or(status::INVALID_OBJECT_TYPE)?;
-        let ek = EKey::of(&key);
+        let ek = key.ekey();
         // One hash lookup for the checks and the removal.
         let obj = match self.entries.entry(ek.clone()) {
             std::collections::hash_map::Entry::Vacant(_) => return Err(status::ITEM_NOT_FOUND),
@@ -395,9 +407,9 @@ impl Store {
             }
         };
         self.entry_removed(&ek, &obj);
-        Ok(emit.then_some(Change::Remove {
-            ot: key.ot,
-            key: ObjectKey::Entry(key),
+        Ok(emit.then(|| Change::Remove {
+            ot,
+            key: key.into_object_key(),
         }))
     }
 

@@ -1,12 +1,12 @@
 //! [`Sai`]: the thread-safe store API the C boundary calls.
 
-use crate::change::{Change, ChangeSink, ObjectKey};
+use crate::change::{Change, ChangeSink, ObjectKey, RouteKey};
 use crate::computed;
 use crate::md;
 use crate::oid;
 use crate::profile::{BootType, Config, Profile, ProfileError};
 use crate::stats::{StatsMode, StatsSource};
-use crate::store::Store;
+use crate::store::{NewKey, Store};
 use crate::value::{status, Attr, AttrValue, EntryKey, Status};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -313,6 +313,17 @@ impl Sai {
     // ---- entries -----------------------------------------------------------------------------
 
     pub fn create_entry(&self, key: EntryKey, attrs: Vec<Attr>) -> Result<(), Status> {
+        self.create_new_entry(NewKey::Entry(key), attrs)
+    }
+
+    /// `create_route_entry` with the allocation-free key (the same checks and statuses as
+    /// [`Sai::create_entry`] with [`RouteKey::to_entry`]; the change carries
+    /// [`crate::ObjectKey::Route`]).
+    pub fn create_route(&self, key: RouteKey, attrs: Vec<Attr>) -> Result<(), Status> {
+        self.create_new_entry(NewKey::Route(key), attrs)
+    }
+
+    fn create_new_entry(&self, key: NewKey, attrs: Vec<Attr>) -> Result<(), Status> {
         let emit = self.has_sink();
         let mut st = self.write();
         if let Some(ch) = st.store.create_entry(key, attrs, emit)? {
@@ -416,13 +427,31 @@ impl Sai {
         items: Vec<(EntryKey, Vec<Attr>)>,
         mode: BulkMode,
     ) -> BulkStatus {
+        self.bulk_create_new(items.into_iter().map(|(k, a)| (NewKey::Entry(k), a)), mode)
+    }
+
+    /// `create_route_entries` with allocation-free keys (the same checks and statuses as
+    /// [`Sai::bulk_create_entries`]; the changes carry [`crate::ObjectKey::Route`]).
+    pub fn bulk_create_routes(
+        &self,
+        items: Vec<(RouteKey, Vec<Attr>)>,
+        mode: BulkMode,
+    ) -> BulkStatus {
+        self.bulk_create_new(items.into_iter().map(|(k, a)| (NewKey::Route(k), a)), mode)
+    }
+
+    fn bulk_create_new(
+        &self,
+        items: impl ExactSizeIterator<Item = (NewKey, Vec<Attr>)>,
+        mode: BulkMode,
+    ) -> BulkStatus {
         let emit = self.has_sink();
         let mut st = self.write();
         let n = items.len();
         let mut changes = Vec::with_capacity(if emit { n } else { 0 });
         st.store.entries.reserve(n);
         // run_bulk visits the items in order, each once.
-        let mut items = items.into_iter();
+        let mut items = items;
         let mut memo = crate::ops::EntryMemo::bulk();
         let r = run_bulk(n, mode, |_| {
             let (k, a) = items.next().ok_or(status::FAILURE)?;
@@ -449,11 +478,25 @@ impl Sai {
     /// [`Sai::bulk_remove_entries`] taking the keys by value: each removed key moves into its
     /// change instead of being rebuilt (the C API's bulk remove converts the keys anyway).
     pub fn bulk_remove_entries_owned(&self, keys: Vec<EntryKey>, mode: BulkMode) -> BulkStatus {
+        self.bulk_remove_new(keys.into_iter().map(NewKey::Entry), mode)
+    }
+
+    /// `remove_route_entries` with allocation-free keys (the same checks and statuses as
+    /// [`Sai::bulk_remove_entries`]; the changes carry [`crate::ObjectKey::Route`]).
+    pub fn bulk_remove_routes(&self, keys: &[RouteKey], mode: BulkMode) -> BulkStatus {
+        self.bulk_remove_new(keys.iter().map(|k| NewKey::Route(*k)), mode)
+    }
+
+    fn bulk_remove_new(
+        &self,
+        keys: impl ExactSizeIterator<Item = NewKey>,
+        mode: BulkMode,
+    ) -> BulkStatus {
         let emit = self.has_sink();
         let mut st = self.write();
         let n = keys.len();
         let mut changes = Vec::with_capacity(if emit { n } else { 0 });
-        let mut keys = keys.into_iter();
+        let mut keys = keys;
         let r = run_bulk(n, mode, |_| {
             let k = keys.next().ok_or(status::FAILURE)?;
             changes.extend(st.store.remove_entry_owned(k, emit)?);

@@ -1,7 +1,7 @@
 //! The unlocked store: objects, entries, reference counts, attribute reads. [`crate::Sai`] wraps
 //! it in a lock; validation lives in `validate.rs`, default objects in `defaults.rs`.
 
-use crate::change::{Change, ObjectKey};
+use crate::change::{Change, ObjectKey, RouteKey};
 use crate::md;
 use crate::oid;
 use crate::profile::Config;
@@ -125,6 +125,73 @@ fn ip_bits(a: IpAddr) -> u128 {
     match a {
         IpAddr::V4(x) => u128::from(u32::from(x)) | (1 << 127),
         IpAddr::V6(x) => u128::from(x),
+    }
+}
+
+impl From<RouteKey> for EKey {
+    fn from(r: RouteKey) -> EKey {
+        EKey::Route {
+            sw: r.switch_id,
+            vr: r.vr_id,
+            prefix: r.destination,
+        }
+    }
+}
+
+/// The key of a new entry: generic, or a route in its allocation-free form.
+#[derive(Debug)]
+pub(crate) enum NewKey {
+    Entry(EntryKey),
+    Route(RouteKey),
+}
+
+impl NewKey {
+    pub fn ot(&self) -> u32 {
+        match self {
+            NewKey::Entry(k) => k.ot,
+            NewKey::Route(_) => OT_ROUTE,
+        }
+    }
+    /// Map form.
+    pub fn ekey(&self) -> EKey {
+        match self {
+            NewKey::Entry(k) => EKey::of(k),
+            NewKey::Route(r) => EKey::from(*r),
+        }
+    }
+    /// Generic form (allocates for routes).
+    pub fn entry(&self) -> std::borrow::Cow<'_, EntryKey> {
+        match self {
+            NewKey::Entry(k) => std::borrow::Cow::Borrowed(k),
+            NewKey::Route(r) => std::borrow::Cow::Owned(r.to_entry()),
+        }
+    }
+    /// Address family (CRM counters).
+    fn family(&self) -> u8 {
+        match self {
+            NewKey::Entry(k) => entry_family(k),
+            NewKey::Route(r) => {
+                if r.destination.addr.is_ipv4() {
+                    4
+                } else {
+                    6
+                }
+            }
+        }
+    }
+    /// Object ids the key refers to.
+    fn oids(&self) -> impl Iterator<Item = u64> + '_ {
+        let (a, b) = match self {
+            NewKey::Entry(k) => (Some(k.members.iter().flat_map(AttrValue::oids)), None),
+            NewKey::Route(r) => (None, Some([r.switch_id, r.vr_id].into_iter())),
+        };
+        a.into_iter().flatten().chain(b.into_iter().flatten())
+    }
+    pub fn into_object_key(self) -> ObjectKey {
+        match self {
+            NewKey::Entry(k) => ObjectKey::Entry(k),
+            NewKey::Route(r) => ObjectKey::Route(r),
+        }
     }
 }
 
@@ -419,7 +486,7 @@ impl Store {
     pub fn insert_entry_once(
         &mut self,
         ek: EKey,
-        key: EntryKey,
+        key: NewKey,
         attrs: Vec<Attr>,
         shared: Option<std::sync::Arc<[Attr]>>,
         emit: bool,
@@ -442,23 +509,21 @@ impl Store {
         if avail == 0 {
             return Err(status::INSUFFICIENT_RESOURCES);
         }
-        for v in key.members.iter().chain(attrs.iter().map(|a| &a.value)) {
-            for o in v.oids().filter(|o| *o != 0) {
-                if !refs.add(o) {
-                    add_ref_in(objs, o);
-                }
+        let attr_oids = attrs.iter().flat_map(|a| a.value.oids());
+        for o in key.oids().chain(attr_oids).filter(|o| *o != 0) {
+            if !refs.add(o) {
+                add_ref_in(objs, o);
             }
         }
         let seq = *next_seq;
         *next_seq += 1;
-        *entry_counts
-            .entry((key.ot, entry_family(&key)))
-            .or_insert(0) += 1;
+        let ot = key.ot();
+        *entry_counts.entry((ot, key.family())).or_insert(0) += 1;
         let change = emit.then(|| Change::Create {
-            ot: key.ot,
+            ot,
             // `shared` (when given) equals `attrs`: one copy for a bulk call's entries.
             attrs: shared.unwrap_or_else(|| attrs.as_slice().into()),
-            key: ObjectKey::Entry(key),
+            key: key.into_object_key(),
         });
         slot.insert(Obj {
             attrs: attrs
@@ -529,6 +594,7 @@ impl Store {
         match key {
             ObjectKey::Oid(o) => self.objs.get(o),
             ObjectKey::Entry(k) => self.entries.get(&EKey::of(k)),
+            ObjectKey::Route(r) => self.entries.get(&EKey::from(*r)),
         }
     }
 
@@ -537,6 +603,7 @@ impl Store {
         match key {
             ObjectKey::Oid(o) => self.objs.get_mut(o),
             ObjectKey::Entry(k) => self.entries.get_mut(&EKey::of(k)),
+            ObjectKey::Route(r) => self.entries.get_mut(&EKey::from(*r)),
         }
     }
 
@@ -545,6 +612,7 @@ impl Store {
         match key {
             ObjectKey::Oid(o) => oid::switch_index(*o),
             ObjectKey::Entry(k) => entry_switch(k),
+            ObjectKey::Route(r) => oid::switch_index(r.switch_id),
         }
     }
 
