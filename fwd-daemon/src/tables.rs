@@ -73,6 +73,63 @@ impl Hasher for FoldHasher {
 
 type Map<K, V> = HashMap<K, V, BuildHasherDefault<FoldHasher>>;
 
+/// The programmed routes: IPv4 routes keyed by one word (VRF, length, address: 16-byte map
+/// slots instead of 64, for the table that holds most routes), IPv6 routes by (VRF, prefix).
+#[derive(Debug, Default)]
+struct RouteMap {
+    v4: Map<u64, RouteAction>,
+    v6: Map<(u32, Prefix), RouteAction>,
+}
+
+/// Key of an IPv4 route in a VRF below 2^26: VRF, length (6 bits), address. Other routes
+/// (IPv6, larger VRF ids) are keyed by (VRF, prefix).
+fn route_key4(vrf: u32, p: &Prefix) -> Option<u64> {
+    if p.is_v6() || p.len() > 32 || vrf >= 1 << 26 {
+        return None;
+    }
+    let a = u32::try_from(p.bits()).ok()?;
+    Some((u64::from(vrf) << 38) | (u64::from(p.len()) << 32) | u64::from(a))
+}
+
+impl RouteMap {
+    fn len(&self) -> usize {
+        self.v4.len() + self.v6.len()
+    }
+    fn contains(&self, vrf: u32, p: &Prefix) -> bool {
+        match route_key4(vrf, p) {
+            Some(k) => self.v4.contains_key(&k),
+            None => self.v6.contains_key(&(vrf, *p)),
+        }
+    }
+    fn insert(&mut self, vrf: u32, p: Prefix, a: RouteAction) -> Option<RouteAction> {
+        match route_key4(vrf, &p) {
+            Some(k) => self.v4.insert(k, a),
+            None => self.v6.insert((vrf, p), a),
+        }
+    }
+    fn remove(&mut self, vrf: u32, p: &Prefix) -> Option<RouteAction> {
+        match route_key4(vrf, p) {
+            Some(k) => self.v4.remove(&k),
+            None => self.v6.remove(&(vrf, *p)),
+        }
+    }
+    /// Every route's (VRF, prefix).
+    fn keys(&self) -> Vec<(u32, Prefix)> {
+        self.v4
+            .keys()
+            .filter_map(|k| {
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    reason = "fields of the key packed by route_key4"
+                )]
+                let (vrf, len, a) = ((k >> 38) as u32, ((k >> 32) & 63) as u8, *k as u32);
+                Some((vrf, Prefix::v4(a, len)?))
+            })
+            .chain(self.v6.keys().copied())
+            .collect()
+    }
+}
+
 /// First sw_if_index handed to sub-interfaces (ports use 0..ports).
 const SUBIF_BASE: u32 = 1024;
 
@@ -219,7 +276,7 @@ pub struct Tables {
     next_hops: Map<u32, NextHopState>,
     groups: Map<u32, GroupState>,
     /// (vrf, prefix) -> action.
-    routes: Map<(u32, Prefix), RouteAction>,
+    routes: RouteMap,
     /// The IP2ME (Local) and Connected routes only (interface addresses derive from them).
     special: Map<(u32, Prefix), RouteAction>,
     /// Routes per target.
@@ -262,7 +319,7 @@ impl Tables {
             neighbors: Map::default(),
             next_hops: Map::default(),
             groups: Map::default(),
-            routes: Map::default(),
+            routes: RouteMap::default(),
             special: Map::default(),
             refs: Map::default(),
             punt_lb: None,
@@ -680,8 +737,7 @@ impl Tables {
         let (p4, p6, len, v4) = Self::host_prefix(ip);
         // A host route the user programmed explicitly wins over the neighbor's.
         let vrf_sai = self.rifs.get(&rif).map_or(0, |r| r.rif.vrf);
-        let explicit =
-            Prefix::new(ip, len).is_some_and(|p| self.routes.contains_key(&(vrf_sai, p)));
+        let explicit = Prefix::new(ip, len).is_some_and(|p| self.routes.contains(vrf_sai, &p));
         if !explicit {
             let r = if v4 {
                 self.fib.route4_add(vrf, p4, len, lb)
@@ -957,7 +1013,7 @@ impl Tables {
             return st(fib_status(&e), 0);
         }
         let addr_change = matches!(action, RouteAction::Local | RouteAction::Connected(_));
-        let old = self.routes.insert((vrf, prefix), action);
+        let old = self.routes.insert(vrf, prefix, action);
         self.track(vrf, prefix, old, Some(action));
         if addr_change || matches!(old, Some(RouteAction::Local | RouteAction::Connected(_))) {
             self.recompute_addresses();
@@ -969,7 +1025,7 @@ impl Tables {
         let Some(&v) = self.vrfs.get(&vrf) else {
             return st(Status::NotFound, u64::from(vrf));
         };
-        if !self.routes.contains_key(&(vrf, prefix)) {
+        if !self.routes.contains(vrf, &prefix) {
             return st(Status::NotFound, 0);
         }
         let r = match prefix.addr() {
@@ -978,7 +1034,7 @@ impl Tables {
         };
         match r {
             Ok(lb) => {
-                let old = self.routes.remove(&(vrf, prefix));
+                let old = self.routes.remove(vrf, &prefix);
                 self.track(vrf, prefix, old, None);
                 if matches!(old, Some(RouteAction::Local | RouteAction::Connected(_))) {
                     self.recompute_addresses();
@@ -1129,7 +1185,7 @@ impl Tables {
     /// Remove every object (library restart or Flush).
     pub fn flush(&mut self) {
         self.ifs_dirty = true;
-        let routes: Vec<(u32, Prefix)> = self.routes.keys().copied().collect();
+        let routes = self.routes.keys();
         for (v, p) in routes {
             let _ = self.route_del(v, p);
         }
@@ -1353,6 +1409,51 @@ mod tests {
 
     /// Cost of the route path alone (map + FIB), for profiling:
     /// `TABLES_ROUTES=100000 cargo test --release -p fwd-daemon --lib tables::tests::route_burst -- --ignored --nocapture`
+    /// IPv4 routes round-trip through the packed key (VRFs below 2^26, lengths 0..=32); IPv6
+    /// routes and larger VRF ids use the second map; `keys` lists both.
+    #[test]
+    fn route_map_packed_keys() {
+        let mut m = RouteMap::default();
+        let p = [
+            Prefix::v4(0, 0).unwrap(),
+            Prefix::v4(0x0a00_0000, 8).unwrap(),
+            Prefix::v4(0xffff_ffff, 32).unwrap(),
+        ];
+        let p6 = Prefix::v6(0x2001_0db8u128 << 96, 32).unwrap();
+        for (vrf, q) in [
+            (0, p[0]),
+            (0, p[1]),
+            ((1 << 26) - 1, p[2]),
+            (1 << 26, p[2]),
+            (0, p6),
+        ] {
+            assert_eq!(m.insert(vrf, q, RouteAction::Drop), None);
+        }
+        assert_eq!(
+            m.insert(0, p[1], RouteAction::Trap),
+            Some(RouteAction::Drop)
+        );
+        assert_eq!(m.len(), 5);
+        assert_eq!(m.v4.len(), 3);
+        assert!(m.contains((1 << 26) - 1, &p[2]) && m.contains(1 << 26, &p[2]));
+        assert!(!m.contains(1, &p[2]) && !m.contains(0, &p[2]));
+        let mut k = m.keys();
+        k.sort_by_key(|(v, q)| (*v, q.is_v6(), q.bits(), q.len()));
+        assert_eq!(
+            k,
+            vec![
+                (0, p[0]),
+                (0, p[1]),
+                (0, p6),
+                ((1 << 26) - 1, p[2]),
+                (1 << 26, p[2])
+            ]
+        );
+        assert_eq!(m.remove(0, &p[1]), Some(RouteAction::Trap));
+        assert_eq!(m.remove(0, &p[1]), None);
+        assert_eq!(m.len(), 4);
+    }
+
     /// (under `valgrind --tool=callgrind` for instruction counts).
     #[test]
     #[ignore = "timing run, not a check"]
