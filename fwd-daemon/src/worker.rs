@@ -359,30 +359,6 @@ fn capture(p: &mut Option<Pcap>, tx: bool, m: &Mbuf, lost: &AtomicU64) {
     }
 }
 
-/// A run of consecutive packets on one interface (sw_if_index), for the RIF counters.
-#[derive(Clone, Copy)]
-struct Run {
-    sw: u32,
-    pkts: u64,
-    bytes: u64,
-}
-
-impl Default for Run {
-    fn default() -> Self {
-        Run::new(u32::MAX)
-    }
-}
-
-impl Run {
-    fn new(sw: u32) -> Self {
-        Run {
-            sw,
-            pkts: 0,
-            bytes: 0,
-        }
-    }
-}
-
 /// A frame's RIF counters, summed per RIF (a frame touches one or two) before they are added to
 /// the ring's stats block, so each shared counter is written once per frame.
 struct RifAcc<'a> {
@@ -404,13 +380,14 @@ impl<'a> RifAcc<'a> {
         }
     }
 
-    /// Count a run of packets as received (`tx` false) or sent on its interface's RIF.
+    /// Count a run of `pkts` packets (`bytes` bytes) on interface `sw` as received (`tx` false)
+    /// or sent on its RIF.
     #[inline]
-    fn add_run(&mut self, run: &Run, tx: bool) {
-        if run.pkts == 0 {
+    fn add_run(&mut self, sw: u32, tx: bool, pkts: usize, bytes: u64) {
+        if pkts == 0 {
             return;
         }
-        let Some(rif) = usize::try_from(run.sw)
+        let Some(rif) = usize::try_from(sw)
             .ok()
             .and_then(|i| self.map.get(i))
             .copied()
@@ -418,19 +395,20 @@ impl<'a> RifAcc<'a> {
         else {
             return;
         };
+        let pkts = pkts as u64;
         let k = if tx { 2 } else { 0 };
         if let Some((_, c)) = self.acc[..self.len].iter_mut().find(|(r, _)| *r == rif) {
-            c[k] += run.pkts;
-            c[k + 1] += run.bytes;
+            c[k] += pkts;
+            c[k + 1] += bytes;
         } else if self.len < self.acc.len() {
             let mut c = [0; 4];
-            c[k] = run.pkts;
-            c[k + 1] = run.bytes;
+            c[k] = pkts;
+            c[k + 1] = bytes;
             self.acc[self.len] = (rif, c);
             self.len += 1;
         } else {
             // More RIFs in one frame than slots: add this run directly.
-            Self::write(self.stats, rif, k, run.pkts, run.bytes);
+            Self::write(self.stats, rif, k, pkts, bytes);
         }
     }
 
@@ -639,27 +617,26 @@ impl WorkerCtx {
             // Packets of a frame come in runs of the same interface: sum each run, then map it
             // to its RIF once (not once per packet).
             Some(acc) => {
-                let mut rx = Run::default();
-                let mut tx = Run::default();
-                for m in pkts.iter() {
-                    let len = m.len() as u64;
+                // A run is (interface, index and running byte total at its first packet); it
+                // is counted when the interface changes, so the common packet costs two
+                // compares and an add.
+                let (mut rx_sw, mut rx_i, mut rx_b) = (u32::MAX, 0usize, 0u64);
+                let (mut tx_sw, mut tx_i, mut tx_b) = (u32::MAX, 0usize, 0u64);
+                for (i, m) in pkts.iter().enumerate() {
                     let meta = m.meta();
-                    bytes += len;
-                    if meta.rx_sw_if_index != rx.sw {
-                        acc.add_run(&rx, false);
-                        rx = Run::new(meta.rx_sw_if_index);
+                    if meta.rx_sw_if_index != rx_sw {
+                        acc.add_run(rx_sw, false, i - rx_i, bytes - rx_b);
+                        (rx_sw, rx_i, rx_b) = (meta.rx_sw_if_index, i, bytes);
                     }
-                    rx.pkts += 1;
-                    rx.bytes += len;
-                    if meta.tx_sw_if_index != tx.sw {
-                        acc.add_run(&tx, true);
-                        tx = Run::new(meta.tx_sw_if_index);
+                    if meta.tx_sw_if_index != tx_sw {
+                        acc.add_run(tx_sw, true, i - tx_i, bytes - tx_b);
+                        (tx_sw, tx_i, tx_b) = (meta.tx_sw_if_index, i, bytes);
                     }
-                    tx.pkts += 1;
-                    tx.bytes += len;
+                    bytes += m.len() as u64;
                 }
-                acc.add_run(&rx, false);
-                acc.add_run(&tx, true);
+                let end = pkts.len();
+                acc.add_run(rx_sw, false, end - rx_i, bytes - rx_b);
+                acc.add_run(tx_sw, true, end - tx_i, bytes - tx_b);
             }
             None => bytes = pkts.iter().map(|m| m.len() as u64).sum(),
         }
@@ -743,17 +720,17 @@ impl WorkerCtx {
             // Punted packets count as received on their RIF (they carry the host interface in
             // tx_sw_if_index: no RIF transmit).
             if let Some(acc) = &mut rif {
-                let mut rx = Run::default();
-                for m in &out.punt {
-                    let sw = m.meta().rx_sw_if_index;
-                    if sw != rx.sw {
-                        acc.add_run(&rx, false);
-                        rx = Run::new(sw);
+                let (mut sw, mut start) = (u32::MAX, 0usize);
+                let (mut bytes, mut start_bytes) = (0u64, 0u64);
+                for (i, m) in out.punt.iter().enumerate() {
+                    let rx = m.meta().rx_sw_if_index;
+                    if rx != sw {
+                        acc.add_run(sw, false, i - start, bytes - start_bytes);
+                        (sw, start, start_bytes) = (rx, i, bytes);
                     }
-                    rx.pkts += 1;
-                    rx.bytes += m.len() as u64;
+                    bytes += m.len() as u64;
                 }
-                acc.add_run(&rx, false);
+                acc.add_run(sw, false, out.punt.len() - start, bytes - start_bytes);
             }
             for m in out.punt.drain(..) {
                 match self.punt.push(m) {

@@ -74,6 +74,28 @@ impl Mbuf {
         Some(mb)
     }
 
+    /// The rx fast path of [`Mbuf::from_raw`]: when `m` is single-segment and has our private
+    /// area, write `meta` there and return its length; otherwise return `None` and leave it
+    /// untouched (the caller falls back to `from_raw`). Adopting the mbuf is the caller's part
+    /// (an `Mbuf` with the same pointer).
+    ///
+    /// # Safety
+    /// `m` must be a valid, non-null mbuf that the caller owns.
+    #[inline(always)]
+    pub(super) unsafe fn init_rx(m: *mut sys::rte_mbuf, meta: &PacketMeta) -> Option<u16> {
+        // SAFETY: m is valid and owned (caller's contract): its header may be read, and when the
+        // private area is at least META_PRIV_SIZE bytes the metadata write stays inside it
+        // (aligned: struct rte_mbuf is 64-byte aligned and 128 bytes long).
+        unsafe {
+            let h = &*m;
+            if h.priv_size < META_PRIV_SIZE || h.nb_segs != 1 {
+                return None;
+            }
+            m.add(1).cast::<PacketMeta>().write(*meta);
+            Some(h.data_len)
+        }
+    }
+
     /// Allocate an empty mbuf from `pool` with metadata for `port`.
     pub fn alloc(pool: &super::Mempool, port: u32) -> Option<Mbuf> {
         // SAFETY: the pool pointer is valid for the pool's lifetime (Mempool is never freed while

@@ -949,12 +949,31 @@ impl RxQueue {
         let n =
             usize::from(unsafe { sys::ferro_eth_rx_burst(self.port_id, self.queue, slots, want) });
         burst_done();
-        let mut kept = 0usize;
+        let meta = fwd_engine::buffer::PacketMeta::rx(self.port_index);
         let mut bytes = 0u64;
-        for i in 0..n {
-            // SAFETY: the PMD wrote n valid mbuf pointers to slots[0..n] and we now own them; each
-            // is read once. Writing slot `kept <= i` only overwrites a pointer already read, inside
-            // the reserved capacity, and it holds a valid Mbuf (same layout as the pointer).
+        // Common case: every mbuf is single-segment with our private area; its metadata is
+        // written in place and the pointer already sits where the Mbuf belongs.
+        let mut kept = 0usize;
+        while kept < n {
+            // SAFETY: the PMD wrote n valid mbuf pointers to slots[0..n] and we now own them;
+            // a non-null one is valid for init_rx, which leaves it untouched when it declines.
+            let len = unsafe {
+                let m = slots.add(kept).read();
+                if m.is_null() {
+                    break;
+                }
+                Mbuf::init_rx(m, &meta)
+            };
+            let Some(len) = len else { break };
+            bytes += u64::from(len);
+            kept += 1;
+        }
+        // The rest (rare: chained or foreign mbufs), one by one through from_raw, compacting.
+        let slow = kept;
+        for i in slow..n {
+            // SAFETY: as above; each pointer from slot `kept` on is read once. Writing slot
+            // `kept <= i` only overwrites a pointer already read, inside the reserved capacity,
+            // and it holds a valid Mbuf (same layout as the pointer).
             unsafe {
                 let m = slots.add(i).read();
                 if let Some(mb) = Mbuf::from_raw(m, self.port_index) {
