@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fwd_engine::fib::{Fib, FibConfig};
-use fwd_engine::graph::InstantClock;
 use fwd_engine::interface::interfaces;
 use fwd_engine::worker::{Worker, WorkerConfig};
 use ring_proto::{Limits, Segment, SegmentConfig};
@@ -113,7 +112,7 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<(), String> {
                 WorkerConfig::default(),
                 fib_r.clone(),
                 if_r.clone(),
-                InstantClock::new(),
+                io::TscClock::new(),
             ),
             punt: punt_p,
             inject: inj_c,

@@ -4,10 +4,10 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, TrySendError};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fwd_engine::buffer::PacketBuf;
-use fwd_engine::graph::InstantClock;
+use fwd_engine::graph::Clock;
 use fwd_engine::worker::{Output, Worker};
 use ring_proto::{PortCounter, RifCounter, StatsWriter};
 
@@ -137,7 +137,7 @@ pub struct WorkerCtx {
     /// One tx queue per port (indexed by port index).
     pub txqs: Vec<TxQueue>,
     /// The graph.
-    pub engine: Worker<Mbuf, InstantClock>,
+    pub engine: Worker<Mbuf, crate::io::TscClock>,
     /// Punted packets to the control thread.
     pub punt: rtrb::Producer<Mbuf>,
     /// Packets from host interfaces to send: (port, packet).
@@ -452,13 +452,13 @@ impl WorkerCtx {
                 "EAL thread registration failed: no mempool cache"
             );
         }
-        let start = Instant::now();
+        let clock = crate::io::TscClock::new();
         let mut rx: Vec<Mbuf> = Vec::with_capacity(crate::io::RX_BURST);
         let mut out: Output<Mbuf> = Output::new();
         let mut pcap: Option<Pcap> = None;
         let mut idle: u32 = 0;
         let mut published_errors: Vec<u64> = Vec::new();
-        let mut last_publish = Instant::now();
+        let mut last_publish = 0u64;
         let n_ports = self.txqs.len();
         let c = Arc::clone(&self.counters);
         let mut rif_cache: RifCache = arc_swap::Cache::new(Arc::clone(&self.rif_map));
@@ -506,7 +506,7 @@ impl WorkerCtx {
                         capture(&mut pcap, false, m, &c.pcap_lost);
                     }
                 }
-                let now = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                let now = clock.now();
                 prof.mark(ST_RX_COUNT);
                 self.engine.process(&mut rx, now, &mut out);
                 prof.mark(ST_GRAPH);
@@ -533,8 +533,9 @@ impl WorkerCtx {
             if let Ok(req) = self.requests.try_recv() {
                 self.handle(req, &mut pcap, &mut prof);
             }
-            if last_publish.elapsed() >= Duration::from_millis(200) {
-                last_publish = Instant::now();
+            let now = clock.now();
+            if now.wrapping_sub(last_publish) >= 200_000_000 {
+                last_publish = now;
                 self.publish_errors(&mut published_errors);
             }
             if work == 0 {

@@ -1135,9 +1135,58 @@ pub fn tsc_hz() -> u64 {
 }
 
 /// Read the TSC.
+#[inline]
 pub fn rdtsc() -> u64 {
-    // SAFETY: rdtsc has no preconditions.
-    unsafe { sys::ferro_rdtsc() }
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: rdtsc has no preconditions (x86-64 always has it).
+        unsafe { core::arch::x86_64::_rdtsc() }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        // SAFETY: rte_rdtsc (through the shim) has no preconditions.
+        unsafe { sys::ferro_rdtsc() }
+    }
+}
+
+/// Nanoseconds since creation from the TSC, scaled with EAL's calibrated frequency: the
+/// workers' clock (graph runtime counters, protocol time). A TSC read costs about 29 TSC ticks
+/// on this kind of VM against 74 for `clock_gettime` (vDSO), and the loop reads the clock five
+/// times per frame. Reads 0 forever if EAL has no TSC frequency.
+#[derive(Clone, Copy, Debug)]
+pub struct TscClock {
+    start: u64,
+    /// Nanoseconds per tick, 32.32 fixed point.
+    mult: u64,
+}
+
+impl TscClock {
+    /// Start now (EAL must be initialised for a non-zero frequency).
+    pub fn new() -> Self {
+        let hz = u128::from(tsc_hz());
+        let mult = (1_000_000_000u128 << 32)
+            .checked_div(hz)
+            .map_or(0, |m| u64::try_from(m).unwrap_or(u64::MAX));
+        TscClock {
+            start: rdtsc(),
+            mult,
+        }
+    }
+}
+
+impl Default for TscClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fwd_engine::graph::Clock for TscClock {
+    #[inline]
+    fn now(&self) -> u64 {
+        let ticks = u128::from(rdtsc().wrapping_sub(self.start));
+        // A u64 of nanoseconds lasts 584 years; saturate rather than wrap beyond.
+        u64::try_from((ticks * u128::from(self.mult)) >> 32).unwrap_or(u64::MAX)
+    }
 }
 
 #[cfg(test)]
