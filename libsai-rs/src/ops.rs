@@ -555,7 +555,11 @@ unsafe fn bulk_entries(
 /// One route of a bulk create: key and attributes.
 type RouteItem = (RouteKey, Vec<Attr>);
 
-/// [`bulk_entries`] for routes: `sai_route_entry_t`s as [`RouteKey`]s.
+/// Converted routes of a bulk create: all of them, or each item's result when one failed.
+type RouteItems = Result<Vec<RouteItem>, Vec<Result<RouteItem, sai_status_t>>>;
+
+/// [`bulk_entries`] for routes: `sai_route_entry_t`s as [`RouteKey`]s. `Ok` when every item
+/// converted (no per-item results to carry), else every item's conversion result.
 ///
 /// # Safety
 /// `p` points to `n` route entries of `stride` bytes; `attr_count` and `attr_list` to `n`
@@ -566,22 +570,34 @@ unsafe fn bulk_routes(
     stride: usize,
     attr_count: *const u32,
     attr_list: *mut *const sai_attribute_t,
-) -> Result<Vec<Result<RouteItem, sai_status_t>>, sai_status_t> {
+) -> Result<RouteItems, sai_status_t> {
     if p.is_null() || attr_count.is_null() || attr_list.is_null() {
         return Err(SAI_STATUS_INVALID_PARAMETER);
     }
-    Ok((0..n)
-        .map(|i| {
-            // SAFETY: i < n route entries of `stride` bytes at p, n counts and n list
-            // pointers, each list valid for its count (caller contract).
-            unsafe {
-                let k = route_key_from_c(p.add(i * stride))?;
-                let c = attr_count.add(i).read_unaligned();
-                let l = attr_list.add(i).read_unaligned();
-                Ok((k, attrs_from_c(SAI_OBJECT_TYPE_ROUTE_ENTRY, c, l)?))
+    let item = |i: usize| -> Result<RouteItem, sai_status_t> {
+        // SAFETY: i < n route entries of `stride` bytes at p, n counts and n list pointers,
+        // each list valid for its count (caller contract).
+        unsafe {
+            let k = route_key_from_c(p.add(i * stride))?;
+            let c = attr_count.add(i).read_unaligned();
+            let l = attr_list.add(i).read_unaligned();
+            Ok((k, attrs_from_c(SAI_OBJECT_TYPE_ROUTE_ENTRY, c, l)?))
+        }
+    };
+    let mut items = Vec::with_capacity(n);
+    for i in 0..n {
+        match item(i) {
+            Ok(it) => items.push(it),
+            Err(e) => {
+                let mut all: Vec<Result<RouteItem, sai_status_t>> = Vec::with_capacity(n);
+                all.extend(items.into_iter().map(Ok));
+                all.push(Err(e));
+                all.extend((i + 1..n).map(item));
+                return Ok(Err(all));
             }
-        })
-        .collect())
+        }
+    }
+    Ok(Ok(items))
 }
 
 /// `create_<ot>s` for object-id types (`sai_bulk_object_create_fn`).
@@ -651,10 +667,16 @@ pub(crate) unsafe fn bulk_create_entry(
     if let (SAI_OBJECT_TYPE_ROUTE_ENTRY, Keys::Entries(p, stride)) = (ot, keys) {
         // Routes: allocation-free keys (same checks and statuses).
         // SAFETY: forwarded caller contract.
-        let prepared = tri!(unsafe { bulk_routes(n, p, stride, attr_count, attr_list) });
-        let (st, _, ()) = bulk_prepared(mode, prepared, |items| {
-            (sai.bulk_create_routes(items, mode), ())
-        });
+        let st = match tri!(unsafe { bulk_routes(n, p, stride, attr_count, attr_list) }) {
+            // Every item converted: straight to the store (its statuses are the call's).
+            Ok(items) => sai.bulk_create_routes(items, mode).statuses,
+            Err(prepared) => {
+                bulk_prepared(mode, prepared, |items| {
+                    (sai.bulk_create_routes(items, mode), ())
+                })
+                .0
+            }
+        };
         // SAFETY: n statuses.
         unsafe { write_statuses(statuses, &st) };
         return overall(&st);
@@ -867,4 +889,86 @@ pub(crate) unsafe fn object_key_from_c(
 /// Status helper used by exports.
 pub(crate) fn ok_or(r: Result<(), sai_status_t>) -> sai_status_t {
     status_of(r)
+}
+
+#[cfg(test)]
+mod route_tests {
+    use super::*;
+
+    fn entry(family: sai_ip_addr_family_t, a: u32) -> sai_route_entry_t {
+        sai_route_entry_t {
+            switch_id: 1,
+            vr_id: 2,
+            destination: sai_ip_prefix_t {
+                addr_family: family,
+                addr: sai_ip_addr_t {
+                    ip4: u32::from_ne_bytes(a.to_be_bytes()),
+                },
+                mask: sai_ip_addr_t {
+                    ip4: u32::from_ne_bytes(0xffff_ff00u32.to_be_bytes()),
+                },
+            },
+        }
+    }
+
+    /// All items convert: one vector of items. A bad key in the middle: every item's own
+    /// result, in order (the generic per-item path then gives the statuses).
+    #[test]
+    fn bulk_routes_converts_or_reports_each_item() {
+        let attr = sai_attribute_t {
+            id: SAI_ROUTE_ENTRY_ATTR_PACKET_ACTION,
+            value: sai_attribute_value_t {
+                s32: i32::try_from(SAI_PACKET_ACTION_DROP).unwrap(),
+            },
+        };
+        let counts = [1u32; 3];
+        let mut lists = [std::ptr::from_ref(&attr); 3];
+        let good = [
+            entry(SAI_IP_ADDR_FAMILY_IPV4, 0x0a00_0100),
+            entry(SAI_IP_ADDR_FAMILY_IPV4, 0x0a00_0200),
+            entry(SAI_IP_ADDR_FAMILY_IPV4, 0x0a00_0300),
+        ];
+        let stride = std::mem::size_of::<sai_route_entry_t>();
+        // SAFETY: three entries, counts and list pointers.
+        let r = unsafe {
+            bulk_routes(
+                3,
+                good.as_ptr().cast(),
+                stride,
+                counts.as_ptr(),
+                lists.as_mut_ptr(),
+            )
+        };
+        let items = r.unwrap().unwrap();
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[1].0.vr_id, 2);
+        assert_eq!(items[2].1.len(), 1);
+        let mut bad = good;
+        bad[1].destination.addr_family = 7;
+        // SAFETY: as above.
+        let r = unsafe {
+            bulk_routes(
+                3,
+                bad.as_ptr().cast(),
+                stride,
+                counts.as_ptr(),
+                lists.as_mut_ptr(),
+            )
+        };
+        let all = r.unwrap().unwrap_err();
+        assert_eq!(all.len(), 3);
+        assert!(all[0].is_ok() && all[2].is_ok());
+        assert_eq!(all[1].as_ref().err(), Some(&SAI_STATUS_INVALID_PARAMETER));
+        // SAFETY: null keys are refused before any read.
+        let r = unsafe {
+            bulk_routes(
+                3,
+                std::ptr::null(),
+                stride,
+                counts.as_ptr(),
+                lists.as_mut_ptr(),
+            )
+        };
+        assert_eq!(r.err(), Some(SAI_STATUS_INVALID_PARAMETER));
+    }
 }
