@@ -166,16 +166,6 @@ pub(crate) enum Rule {
     Del { old_d: u32, repl: u32 },
 }
 
-impl Rule {
-    #[inline]
-    fn apply(self, e: u32) -> Option<u32> {
-        match self {
-            Rule::Add { new } => (depth(e) <= depth(new)).then_some(new),
-            Rule::Del { old_d, repl } => (depth(e) == old_d).then_some(repl),
-        }
-    }
-}
-
 /// Writer-side context for one family's trie.
 pub(crate) struct TrieWriter<'a> {
     pub(crate) pool: &'a [AtomicU32],
@@ -247,8 +237,8 @@ impl TrieWriter<'_> {
         if len <= end {
             let span = 1usize << (end - len);
             let start = idx & !(span - 1);
-            for slot in table.iter().skip(start).take(span) {
-                self.update_entry(slot, rule);
+            if let Some(range) = table.get(start..start + span) {
+                self.update_range(range, rule);
             }
             return;
         }
@@ -278,21 +268,44 @@ impl TrieWriter<'_> {
         self.maybe_collapse(slot, g);
     }
 
-    fn update_entry(&mut self, slot: &AtomicU32, rule: Rule) {
-        let e = slot.load(Ordering::Relaxed);
-        if e & EXT != 0 {
-            let g = e & IDX_MASK;
-            let pool = self.pool;
-            for s in group(pool, g) {
-                self.update_entry(s, rule);
+    /// Apply `rule` to every entry of `range` (and, through pointers, to every entry below).
+    /// The leaf test is hoisted out of the loop per rule kind: this loop is most of the cost
+    /// of a route insert (leaf pushing over the prefix's span).
+    fn update_range(&mut self, range: &[AtomicU32], rule: Rule) {
+        match rule {
+            Rule::Add { new } => {
+                let d = depth(new);
+                for slot in range {
+                    let e = slot.load(Ordering::Relaxed);
+                    if e & EXT != 0 {
+                        self.update_child(slot, e, rule);
+                    } else if depth(e) <= d && e != new {
+                        // Release: one whole-entry store; readers see old or new.
+                        slot.store(new, Ordering::Release);
+                    }
+                }
             }
-            self.maybe_collapse(slot, g);
-        } else if let Some(n) = rule.apply(e) {
-            if n != e {
-                // Release: one whole-entry store; readers see old or new.
-                slot.store(n, Ordering::Release);
+            Rule::Del { old_d, repl } => {
+                for slot in range {
+                    let e = slot.load(Ordering::Relaxed);
+                    if e & EXT != 0 {
+                        self.update_child(slot, e, rule);
+                    } else if depth(e) == old_d && e != repl {
+                        // Release: one whole-entry store; readers see old or new.
+                        slot.store(repl, Ordering::Release);
+                    }
+                }
             }
         }
+    }
+
+    /// `rule` over the whole group `e` (a pointer entry of `slot`) points to.
+    #[inline(never)]
+    fn update_child(&mut self, slot: &AtomicU32, e: u32, rule: Rule) {
+        let g = e & IDX_MASK;
+        let pool = self.pool;
+        self.update_range(group(pool, g), rule);
+        self.maybe_collapse(slot, g);
     }
 
     /// If group `g` (pointed to by `parent`) holds 256 identical leaves, replace the pointer by
