@@ -102,6 +102,9 @@ fn key4(vrf: u32, p: &Prefix) -> Option<u64> {
 }
 
 impl RouteTable {
+    /// The switch's default route table size (sai-store's `ROUTE_ENTRY` table).
+    const PRESIZE: usize = 1 << 20;
+
     fn len(&self) -> usize {
         self.v4.len() + self.v6.len()
     }
@@ -113,7 +116,20 @@ impl RouteTable {
     }
     fn insert(&mut self, vrf: u32, p: Prefix, s: RouteState) {
         match key4(vrf, &p) {
-            Some(k) => self.v4.insert(k, s),
+            Some(k) => {
+                let len = self.v4.len();
+                if len == self.v4.capacity() {
+                    // Past an eighth of the default route table, size for all of it at once
+                    // (one rehash instead of three; untouched memory is not faulted in).
+                    let target = if len >= Self::PRESIZE / 8 {
+                        Self::PRESIZE.max(len + 1)
+                    } else {
+                        len + 1
+                    };
+                    self.v4.reserve(target - len);
+                }
+                self.v4.insert(k, s)
+            }
             None => self.v6.insert((vrf, p), s),
         };
     }

@@ -303,6 +303,7 @@ impl Store {
             self.single_epoch = self.obj_epoch;
         }
         memo.avail = None;
+        self.reserve_entries(1);
         let r = self.create_entry_memo(key, attrs, emit, &mut memo);
         self.finish_bulk(&mut memo);
         self.single = memo;

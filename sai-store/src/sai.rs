@@ -449,7 +449,7 @@ impl Sai {
         let mut st = self.write();
         let n = items.len();
         let mut changes = Vec::with_capacity(if emit { n } else { 0 });
-        st.store.entries.reserve(n);
+        st.store.reserve_entries(n);
         // run_bulk visits the items in order, each once.
         let mut items = items;
         let mut memo = crate::ops::EntryMemo::bulk();

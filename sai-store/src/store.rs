@@ -347,6 +347,33 @@ impl Store {
         }
     }
 
+    /// Room for `n` more entries. The entry map grows by doubling (each step rehashes every
+    /// entry into fresh memory) until it holds an eighth of the advertised route table; past
+    /// that it is sized for the whole route table at once (at most [`Store::PRESIZE_MAX`]
+    /// entries), so a table filling up to its capacity is rehashed once more instead of three
+    /// times. Fresh memory is touched (faulted in) only where entries land.
+    pub fn reserve_entries(&mut self, n: usize) {
+        let len = self.entries.len();
+        let need = len.saturating_add(n);
+        if need <= self.entries.capacity() {
+            return;
+        }
+        let routes = self
+            .table_sizes
+            .get(&oid::OT_ROUTE_ENTRY)
+            .map_or(0, |s| usize::try_from(*s).unwrap_or(usize::MAX))
+            .min(Self::PRESIZE_MAX);
+        let target = if need >= routes / 8 {
+            need.max(routes)
+        } else {
+            need
+        };
+        self.entries.reserve(target - len);
+    }
+
+    /// Largest entry count [`Store::reserve_entries`] sizes the map for ahead of use.
+    pub const PRESIZE_MAX: usize = 1 << 20;
+
     pub fn object_count(&self) -> usize {
         self.objs.len() + self.entries.len()
     }
