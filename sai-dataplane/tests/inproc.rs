@@ -956,3 +956,71 @@ fn stalled_forwarder_gets_flush_and_replay() {
     assert_eq!(routes, vec![0x0b00_0000]);
     assert!(got[flush..].contains(&Command::VrfAdd(0)));
 }
+
+/// Single route creates are coalesced: 1000 calls leave in a few bursts (each call still returns
+/// its status at once), in call order; what is left when the calls stop reaches the forwarder
+/// without a barrier (the background thread's poll); a non-route change first sends them.
+#[test]
+fn single_route_calls_coalesce_and_drain() {
+    let seg = Segment::in_memory(&SegmentConfig::default()).unwrap();
+    let fake = Fake::start(&seg, usize::MAX);
+    let e = setup(&seg);
+    let sai = &e.sai;
+    let sw = e.sw;
+    let vr = get_oid(sai, sw, "SAI_SWITCH_ATTR_DEFAULT_VIRTUAL_ROUTER_ID");
+    let cpu = get_oid(sai, sw, "SAI_SWITCH_ATTR_CPU_PORT");
+    e.dp.sync(Duration::from_secs(10)).unwrap();
+    fake.take();
+    let nh = [a("SAI_ROUTE_ENTRY_ATTR_NEXT_HOP_ID", AttrValue::Oid(cpu))];
+    let b0 = e.dp.counters().bursts;
+    let n = 1003u32;
+    for i in 0..n {
+        let k = route_key(sw, vr, 0x1500_0000 + (i << 8), 24);
+        sai.create_entry(k, nh.to_vec()).unwrap();
+    }
+    // A duplicate is refused synchronously, as before.
+    let dup = route_key(sw, vr, 0x1500_0000, 24);
+    assert_eq!(
+        sai.create_entry(dup, nh.to_vec()),
+        Err(sai_store::status::ITEM_ALREADY_EXISTS)
+    );
+    let bursts = e.dp.counters().bursts - b0;
+    assert!(bursts <= 16, "{bursts} bursts for {n} single creates");
+    // No barrier: the background thread sends the remainder.
+    let adds = |cmds: &[Command]| {
+        cmds.iter()
+            .filter_map(|c| match c {
+                Command::RouteAdd { prefix, .. } => match prefix.addr() {
+                    IpAddr::V4(a) => Some(u32::from(a)),
+                    IpAddr::V6(_) => None,
+                },
+                _ => None,
+            })
+            .collect::<Vec<u32>>()
+    };
+    let mut got = Vec::new();
+    wait_for("coalesced routes drained", || {
+        got.extend(adds(&fake.take()));
+        got.len() == n as usize
+    });
+    let want: Vec<u32> = (0..n).map(|i| 0x1500_0000 + (i << 8)).collect();
+    assert_eq!(got, want);
+    // A pending route goes out before a later non-route command.
+    sai.create_entry(route_key(sw, vr, 0x1600_0000, 24), nh.to_vec())
+        .unwrap();
+    let vr2 = sai
+        .create(ot("SAI_OBJECT_TYPE_VIRTUAL_ROUTER"), sw, Vec::new())
+        .unwrap();
+    e.dp.sync(Duration::from_secs(10)).unwrap();
+    let cmds = fake.take();
+    let pos_route = cmds
+        .iter()
+        .position(|c| matches!(c, Command::RouteAdd { .. }))
+        .expect("route sent");
+    let pos_vrf = cmds
+        .iter()
+        .position(|c| matches!(c, Command::VrfAdd(_)))
+        .expect("VRF sent");
+    assert!(pos_route < pos_vrf, "{cmds:?}");
+    let _ = vr2;
+}
