@@ -218,19 +218,8 @@ struct Inner {
     last_alive: Instant,
     lost_reported: bool,
     buf: Vec<Command>,
-    /// Route commands of single calls translated but not yet on the ring (see
-    /// [`COALESCE`]); sent before anything else goes out, by a barrier, and by the background
-    /// thread at its next poll.
-    pending: Vec<Command>,
     logged_failures: u32,
 }
-
-/// Route commands of single create/remove/set calls gathered before one ring hand-over: the
-/// call still returns its status when the store validated it (programming is asynchronous in
-/// SAI either way); the forwarder then takes the commands in bursts instead of one at a time.
-/// Whatever is left is sent at the background thread's next poll ([`Options::poll`]), by
-/// [`Dataplane::sync`], or before any other command.
-const COALESCE: usize = 128;
 
 struct Shared {
     inner: Mutex<Inner>,
@@ -402,10 +391,6 @@ impl Inner {
     }
 
     fn replay(&mut self, sh: &Shared) {
-        if self.needs_replay {
-            // Their effect is in the translator's state, which the replay sends in full.
-            self.pending.clear();
-        }
         while self.needs_replay {
             self.needs_replay = false;
             let mut cmds = Vec::new();
@@ -418,20 +403,6 @@ impl Inner {
             self.counters.replays += 1;
             self.counters.replayed += cmds.len() as u64;
             self.send(sh, &cmds);
-        }
-    }
-
-    /// Send the coalesced single-call commands.
-    fn flush_pending(&mut self, sh: &Shared) {
-        if self.pending.is_empty() {
-            return;
-        }
-        let p = std::mem::take(&mut self.pending);
-        self.send(sh, &p);
-        self.pending = p;
-        self.pending.clear();
-        if self.needs_replay {
-            self.replay(sh);
         }
     }
 
@@ -466,16 +437,7 @@ impl ChangeSink for Sink {
         {
             inner.refresh_maps(&sh.maps);
         }
-        let routes_only = buf
-            .iter()
-            .all(|c| matches!(c, Command::RouteAdd { .. } | Command::RouteDel { .. }));
-        if routes_only && buf.len() < COALESCE {
-            inner.pending.append(&mut buf);
-            if inner.pending.len() >= COALESCE {
-                inner.flush_pending(sh);
-            }
-        } else if !buf.is_empty() {
-            inner.flush_pending(sh);
+        if !buf.is_empty() {
             inner.send(sh, &buf);
             if inner.needs_replay {
                 inner.replay(sh);
@@ -555,7 +517,6 @@ impl Dataplane {
             last_alive: Instant::now(),
             lost_reported: false,
             buf: Vec::new(),
-            pending: Vec::new(),
             logged_failures: 0,
         };
         inner.connected = inner.alive(&opts);
@@ -621,7 +582,6 @@ impl Dataplane {
             if !g.connected {
                 return Err(SyncError::NotConnected);
             }
-            g.flush_pending(sh);
             g.next_token += 1;
             let t = g.next_token;
             g.send(sh, &[Command::Barrier(t)]);
@@ -670,7 +630,6 @@ fn run(sh: &Shared, sai: &Weak<Sai>) {
             if g.needs_replay {
                 g.replay(sh);
             }
-            g.flush_pending(sh);
             let alive = g.alive(&sh.opts);
             if !alive && g.connected {
                 g.connected = false;
@@ -721,6 +680,4 @@ fn run(sh: &Shared, sai: &Weak<Sai>) {
         }
         std::thread::sleep(sh.opts.poll);
     }
-    // Detaching: nothing translated stays behind.
-    lock(&sh.inner).flush_pending(sh);
 }
