@@ -368,6 +368,23 @@ fn check_family(
                 for ((a, o), &vrf) in d.iter().zip(&out).zip(&vrfs) {
                     prop_assert_eq!(*o, v.lookup4(vrf, *a));
                 }
+                // The split lookup of the fast path: all starts first, then all finishes
+                // (as the fast path does, a chunk apart), generic and 16-8-8 specialised.
+                if let Some(l4) = v.lookup4_table(0) {
+                    let ents: Vec<u32> = d.iter().map(|&a| l4.start(a)).collect();
+                    for (&a, &e) in d.iter().zip(&ents) {
+                        prop_assert_eq!(l4.finish(e, a), v.lookup4(0, a));
+                    }
+                    prop_assert_eq!(l4.x16().is_some(), first_bits == 16);
+                    if let Some(x) = l4.x16() {
+                        let ents: Vec<u32> = d.iter().map(|&a| Lpm4Steps::start(&x, a)).collect();
+                        for (&a, &e) in d.iter().zip(&ents) {
+                            prop_assert_eq!(Lpm4Steps::finish(&x, e, a), v.lookup4(0, a));
+                        }
+                    }
+                } else {
+                    prop_assert!(false, "VRF 0 has an IPv4 table");
+                }
             }
         }
     }
