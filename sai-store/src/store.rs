@@ -348,8 +348,8 @@ impl Store {
     }
 
     /// Room for `n` more entries. The entry map grows by doubling (each step rehashes every
-    /// entry into fresh memory) until it holds an eighth of the advertised route table; past
-    /// that it is sized for the whole route table at once (at most [`Store::PRESIZE_MAX`]
+    /// entry into fresh memory) while it needs room for less than an eighth of the advertised
+    /// route table; its next growth sizes it for the whole route table at once (at most [`Store::PRESIZE_MAX`]
     /// entries), so a table filling up to its capacity is rehashed once more instead of three
     /// times. Fresh memory is touched (faulted in) only where entries land.
     pub fn reserve_entries(&mut self, n: usize) {
@@ -691,5 +691,62 @@ impl Store {
             }
             _ => Err(status::NOT_IMPLEMENTED),
         }
+    }
+}
+
+#[cfg(test)]
+mod growth_tests {
+    use super::Store;
+    use crate::profile::{Config, Profile};
+    use crate::value::IpPrefix;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    fn fill(s: &mut Store, from: u32, n: u32) {
+        for i in from..from + n {
+            let k = super::EKey::Route {
+                sw: 1,
+                vr: 2,
+                prefix: IpPrefix {
+                    addr: IpAddr::V4(Ipv4Addr::from(i << 8)),
+                    mask: IpAddr::V4(Ipv4Addr::from(0xffff_ff00u32)),
+                },
+            };
+            s.reserve_entries(1);
+            s.entries.insert(
+                k,
+                super::Obj {
+                    attrs: Vec::new(),
+                    refcount: 0,
+                    origin: super::Origin::User,
+                    seq: 0,
+                },
+            );
+        }
+    }
+
+    /// Doubling below an eighth of the route table, then one step to the whole table (one
+    /// rehash instead of three on the way to 1M routes); a small
+    /// configured table is never exceeded by the pre-sizing.
+    #[test]
+    fn entry_map_grows_to_the_route_table_past_an_eighth() {
+        let mut s = Store::new(Config::from_profile(&Profile::new()).unwrap());
+        fill(&mut s, 0, 1000);
+        assert!(s.entries.capacity() < 4096, "{}", s.entries.capacity());
+        // The first growth needing more than an eighth (at most a quarter when it happens).
+        let quarter = u32::try_from(Store::PRESIZE_MAX / 4).unwrap();
+        fill(&mut s, 1000, quarter - 1000 + 1);
+        assert!(
+            s.entries.capacity() >= Store::PRESIZE_MAX,
+            "{}",
+            s.entries.capacity()
+        );
+        let p = Profile::new().with("FERROSAI_TABLE_SIZE_ROUTE_ENTRY", "1000");
+        let mut small = Store::new(Config::from_profile(&p).unwrap());
+        fill(&mut small, 0, 3000);
+        assert!(
+            small.entries.capacity() < 8192,
+            "{}",
+            small.entries.capacity()
+        );
     }
 }
