@@ -565,6 +565,24 @@ mtu = 9100
     }
 
     #[test]
+    fn data_path_keys() {
+        let port = "[[port]]\nname=\"E0\"\ndevargs=\"net_null0\"\n";
+        let c = Config::parse(port, &Overrides::default()).unwrap();
+        assert!(c.pool_thp, "huge-page pool by default");
+        assert!(!c.profile, "no stage profile by default");
+        let text = format!("[daemon]\npool_thp = false\nprofile = true\n{port}");
+        let c = Config::parse(&text, &Overrides::default()).unwrap();
+        assert!(!c.pool_thp);
+        assert!(c.profile);
+        let e = bad(&format!("[daemon]\npool_thp = \"yes\"\n{port}"));
+        // TOML type errors come from the deserializer: the line and the expected type.
+        assert!(
+            e.to_string().contains("line 2") && e.to_string().contains("boolean"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn errors_name_key_and_value() {
         let e = bad("[daemon]\npolling = \"spin\"\n[[port]]\nname=\"E0\"\ndevargs=\"net_null0\"\n");
         assert_eq!(e.key, "daemon.polling");
