@@ -60,7 +60,7 @@ mod tests;
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -69,7 +69,9 @@ use ring_proto::shm::AtomicTable;
 
 use objects::{LbData, Objects, VrfTables};
 use store::{Key, PrefixStore};
-use trie::{groups_needed, leaf, GroupAlloc, Rule, TrieWriter, EXT, IDX_MASK};
+use trie::{
+    groups_needed, leaf, widen, Dense, GroupAlloc, Rule, TrieWriter, Wide, EXT, IDX_MASK, MAX_LB16,
+};
 
 /// Dense VRF id; 0 is the default VRF (always present).
 pub type VrfId = u16;
@@ -319,13 +321,21 @@ impl Fib {
         let shared = Arc::new(Shared {
             rcu: rcu::Rcu::new(cfg.max_readers),
             objects: ArcSwap::from_pointee(objs.clone()),
-            pool4: pool(cfg.tbl8_groups),
+            // 16-bit entries: two per 32-bit table entry.
+            pool4: AtomicTable::new(cfg.tbl8_groups as usize * trie::GROUP / 2)
+                .unwrap_or_else(|_| AtomicTable::empty()),
             pool6: pool(cfg.tbl8_groups6),
             host6: OnceLock::new(),
         });
         let groups = |t: &AtomicTable| u32::try_from(t.len() / trie::GROUP).unwrap_or(0);
+        let g4 = u32::try_from(shared.pool4.as_u16().len() / trie::GROUP).unwrap_or(0);
+        // Groups below group entries need 15-bit indices: the pool's first 2^15 groups;
+        // groups below root entries take the rest first.
+        let deep4 = g4.min(u32::from(trie::IDX16) + 1);
         let mut w = FibWriter {
-            alloc4: GroupAlloc::new(groups(&shared.pool4)),
+            alloc4: GroupAlloc::range(deep4, g4),
+            alloc4d: GroupAlloc::range(0, deep4),
+            depth4: vec![0; g4 as usize * trie::GROUP],
             alloc6: GroupAlloc::new(groups(&shared.pool6)),
             shared: Arc::clone(&shared),
             objs,
@@ -408,14 +418,15 @@ impl Drop for FibView<'_> {
     }
 }
 
+/// Walk the IPv4 groups (16-bit entries) from entry `e` (32-bit form).
 #[inline(always)]
-fn descend32(pool: &[AtomicU32], mut e: u32, mut shift: u32, key: u32) -> u32 {
+fn descend16(pool: &[AtomicU16], mut e: u32, mut shift: u32, key: u32) -> u32 {
     while e & EXT != 0 && shift >= trie::STRIDE {
         shift -= trie::STRIDE;
         let i = (((e & IDX_MASK) as usize) << trie::STRIDE) | ((key >> shift) & 0xff) as usize;
         // Acquire pairs with the writer's Release store of the entry (trie.rs).
         e = match pool.get(i) {
-            Some(a) => a.load(Ordering::Acquire),
+            Some(a) => widen(a.load(Ordering::Acquire)),
             None => return GLOBAL_DROP_LB,
         };
     }
@@ -445,7 +456,7 @@ impl FibView<'_> {
         match self.vrf(vrf) {
             Some(t) => {
                 let (e, shift) = root4(t, dst);
-                descend32(&self.shared.pool4, e, shift, dst)
+                descend16(self.shared.pool4.as_u16(), e, shift, dst)
             }
             None => GLOBAL_DROP_LB,
         }
@@ -477,7 +488,7 @@ impl FibView<'_> {
         let shift = 32 - t.v4_first_bits;
         let next = shift.saturating_sub(trie::STRIDE);
         let root = &t.v4_root[..];
-        let pool = &self.shared.pool4[..];
+        let pool = self.shared.pool4.as_u16();
         const C: usize = 64;
         let mut slot = [0u32; C];
         for (o, d) in out.chunks_mut(C).zip(dst.chunks(C)) {
@@ -496,12 +507,12 @@ impl FibView<'_> {
                 // Acquire pairs with the writer's Release store of the entry (trie.rs).
                 let e2 = pool
                     .get(s as usize)
-                    .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
+                    .map_or(GLOBAL_DROP_LB, |a| widen(a.load(Ordering::Acquire)));
                 *o = if *o & EXT != 0 { e2 } else { *o };
             }
             // 3: deeper levels (prefixes longer than first_bits + 8: rare).
             for (o, &d) in o.iter_mut().zip(d) {
-                *o = descend32(pool, *o, next, d);
+                *o = descend16(pool, *o, next, d);
             }
         }
     }
@@ -509,7 +520,7 @@ impl FibView<'_> {
     /// Like [`lookup4_batch`](Self::lookup4_batch) with a VRF per packet
     /// (`i < min(vrfs.len(), dst.len(), out.len())`); same three phases per chunk.
     pub fn lookup4_batch_vrfs(&self, vrfs: &[VrfId], dst: &[u32], out: &mut [LbIndex]) {
-        let pool = &self.shared.pool4[..];
+        let pool = self.shared.pool4.as_u16();
         const C: usize = 64;
         let mut slot = [0u32; C];
         let mut next = [0u32; C];
@@ -535,11 +546,11 @@ impl FibView<'_> {
                 // Acquire pairs with the writer's Release store of the entry (trie.rs).
                 let e2 = pool
                     .get(s as usize)
-                    .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
+                    .map_or(GLOBAL_DROP_LB, |a| widen(a.load(Ordering::Acquire)));
                 *o = if *o & EXT != 0 { e2 } else { *o };
             }
             for ((o, &d), &n) in o.iter_mut().zip(d).zip(next.iter()) {
-                *o = descend32(pool, *o, n, d);
+                *o = descend16(pool, *o, n, d);
             }
         }
     }
@@ -701,7 +712,7 @@ impl Lpm4Steps for Lookup4x16<'_> {
         let e = self.root[(dst >> 16) as usize].load(Ordering::Acquire);
         let ext = u32::from(e & EXT != 0);
         let slot = (((e & IDX_MASK) << trie::STRIDE) | ((dst >> 8) & 0xff)) * ext;
-        self.pool.prefetch(slot as usize);
+        self.pool.prefetch_u16(slot as usize);
         e
     }
 
@@ -711,19 +722,17 @@ impl Lpm4Steps for Lookup4x16<'_> {
             return e & IDX_MASK;
         }
         let i = ((e & IDX_MASK) << trie::STRIDE) | ((dst >> 8) & 0xff);
-        let e = self
-            .pool
+        let pool = self.pool.as_u16();
+        let e = pool
             .get(i as usize)
-            .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
-        if e & EXT == 0 {
-            return e & IDX_MASK;
+            .map_or(0, |a| a.load(Ordering::Acquire));
+        if e & trie::EXT16 == 0 {
+            return u32::from(e);
         }
         // Third level (/25-/32): its entries are leaves.
-        let i = ((e & IDX_MASK) << trie::STRIDE) | (dst & 0xff);
-        self.pool
-            .get(i as usize)
-            .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire))
-            & IDX_MASK
+        let i = (u32::from(e & trie::IDX16) << trie::STRIDE) | (dst & 0xff);
+        pool.get(i as usize)
+            .map_or(0, |a| u32::from(a.load(Ordering::Acquire) & trie::IDX16))
     }
 }
 
@@ -749,14 +758,14 @@ impl Lookup4<'_> {
             .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
         let ext = u32::from(e & EXT != 0);
         let slot = (((e & IDX_MASK) << trie::STRIDE) | ((dst >> self.next) & 0xff)) * ext;
-        self.pool.prefetch(slot as usize);
+        self.pool.prefetch_u16(slot as usize);
         e
     }
 
     /// Step 2: the LB index of `dst`, from the entry `start(dst)` returned.
     #[inline(always)]
     pub fn finish(&self, e: u32, dst: u32) -> LbIndex {
-        descend32(self.pool, e, self.shift, dst)
+        descend16(self.pool.as_u16(), e, self.shift, dst)
     }
 }
 
@@ -783,6 +792,10 @@ struct VrfCtl {
 }
 
 /// Per-family glue for the generic route code.
+/// What `TableFull` names when the IPv4 groups below group entries run out.
+const POOL4_DEEP: &str =
+    "ipv4 trie groups below group entries (16-bit entries: the first 32768 of tbl8_groups)";
+
 trait Family: Key {
     const POOL: &'static str;
     const ROUTES: &'static str;
@@ -790,6 +803,19 @@ trait Family: Key {
     fn store_mut(v: &mut VrfCtl) -> &mut PrefixStore<Self>;
     fn root(t: &VrfTables) -> (&[AtomicU32], u32);
     fn pick<T>(v4: T, v6: T) -> T;
+    /// Largest LB index a leaf of this family's trie holds.
+    const MAX_LB: u32;
+    /// Apply `rule` for `key/len` below `root` (`fb` bits); with `reserve`, first make sure
+    /// the groups it may allocate are available (nothing is changed if not).
+    fn trie_update(
+        w: &mut FibWriter,
+        root: &[AtomicU32],
+        fb: u32,
+        key: u128,
+        len: u32,
+        rule: Rule,
+        reserve: bool,
+    ) -> Result<(), FibError>;
 }
 
 impl Family for u32 {
@@ -806,6 +832,51 @@ impl Family for u32 {
     }
     fn pick<T>(v4: T, _v6: T) -> T {
         v4
+    }
+    const MAX_LB: u32 = MAX_LB16;
+    fn trie_update(
+        w: &mut FibWriter,
+        root: &[AtomicU32],
+        fb: u32,
+        key: u128,
+        len: u32,
+        rule: Rule,
+        reserve: bool,
+    ) -> Result<(), FibError> {
+        let shared = &*w.shared;
+        let mut t = TrieWriter {
+            pool: Dense {
+                pool: shared.pool4.as_u16(),
+                depth: &mut w.depth4,
+                top: &mut w.alloc4,
+                deep: &mut w.alloc4d,
+            },
+            width: 32,
+        };
+        if reserve {
+            let (top, deep) = groups_needed(&t.pool, root, fb, 32, key, len);
+            let to = w.cfg.grace_timeout;
+            let rcu = &shared.rcu;
+            let p = &mut t.pool;
+            // Beyond the first 2^15 groups only groups below root entries can go: running
+            // out of the first ones is its own error then.
+            let deep_what = if p.top.end() > p.deep.end() {
+                POOL4_DEEP
+            } else {
+                Self::POOL
+            };
+            p.top.reclaim(rcu);
+            if p.top.available() >= top {
+                p.deep.ensure(deep, rcu, to, deep_what)?;
+            } else if p.deep.ensure(deep + top, rcu, to, Self::POOL).is_err() {
+                p.top.ensure(top, rcu, to, Self::POOL)?;
+                p.deep.ensure(deep, rcu, to, deep_what)?;
+            }
+        }
+        t.update(root, fb, key, len, rule);
+        w.alloc4.seal(&shared.rcu);
+        w.alloc4d.seal(&shared.rcu);
+        Ok(())
     }
 }
 
@@ -824,6 +895,35 @@ impl Family for u128 {
     fn pick<T>(_v4: T, v6: T) -> T {
         v6
     }
+    const MAX_LB: u32 = MAX_INDEX;
+    fn trie_update(
+        w: &mut FibWriter,
+        root: &[AtomicU32],
+        fb: u32,
+        key: u128,
+        len: u32,
+        rule: Rule,
+        reserve: bool,
+    ) -> Result<(), FibError> {
+        let shared = &*w.shared;
+        let mut t = TrieWriter {
+            pool: Wide {
+                pool: &shared.pool6,
+                alloc: &mut w.alloc6,
+            },
+            width: 128,
+        };
+        if reserve {
+            let (top, deep) = groups_needed(&t.pool, root, fb, 128, key, len);
+            let to = w.cfg.grace_timeout;
+            t.pool
+                .alloc
+                .ensure(top + deep, &shared.rcu, to, Self::POOL)?;
+        }
+        t.update(root, fb, key, len, rule);
+        w.alloc6.seal(&shared.rcu);
+        Ok(())
+    }
 }
 
 /// Control-thread handle: the only writer.
@@ -841,7 +941,11 @@ pub struct FibWriter {
     adj_free: Vec<u32>,
     adj_count: usize,
     vrfs: Vec<Option<VrfCtl>>,
+    /// IPv4 groups below root entries, and below group entries (indices < 2^15).
     alloc4: GroupAlloc,
+    alloc4d: GroupAlloc,
+    /// Writer-side prefix length + 1 of each IPv4 group leaf (16-bit entries hold only the LB).
+    depth4: Vec<u8>,
     alloc6: GroupAlloc,
     routes4: usize,
     routes6: usize,
@@ -925,6 +1029,7 @@ impl FibWriter {
             self.retired.pop_front();
         }
         self.alloc4.reclaim(&self.shared.rcu);
+        self.alloc4d.reclaim(&self.shared.rcu);
         self.alloc6.reclaim(&self.shared.rcu);
     }
 
@@ -1031,18 +1136,25 @@ impl FibWriter {
         if let Some(t) = tables {
             // Normally nothing is left (groups collapse as routes go); be thorough anyway.
             TrieWriter {
-                pool: &self.shared.pool4,
-                alloc: &mut self.alloc4,
+                pool: Dense {
+                    pool: self.shared.pool4.as_u16(),
+                    depth: &mut self.depth4,
+                    top: &mut self.alloc4,
+                    deep: &mut self.alloc4d,
+                },
                 width: 32,
             }
             .retire_all(&t.v4_root);
             TrieWriter {
-                pool: &self.shared.pool6,
-                alloc: &mut self.alloc6,
+                pool: Wide {
+                    pool: &self.shared.pool6,
+                    alloc: &mut self.alloc6,
+                },
                 width: 128,
             }
             .retire_all(&t.v6_root);
             self.alloc4.seal(&self.shared.rcu);
+            self.alloc4d.seal(&self.shared.rcu);
             self.alloc6.seal(&self.shared.rcu);
         }
         self.free_lb(drop_lb);
@@ -1332,24 +1444,15 @@ impl FibWriter {
         let Some(tables) = self.objs.vrfs.get(v).and_then(Option::clone) else {
             return Err(FibError::NoSuchVrf);
         };
-        let (root, fb) = K::root(&tables);
-        let shared = &*self.shared;
-        let needed = groups_needed(
-            K::pick(&shared.pool4[..], &shared.pool6[..]),
-            root,
-            fb,
-            K::BITS,
-            key.into(),
-            len32,
-        );
-        let alloc = K::pick(&mut self.alloc4, &mut self.alloc6);
-        alloc.ensure(needed, &shared.rcu, self.cfg.grace_timeout, K::POOL)?;
-        TrieWriter {
-            pool: K::pick(&shared.pool4, &shared.pool6),
-            alloc: &mut *alloc,
-            width: K::BITS,
+        if lb > K::MAX_LB || tables.drop_lb > K::MAX_LB {
+            // 16-bit IPv4 group entries hold 15-bit LB indices: refuse rather than truncate.
+            return Err(FibError::TableFull(
+                "load balances usable by ipv4 routes (16-bit trie entries: index <= 32767)",
+            ));
         }
-        .update(
+        let (root, fb) = K::root(&tables);
+        K::trie_update(
+            self,
             root,
             fb,
             key.into(),
@@ -1357,8 +1460,8 @@ impl FibWriter {
             Rule::Add {
                 new: leaf(lb, len32 + 1),
             },
-        );
-        alloc.seal(&shared.rcu);
+            true,
+        )?;
         if let Some(ctl) = self.vrfs.get_mut(v).and_then(Option::as_mut) {
             K::store_mut(ctl).insert(key, len32, lb);
         }
@@ -1399,14 +1502,8 @@ impl FibWriter {
             return Err(FibError::NoSuchVrf);
         };
         let (root, fb) = K::root(&tables);
-        let shared = &*self.shared;
-        let alloc = K::pick(&mut self.alloc4, &mut self.alloc6);
-        TrieWriter {
-            pool: K::pick(&shared.pool4, &shared.pool6),
-            alloc: &mut *alloc,
-            width: K::BITS,
-        }
-        .update(
+        K::trie_update(
+            self,
             root,
             fb,
             key.into(),
@@ -1415,8 +1512,8 @@ impl FibWriter {
                 old_d: len32 + 1,
                 repl,
             },
-        );
-        alloc.seal(&shared.rcu);
+            false,
+        )?;
         *K::pick(&mut self.routes4, &mut self.routes6) -= 1;
         if let Some(c) = self.lbs.get_mut(lb as usize) {
             c.route_refs = c.route_refs.saturating_sub(1);
@@ -1589,10 +1686,11 @@ impl FibWriter {
             routes6: self.routes6,
             lbs: self.lb_count,
             adjacencies: self.adj_count,
-            groups4_in_use: self.alloc4.in_use(),
+            groups4_in_use: self.alloc4.in_use() + self.alloc4d.in_use(),
             groups6_in_use: self.alloc6.in_use(),
-            groups_pending: self.alloc4.touched() + self.alloc6.touched()
+            groups_pending: self.alloc4.touched() + self.alloc4d.touched() + self.alloc6.touched()
                 - self.alloc4.in_use()
+                - self.alloc4d.in_use()
                 - self.alloc6.in_use(),
             snapshots_pending: self.retired.len(),
         }
@@ -1610,7 +1708,9 @@ impl FibWriter {
             .flatten()
             .map(|t| (t.v4_root.len() + t.v6_root.len()) * e)
             .sum();
-        let groups = (self.alloc4.touched() + self.alloc6.touched()) * trie::GROUP * e;
+        // IPv4 groups: 16-bit entries and the writer's depth byte per entry.
+        let groups = (self.alloc4.touched() + self.alloc4d.touched()) * trie::GROUP * 3
+            + self.alloc6.touched() * trie::GROUP * e;
         let stores: usize = self
             .vrfs
             .iter()

@@ -919,3 +919,67 @@ fn fib_v6_table_like_set_matches_naive() {
         assert_eq!(w.stats().routes6, 0);
     }
 }
+
+/// IPv4 group entries are 16 bits (15-bit index): groups below group entries must be among
+/// the first 2^15 of the pool, and IPv4 leaves hold LB indices <= 32767. Crossing either
+/// limit is a `TableFull` error with nothing changed, never a truncated (wrong) entry.
+#[test]
+fn fib_v4_16bit_entries_overflow_is_an_error() {
+    let mut cfg = small_cfg(16);
+    cfg.tbl8_groups = (1 << 15) + 300;
+    cfg.max_lbs = (1 << 15) + 4;
+    let (mut w, r, lbs) = with_lbs(cfg.clone(), 3);
+    // One /25 in each of 2^15 /24s (128 /16s): 128 groups below root entries (taken from
+    // beyond the first 2^15), 2^15 groups below group entries (the first 2^15).
+    let n = 1u32 << 15;
+    let p25 = |i: u32| (10 << 24) | (i << 8) | 128;
+    for i in 0..n {
+        w.route4_add(0, p25(i), 25, lbs[(i % 3) as usize]).unwrap();
+    }
+    assert_eq!(w.stats().groups4_in_use, (1 << 15) + 128);
+    let over = (11 << 24) | 128;
+    assert_eq!(
+        w.route4_add(0, over, 25, lbs[0]),
+        Err(FibError::TableFull(
+            "ipv4 trie groups below group entries (16-bit entries: the first 32768 of tbl8_groups)"
+        ))
+    );
+    // A /24 needs only a group below a root entry: still possible.
+    w.route4_add(0, 11 << 24, 24, lbs[1]).unwrap();
+    {
+        let v = r.view();
+        let drop = w.drop_lb(0).unwrap();
+        for i in (0..n).step_by(97).chain([n - 1]) {
+            assert_eq!(v.lookup4(0, p25(i) + 1), lbs[(i % 3) as usize], "{i}");
+            assert_eq!(v.lookup4(0, p25(i) - 1), drop, "{i}");
+        }
+        assert_eq!(v.lookup4(0, over), lbs[1]);
+    }
+    // Freed groups are reused after the grace period.
+    w.route4_del(0, p25(5), 25).unwrap();
+    assert!(w.synchronize(Duration::from_secs(5)));
+    w.route4_add(0, over, 25, lbs[2]).unwrap();
+    assert_eq!(r.view().lookup4(0, over + 3), lbs[2]);
+    assert_eq!(r.view().lookup4(0, p25(5) + 1), w.drop_lb(0).unwrap());
+
+    // LB indices beyond 15 bits: refused for IPv4 routes, fine for IPv6.
+    let (mut w, r) = Fib::new(cfg);
+    let a = w
+        .add_adjacency(Adjacency::new(1, 1500, &[0u8; 14]).unwrap())
+        .unwrap();
+    let mut last = 0;
+    while last < 1 << 15 {
+        last = w.add_lb(LbKind::Forward, &[a], 1).unwrap();
+    }
+    assert_eq!(
+        w.route4_add(0, 12 << 24, 8, last),
+        Err(FibError::TableFull(
+            "load balances usable by ipv4 routes (16-bit trie entries: index <= 32767)"
+        ))
+    );
+    assert_eq!(r.view().lookup4(0, 12 << 24), w.drop_lb(0).unwrap());
+    w.route4_add(0, 12 << 24, 8, last - 1).unwrap();
+    assert_eq!(r.view().lookup4(0, (12 << 24) | 0x10203), last - 1);
+    w.route6_add(0, 1 << 120, 8, last).unwrap();
+    assert_eq!(r.view().lookup6(0, (1 << 120) | 5), last);
+}

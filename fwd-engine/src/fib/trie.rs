@@ -1,17 +1,21 @@
 //! Multibit trie with leaf pushing, shared by IPv4 (16-8-8 or 24-8) and IPv6 (16-8-...-8).
 //!
-//! A table level is an array of `AtomicU32` entries:
+//! The writer works on entries in a 32-bit form:
 //! - bit 31 set: pointer to a child group of 256 entries in the family's group pool
 //!   (bits 0..23 = group index);
 //! - bit 31 clear: a leaf, bits 23..31 = `d` (prefix length + 1 of the route that produced the
 //!   leaf, 0 = no route), bits 0..23 = the LB index.
+//!
+//! Roots (both families) and IPv6 groups ([`Wide`]) store that form as it is. IPv4 groups
+//! ([`Dense`]) store 16-bit entries (bit 15: pointer to a group below 2^15, else a leaf with a
+//! 15-bit LB index) and keep `d` in a writer-side byte array: half the bytes for readers.
 //!
 //! Every entry is written with one atomic store, so a reader sees the old or the new entry,
 //! never a mix. A new child group is filled before the parent pointer is stored (Release);
 //! groups that become unreachable are only reused after a grace period (see `rcu`).
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU32, Ordering};
 
 use super::rcu::Rcu;
 use super::FibError;
@@ -62,6 +66,8 @@ pub(crate) fn descend(pool: &[AtomicU32], mut e: u32, mut shift: u32, key: u128)
 
 /// Group allocator of one pool with deferred reuse.
 pub(crate) struct GroupAlloc {
+    /// Groups `lo..cap` of the pool are this allocator's.
+    lo: u32,
     cap: u32,
     /// High-water mark: groups `0..next` have been touched.
     next: u32,
@@ -75,9 +81,15 @@ pub(crate) struct GroupAlloc {
 
 impl GroupAlloc {
     pub(crate) fn new(cap: u32) -> Self {
+        Self::range(0, cap)
+    }
+
+    /// An allocator of groups `lo..hi` (empty if `hi <= lo`).
+    pub(crate) fn range(lo: u32, hi: u32) -> Self {
         GroupAlloc {
-            cap,
-            next: 0,
+            lo,
+            cap: hi.max(lo),
+            next: lo,
             free: Vec::new(),
             unlinked: Vec::new(),
             pending: VecDeque::new(),
@@ -86,14 +98,15 @@ impl GroupAlloc {
     }
 
     pub(crate) fn in_use(&self) -> usize {
-        self.next as usize - self.free.len() - self.pending_count - self.unlinked.len()
+        (self.next - self.lo) as usize - self.free.len() - self.pending_count - self.unlinked.len()
     }
 
     pub(crate) fn touched(&self) -> usize {
-        self.next as usize
+        (self.next - self.lo) as usize
     }
 
-    fn available(&self) -> usize {
+    /// Groups allocatable now (without waiting for a grace period).
+    pub(crate) fn available(&self) -> usize {
         self.free.len() + (self.cap - self.next) as usize
     }
 
@@ -145,6 +158,11 @@ impl GroupAlloc {
         Ok(())
     }
 
+    /// One past the last group of this allocator's range.
+    pub(crate) fn end(&self) -> u32 {
+        self.cap
+    }
+
     fn alloc(&mut self) -> Option<u32> {
         if let Some(g) = self.free.pop() {
             return Some(g);
@@ -166,26 +184,173 @@ pub(crate) enum Rule {
     Del { old_d: u32, repl: u32 },
 }
 
-/// Writer-side context for one family's trie.
-pub(crate) struct TrieWriter<'a> {
-    pub(crate) pool: &'a [AtomicU32],
-    pub(crate) alloc: &'a mut GroupAlloc,
-    /// Key width in bits (32 or 128).
-    pub(crate) width: u32,
+/// A family's group pool as the writer sees it: entries in the 32-bit form of this module
+/// (`EXT | group` or `leaf(lb, d)`), whatever their stored width.
+pub(crate) trait Groups {
+    /// Entry `i` of group `g` (writer-side read of the writer's own stores).
+    fn get(&self, g: u32, i: usize) -> u32;
+    /// Store entry `i` of group `g` with one Release store (readers see old or new).
+    fn set(&mut self, g: u32, i: usize, e: u32);
+    /// Fill a group not yet reachable by readers (published later by a Release store).
+    fn fill(&mut self, g: u32, e: u32);
+    /// A group to hang below a root entry (`deep == false`) or below a group entry.
+    fn alloc(&mut self, deep: bool) -> Option<u32>;
+    /// Group `g` (allocated with `deep`) is no longer reachable: reuse after a grace period.
+    fn unlink(&mut self, g: u32, deep: bool);
 }
 
-/// Groups an insert of `key/len` (`width`-bit keys) would allocate below `root`: the levels
-/// past the first leaf on its path.
-pub(crate) fn groups_needed(
-    pool: &[AtomicU32],
+/// 32-bit group entries (the IPv6 pool): one allocator, entries as they are.
+pub(crate) struct Wide<'a> {
+    pub(crate) pool: &'a [AtomicU32],
+    pub(crate) alloc: &'a mut GroupAlloc,
+}
+
+impl Groups for Wide<'_> {
+    #[inline]
+    fn get(&self, g: u32, i: usize) -> u32 {
+        // Only the writer stores entries: Relaxed reads of our own writes.
+        group(self.pool, g)
+            .get(i)
+            .map_or(0, |a| a.load(Ordering::Relaxed))
+    }
+    #[inline]
+    fn set(&mut self, g: u32, i: usize, e: u32) {
+        if let Some(a) = group(self.pool, g).get(i) {
+            // Release: one whole-entry store; readers see old or new.
+            a.store(e, Ordering::Release);
+        }
+    }
+    fn fill(&mut self, g: u32, e: u32) {
+        for s in group(self.pool, g) {
+            s.store(e, Ordering::Relaxed);
+        }
+    }
+    fn alloc(&mut self, _deep: bool) -> Option<u32> {
+        self.alloc.alloc()
+    }
+    fn unlink(&mut self, g: u32, _deep: bool) {
+        self.alloc.unlinked.push(g);
+    }
+}
+
+/// Ext bit of a 16-bit group entry (then bits 0..15 = index of a deep group); clear: a leaf,
+/// bits 0..15 = the LB index.
+pub(crate) const EXT16: u16 = 1 << 15;
+pub(crate) const IDX16: u16 = EXT16 - 1;
+/// Largest LB index a 16-bit group entry holds.
+pub(crate) const MAX_LB16: u32 = IDX16 as u32;
+
+/// A 16-bit group entry in the 32-bit form (`EXT | index` or a leaf of depth 0).
+#[inline(always)]
+pub(crate) fn widen(x: u16) -> u32 {
+    let x = u32::from(x);
+    (x & u32::from(IDX16)) | ((x & u32::from(EXT16)) << 16)
+}
+
+/// 16-bit group entries (the IPv4 pool): half the bytes of `Wide`, so the pool a 1M-route
+/// table reads at random fits a last-level cache. The prefix length a leaf came from (needed
+/// only by the writer for leaf pushing) lives in `depth`, a writer-side byte per entry.
+/// Groups below a group entry must have an index < 2^15 and come from `deep` (the pool's
+/// groups below 2^15); groups below a root entry (32-bit, any index) come from `top` (the
+/// groups from 2^15 on), or from `deep` when `top` is exhausted. Leaves must hold LB indices <= `MAX_LB16`: the caller checks every LB it stores
+/// (route and VRF drop LBs), so no entry is ever truncated.
+pub(crate) struct Dense<'a> {
+    pub(crate) pool: &'a [AtomicU16],
+    pub(crate) depth: &'a mut [u8],
+    pub(crate) top: &'a mut GroupAlloc,
+    pub(crate) deep: &'a mut GroupAlloc,
+}
+
+impl Dense<'_> {
+    #[inline]
+    fn slot(g: u32, i: usize) -> usize {
+        ((g as usize) << STRIDE) | (i & (GROUP - 1))
+    }
+    #[inline]
+    fn encode(e: u32) -> u16 {
+        let idx = e & IDX_MASK;
+        debug_assert!(idx <= MAX_LB16, "16-bit group entry overflow: {e:#x}");
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "checked: deep group and LB indices are < 2^15 (see `Dense`)"
+        )]
+        let idx = (idx & MAX_LB16) as u16;
+        if e & EXT != 0 {
+            EXT16 | idx
+        } else {
+            idx
+        }
+    }
+}
+
+impl Groups for Dense<'_> {
+    #[inline]
+    fn get(&self, g: u32, i: usize) -> u32 {
+        let s = Self::slot(g, i);
+        // Only the writer stores entries: Relaxed reads of our own writes.
+        let x = self.pool.get(s).map_or(0, |a| a.load(Ordering::Relaxed));
+        let e = widen(x);
+        if e & EXT != 0 {
+            e
+        } else {
+            leaf(e, u32::from(self.depth.get(s).copied().unwrap_or(0)))
+        }
+    }
+    #[inline]
+    fn set(&mut self, g: u32, i: usize, e: u32) {
+        let s = Self::slot(g, i);
+        if let (Some(a), Some(d)) = (self.pool.get(s), self.depth.get_mut(s)) {
+            #[allow(clippy::cast_possible_truncation, reason = "depth <= 33")]
+            {
+                *d = depth(e) as u8;
+            }
+            // Release: one whole-entry (16-bit) store; readers see old or new.
+            a.store(Self::encode(e), Ordering::Release);
+        }
+    }
+    fn fill(&mut self, g: u32, e: u32) {
+        let x = Self::encode(e);
+        #[allow(clippy::cast_possible_truncation, reason = "depth <= 33")]
+        let d = depth(e) as u8;
+        let s = Self::slot(g, 0);
+        if let (Some(p), Some(ds)) = (
+            self.pool.get(s..s + GROUP),
+            self.depth.get_mut(s..s + GROUP),
+        ) {
+            for a in p {
+                a.store(x, Ordering::Relaxed);
+            }
+            ds.fill(d);
+        }
+    }
+    fn alloc(&mut self, deep: bool) -> Option<u32> {
+        if deep {
+            self.deep.alloc()
+        } else {
+            self.top.alloc().or_else(|| self.deep.alloc())
+        }
+    }
+    fn unlink(&mut self, g: u32, _deep: bool) {
+        if g < self.deep.end() {
+            self.deep.unlinked.push(g);
+        } else {
+            self.top.unlinked.push(g);
+        }
+    }
+}
+
+/// Groups an insert of `key/len` (`width`-bit keys) would allocate below `root`: (below the
+/// root entry: 0 or 1, deeper), the levels past the first leaf on its path.
+pub(crate) fn groups_needed<G: Groups>(
+    pool: &G,
     root: &[AtomicU32],
     first_bits: u32,
     width: u32,
     key: u128,
     len: u32,
-) -> usize {
+) -> (usize, usize) {
     if len <= first_bits {
-        return 0;
+        return (0, 0);
     }
     let total = (len - first_bits).div_ceil(STRIDE) as usize;
     let idx = ((key >> (width - first_bits)) & ((1u128 << first_bits) - 1)) as usize;
@@ -196,18 +361,27 @@ pub(crate) fn groups_needed(
         have += 1;
         let byte = ((key >> (width - consumed - STRIDE)) & 0xff) as usize;
         consumed += STRIDE;
-        e = group(pool, e & IDX_MASK)
-            .get(byte)
-            .map_or(0, |a| a.load(Ordering::Relaxed));
+        e = pool.get(e & IDX_MASK, byte);
     }
-    total - have
+    let missing = total - have;
+    if have == 0 {
+        (1, missing - 1)
+    } else {
+        (0, missing)
+    }
 }
 
-impl TrieWriter<'_> {
+/// Writer-side context for one family's trie.
+pub(crate) struct TrieWriter<G> {
+    pub(crate) pool: G,
+    /// Key width in bits (32 or 128).
+    pub(crate) width: u32,
+}
+
+impl<G: Groups> TrieWriter<G> {
     #[inline]
-    fn level_index(&self, key: u128, base: u32, stride: u32) -> usize {
-        let shift = self.width - base - stride;
-        ((key >> shift) & ((1u128 << stride) - 1)) as usize
+    fn byte(&self, key: u128, base: u32) -> usize {
+        ((key >> (self.width - base - STRIDE)) & 0xff) as usize
     }
 
     /// Apply `rule` for prefix `key/len` below `root` (a root of `first_bits` bits).
@@ -220,29 +394,31 @@ impl TrieWriter<'_> {
         len: u32,
         rule: Rule,
     ) {
-        self.update_level(root, 0, first_bits, key, len, rule);
-    }
-
-    fn update_level(
-        &mut self,
-        table: &[AtomicU32],
-        base: u32,
-        stride: u32,
-        key: u128,
-        len: u32,
-        rule: Rule,
-    ) {
-        let end = base + stride;
-        let idx = self.level_index(key, base, stride);
-        if len <= end {
-            let span = 1usize << (end - len);
+        let shift = self.width - first_bits;
+        let idx = ((key >> shift) & ((1u128 << first_bits) - 1)) as usize;
+        if len <= first_bits {
+            let span = 1usize << (first_bits - len);
             let start = idx & !(span - 1);
-            if let Some(range) = table.get(start..start + span) {
-                self.update_range(range, rule);
+            if let Some(range) = root.get(start..start + span) {
+                for slot in range {
+                    let e = slot.load(Ordering::Relaxed);
+                    if e & EXT != 0 {
+                        let g = e & IDX_MASK;
+                        self.update_group_all(g, rule);
+                        if let Some(l) = self.collapsible(g) {
+                            // Release: readers see the old pointer or the new leaf.
+                            slot.store(l, Ordering::Release);
+                            self.pool.unlink(g, false);
+                        }
+                    } else if let Some(n) = apply(e, rule) {
+                        // Release: one whole-entry store; readers see old or new.
+                        slot.store(n, Ordering::Release);
+                    }
+                }
             }
             return;
         }
-        let Some(slot) = table.get(idx) else { return };
+        let Some(slot) = root.get(idx) else { return };
         // Only the writer stores entries: Relaxed reads of our own writes.
         let e = slot.load(Ordering::Relaxed);
         let g = if e & EXT != 0 {
@@ -251,75 +427,88 @@ impl TrieWriter<'_> {
             if matches!(rule, Rule::Del { .. }) {
                 return; // nothing more specific below a leaf
             }
-            let Some(g) = self.alloc.alloc() else {
+            let Some(g) = self.pool.alloc(false) else {
                 debug_assert!(false, "groups were reserved by `ensure`");
                 return;
             };
-            for s in group(self.pool, g) {
-                s.store(e, Ordering::Relaxed);
-            }
+            self.pool.fill(g, e);
             // Release: the group's entries are visible before the pointer to it
-            // (pairs with the Acquire load in `descend`).
+            // (pairs with the readers' Acquire loads).
             slot.store(EXT | g, Ordering::Release);
             g
         };
-        let pool = self.pool;
-        self.update_level(group(pool, g), end, STRIDE, key, len, rule);
-        self.maybe_collapse(slot, g);
-    }
-
-    /// Apply `rule` to every entry of `range` (and, through pointers, to every entry below).
-    /// The leaf test is hoisted out of the loop per rule kind: this loop is most of the cost
-    /// of a route insert (leaf pushing over the prefix's span).
-    fn update_range(&mut self, range: &[AtomicU32], rule: Rule) {
-        match rule {
-            Rule::Add { new } => {
-                let d = depth(new);
-                for slot in range {
-                    let e = slot.load(Ordering::Relaxed);
-                    if e & EXT != 0 {
-                        self.update_child(slot, e, rule);
-                    } else if depth(e) <= d && e != new {
-                        // Release: one whole-entry store; readers see old or new.
-                        slot.store(new, Ordering::Release);
-                    }
-                }
-            }
-            Rule::Del { old_d, repl } => {
-                for slot in range {
-                    let e = slot.load(Ordering::Relaxed);
-                    if e & EXT != 0 {
-                        self.update_child(slot, e, rule);
-                    } else if depth(e) == old_d && e != repl {
-                        // Release: one whole-entry store; readers see old or new.
-                        slot.store(repl, Ordering::Release);
-                    }
-                }
-            }
+        self.update_group(g, first_bits, key, len, rule);
+        if let Some(l) = self.collapsible(g) {
+            // Release: readers see the old pointer or the new leaf.
+            slot.store(l, Ordering::Release);
+            self.pool.unlink(g, false);
         }
     }
 
-    /// `rule` over the whole group `e` (a pointer entry of `slot`) points to.
-    #[inline(never)]
-    fn update_child(&mut self, slot: &AtomicU32, e: u32, rule: Rule) {
-        let g = e & IDX_MASK;
-        let pool = self.pool;
-        self.update_range(group(pool, g), rule);
-        self.maybe_collapse(slot, g);
-    }
-
-    /// If group `g` (pointed to by `parent`) holds 256 identical leaves, replace the pointer by
-    /// that leaf and retire the group.
-    fn maybe_collapse(&mut self, parent: &AtomicU32, g: u32) {
-        let grp = group(self.pool, g);
-        let Some(first) = grp.first().map(|s| s.load(Ordering::Relaxed)) else {
+    /// `rule` for `key/len` in group `g`, whose entries cover bits `base..base + 8`.
+    fn update_group(&mut self, g: u32, base: u32, key: u128, len: u32, rule: Rule) {
+        let end = base + STRIDE;
+        let idx = self.byte(key, base);
+        if len <= end {
+            let span = 1usize << (end - len);
+            let start = idx & !(span - 1);
+            self.update_range(g, start..start + span, rule);
             return;
+        }
+        let e = self.pool.get(g, idx);
+        let c = if e & EXT != 0 {
+            e & IDX_MASK
+        } else {
+            if matches!(rule, Rule::Del { .. }) {
+                return; // nothing more specific below a leaf
+            }
+            let Some(c) = self.pool.alloc(true) else {
+                debug_assert!(false, "groups were reserved by `ensure`");
+                return;
+            };
+            self.pool.fill(c, e);
+            // Release (in `set`): the group's entries are visible before the pointer to it.
+            self.pool.set(g, idx, EXT | c);
+            c
         };
-        if first & EXT != 0 || grp.iter().any(|s| s.load(Ordering::Relaxed) != first) {
-            return;
+        self.update_group(c, end, key, len, rule);
+        if let Some(l) = self.collapsible(c) {
+            self.pool.set(g, idx, l);
+            self.pool.unlink(c, true);
         }
-        parent.store(first, Ordering::Release);
-        self.alloc.unlinked.push(g);
+    }
+
+    /// Apply `rule` to entries `range` of group `g` (and, through pointers, to every entry
+    /// below): leaf pushing over a prefix's span, most of the cost of a route insert.
+    fn update_range(&mut self, g: u32, range: std::ops::Range<usize>, rule: Rule) {
+        for i in range {
+            let e = self.pool.get(g, i);
+            if e & EXT != 0 {
+                let c = e & IDX_MASK;
+                self.update_group_all(c, rule);
+                if let Some(l) = self.collapsible(c) {
+                    self.pool.set(g, i, l);
+                    self.pool.unlink(c, true);
+                }
+            } else if let Some(n) = apply(e, rule) {
+                self.pool.set(g, i, n);
+            }
+        }
+    }
+
+    /// `rule` over the whole group `g`.
+    #[inline(never)]
+    fn update_group_all(&mut self, g: u32, rule: Rule) {
+        self.update_range(g, 0..GROUP, rule);
+    }
+
+    /// The leaf group `g` can be replaced by: `Some` if its 256 entries are identical leaves.
+    fn collapsible(&self, g: u32) -> Option<u32> {
+        let first = self.pool.get(g, 0);
+        if first & EXT != 0 || (1..GROUP).any(|i| self.pool.get(g, i) != first) {
+            return None;
+        }
+        Some(first)
     }
 
     /// Retire every group reachable from `root` (the VRF is being removed).
@@ -327,19 +516,27 @@ impl TrieWriter<'_> {
         for s in root {
             let e = s.load(Ordering::Relaxed);
             if e & EXT != 0 {
-                self.retire_group(e & IDX_MASK);
+                self.retire_group(e & IDX_MASK, false);
             }
         }
     }
 
-    fn retire_group(&mut self, g: u32) {
-        let pool = self.pool;
-        for s in group(pool, g) {
-            let e = s.load(Ordering::Relaxed);
+    fn retire_group(&mut self, g: u32, deep: bool) {
+        for i in 0..GROUP {
+            let e = self.pool.get(g, i);
             if e & EXT != 0 {
-                self.retire_group(e & IDX_MASK);
+                self.retire_group(e & IDX_MASK, true);
             }
         }
-        self.alloc.unlinked.push(g);
+        self.pool.unlink(g, deep);
+    }
+}
+
+/// The entry `rule` turns leaf `e` into, if it changes it.
+#[inline(always)]
+fn apply(e: u32, rule: Rule) -> Option<u32> {
+    match rule {
+        Rule::Add { new } => (depth(e) <= depth(new) && e != new).then_some(new),
+        Rule::Del { old_d, repl } => (depth(e) == old_d && e != repl).then_some(repl),
     }
 }

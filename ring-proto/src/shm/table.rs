@@ -8,7 +8,7 @@
 //! not pay a page walk each. Pages are committed by the kernel on first touch, as with a
 //! zeroed heap allocation. Under Miri (which cannot map memory) it is a boxed slice.
 
-use std::sync::atomic::AtomicU32;
+use std::sync::atomic::{AtomicU16, AtomicU32};
 
 /// Huge page size the mapping is aligned to (x86-64 and arm64 with 4 KiB base pages).
 const HUGE: usize = 2 << 20;
@@ -124,6 +124,25 @@ impl AtomicTable {
         }
     }
 
+    /// The same memory as `2 * len()` 16-bit entries (a table of 16-bit entries is made with
+    /// `new(n.div_ceil(2))`). A table must be used through one view only, all-32-bit or
+    /// all-16-bit: atomics of different sizes on the same bytes are not defined.
+    #[inline(always)]
+    pub fn as_u16(&self) -> &[AtomicU16] {
+        let s = self.as_slice();
+        // SAFETY: `s` is `len` initialised `AtomicU32`s (4 bytes, 4-aligned) in one allocation,
+        // so it is also `2 * len` initialised, 2-aligned `AtomicU16`s valid for as long as
+        // `s`; atomics permit shared mutation through any number of shared slices; that the
+        // two views are not mixed on the same table is the caller's contract (documented).
+        unsafe { std::slice::from_raw_parts(s.as_ptr().cast::<AtomicU16>(), s.len() * 2) }
+    }
+
+    /// [`prefetch`](Self::prefetch) of 16-bit entry `i` (of [`as_u16`](Self::as_u16)).
+    #[inline(always)]
+    pub fn prefetch_u16(&self, i: usize) {
+        self.prefetch(i / 2);
+    }
+
     /// Whether the huge-page advice was accepted by the kernel (false under Miri).
     pub fn huge_pages_advised(&self) -> bool {
         #[cfg(miri)]
@@ -211,5 +230,20 @@ mod tests {
         assert!(AtomicTable::empty().is_empty());
         assert!(empty.is_empty());
         empty.prefetch(0);
+        assert!(empty.as_u16().is_empty());
+    }
+
+    #[test]
+    fn u16_view() {
+        let t = AtomicTable::new(3).unwrap();
+        let h = t.as_u16();
+        assert_eq!(h.len(), 6);
+        assert!(h.iter().all(|e| e.load(Ordering::Relaxed) == 0));
+        h[5].store(0xbeef, Ordering::Release);
+        h[0].store(1, Ordering::Relaxed);
+        t.prefetch_u16(5);
+        assert_eq!(h[5].load(Ordering::Acquire), 0xbeef);
+        assert_eq!(h[4].load(Ordering::Relaxed), 0);
+        assert_eq!(h[0].load(Ordering::Relaxed), 1);
     }
 }
