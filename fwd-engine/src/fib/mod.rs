@@ -1696,7 +1696,8 @@ impl FibWriter {
         }
     }
 
-    /// Bytes of memory in use: VRF roots, touched trie groups (high-water mark), the
+    /// Bytes of memory in use: VRF roots, touched trie groups (high-water mark, as the pages
+    /// they commit: 2 MiB ones when the pool got huge pages), the
     /// control-side prefix stores, load balances and adjacencies. Reserved but untouched
     /// group-pool pages are not counted (see [`reserved_bytes`](Self::reserved_bytes)).
     pub fn memory_bytes(&self) -> usize {
@@ -1708,9 +1709,25 @@ impl FibWriter {
             .flatten()
             .map(|t| (t.v4_root.len() + t.v6_root.len()) * e)
             .sum();
-        // IPv4 groups: 16-bit entries and the writer's depth byte per entry.
-        let groups = (self.alloc4.touched() + self.alloc4d.touched()) * trie::GROUP * 3
-            + self.alloc6.touched() * trie::GROUP * e;
+        // Touched groups, counted as the pages they commit: the pools' huge pages are
+        // committed whole (each IPv4 range and the IPv6 pool start on a 2 MiB boundary when
+        // the pool is that large), the writer's IPv4 depth bytes (one per 16-bit entry) in
+        // 4 KiB pages.
+        let page = |t: &AtomicTable| {
+            if t.huge_pages_advised() {
+                2 << 20
+            } else {
+                4096
+            }
+        };
+        let committed = |bytes: usize, page: usize| bytes.div_ceil(page) * page;
+        let (p4, p6) = (page(&self.shared.pool4), page(&self.shared.pool6));
+        let g = trie::GROUP;
+        let groups = committed(self.alloc4.touched() * g * 2, p4)
+            + committed(self.alloc4d.touched() * g * 2, p4)
+            + committed(self.alloc4.touched() * g, 4096)
+            + committed(self.alloc4d.touched() * g, 4096)
+            + committed(self.alloc6.touched() * g * e, p6);
         let stores: usize = self
             .vrfs
             .iter()

@@ -197,6 +197,12 @@ pub(crate) trait Groups {
     fn alloc(&mut self, deep: bool) -> Option<u32>;
     /// Group `g` (allocated with `deep`) is no longer reachable: reuse after a grace period.
     fn unlink(&mut self, g: u32, deep: bool);
+    /// Apply `rule` to the leaves among entries `range` of group `g`; true if the range holds
+    /// pointers (which the caller then follows). The rule test is hoisted out of the loop:
+    /// this is most of the cost of a route insert (leaf pushing over a prefix's span).
+    fn apply_leaves(&mut self, g: u32, range: std::ops::Range<usize>, rule: Rule) -> bool;
+    /// The leaf group `g` can be replaced by: `Some` if its entries are identical leaves.
+    fn uniform(&self, g: u32) -> Option<u32>;
 }
 
 /// 32-bit group entries (the IPv6 pool): one allocator, entries as they are.
@@ -230,6 +236,46 @@ impl Groups for Wide<'_> {
     }
     fn unlink(&mut self, g: u32, _deep: bool) {
         self.alloc.unlinked.push(g);
+    }
+    fn apply_leaves(&mut self, g: u32, range: std::ops::Range<usize>, rule: Rule) -> bool {
+        let Some(slots) = group(self.pool, g).get(range) else {
+            return false;
+        };
+        let mut ptrs = false;
+        match rule {
+            Rule::Add { new } => {
+                let d = depth(new);
+                for slot in slots {
+                    let e = slot.load(Ordering::Relaxed);
+                    if e & EXT != 0 {
+                        ptrs = true;
+                    } else if depth(e) <= d && e != new {
+                        // Release: one whole-entry store; readers see old or new.
+                        slot.store(new, Ordering::Release);
+                    }
+                }
+            }
+            Rule::Del { old_d, repl } => {
+                for slot in slots {
+                    let e = slot.load(Ordering::Relaxed);
+                    if e & EXT != 0 {
+                        ptrs = true;
+                    } else if depth(e) == old_d && e != repl {
+                        // Release: one whole-entry store; readers see old or new.
+                        slot.store(repl, Ordering::Release);
+                    }
+                }
+            }
+        }
+        ptrs
+    }
+    fn uniform(&self, g: u32) -> Option<u32> {
+        let grp = group(self.pool, g);
+        let first = grp.first()?.load(Ordering::Relaxed);
+        if first & EXT != 0 || grp.iter().any(|s| s.load(Ordering::Relaxed) != first) {
+            return None;
+        }
+        Some(first)
     }
 }
 
@@ -336,6 +382,47 @@ impl Groups for Dense<'_> {
         } else {
             self.top.unlinked.push(g);
         }
+    }
+    fn apply_leaves(&mut self, g: u32, range: std::ops::Range<usize>, rule: Rule) -> bool {
+        let s = Self::slot(g, 0);
+        let r = s + range.start..s + range.end.min(GROUP);
+        let (Some(p), Some(ds)) = (self.pool.get(r.clone()), self.depth.get_mut(r)) else {
+            return false;
+        };
+        // (new leaf, its depth, which old depths it replaces: <= or ==).
+        let (x, nd, od, upto) = match rule {
+            Rule::Add { new } => (Self::encode(new), depth(new), depth(new), true),
+            Rule::Del { old_d, repl } => (Self::encode(repl), depth(repl), old_d, false),
+        };
+        #[allow(clippy::cast_possible_truncation, reason = "depths are <= 33")]
+        let (nd, od) = (nd as u8, od as u8);
+        let mut ptrs = false;
+        for (a, d) in p.iter().zip(ds) {
+            let v = a.load(Ordering::Relaxed);
+            let hit = if upto { *d <= od } else { *d == od };
+            if v & EXT16 != 0 {
+                ptrs = true;
+            } else if hit && (v != x || *d != nd) {
+                *d = nd;
+                // Release: one whole-entry (16-bit) store; readers see old or new.
+                a.store(x, Ordering::Release);
+            }
+        }
+        ptrs
+    }
+    fn uniform(&self, g: u32) -> Option<u32> {
+        let s = Self::slot(g, 0);
+        let p = self.pool.get(s..s + GROUP)?;
+        let ds = self.depth.get(s..s + GROUP)?;
+        let first = p.first()?.load(Ordering::Relaxed);
+        if first & EXT16 != 0 || p.iter().any(|a| a.load(Ordering::Relaxed) != first) {
+            return None;
+        }
+        let d = *ds.first()?;
+        if ds.iter().any(|&x| x != d) {
+            return None;
+        }
+        Some(leaf(u32::from(first), u32::from(d)))
     }
 }
 
@@ -481,6 +568,9 @@ impl<G: Groups> TrieWriter<G> {
     /// Apply `rule` to entries `range` of group `g` (and, through pointers, to every entry
     /// below): leaf pushing over a prefix's span, most of the cost of a route insert.
     fn update_range(&mut self, g: u32, range: std::ops::Range<usize>, rule: Rule) {
+        if !self.pool.apply_leaves(g, range.clone(), rule) {
+            return;
+        }
         for i in range {
             let e = self.pool.get(g, i);
             if e & EXT != 0 {
@@ -490,8 +580,6 @@ impl<G: Groups> TrieWriter<G> {
                     self.pool.set(g, i, l);
                     self.pool.unlink(c, true);
                 }
-            } else if let Some(n) = apply(e, rule) {
-                self.pool.set(g, i, n);
             }
         }
     }
@@ -504,11 +592,7 @@ impl<G: Groups> TrieWriter<G> {
 
     /// The leaf group `g` can be replaced by: `Some` if its 256 entries are identical leaves.
     fn collapsible(&self, g: u32) -> Option<u32> {
-        let first = self.pool.get(g, 0);
-        if first & EXT != 0 || (1..GROUP).any(|i| self.pool.get(g, i) != first) {
-            return None;
-        }
-        Some(first)
+        self.pool.uniform(g)
     }
 
     /// Retire every group reachable from `root` (the VRF is being removed).
