@@ -89,6 +89,9 @@ struct RouteState {
 #[derive(Debug, Default)]
 struct RouteTable {
     v4: Map<u64, RouteState>,
+    /// `v4` was sized for the default route table once (after removals a map can look full
+    /// with tombstones; reserving the full size again would double it).
+    v4_presized: bool,
     v6: Map<(u32, Prefix), RouteState>,
 }
 
@@ -121,7 +124,8 @@ impl RouteTable {
                 if len == self.v4.capacity() {
                     // Past an eighth of the default route table, size for all of it at once
                     // (one rehash instead of three; untouched memory is not faulted in).
-                    let target = if len >= Self::PRESIZE / 8 {
+                    let target = if !self.v4_presized && len >= Self::PRESIZE / 8 {
+                        self.v4_presized = true;
                         Self::PRESIZE.max(len + 1)
                     } else {
                         len + 1

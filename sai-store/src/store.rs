@@ -324,6 +324,8 @@ pub(crate) struct Store {
     /// (see [`Store::create_entry`]).
     pub single: crate::ops::EntryMemo,
     pub single_epoch: u64,
+    /// The entry map was sized for the whole route table once ([`Store::reserve_entries`]).
+    pub presized: bool,
 }
 
 impl Store {
@@ -339,6 +341,7 @@ impl Store {
             obj_epoch: 0,
             single: crate::ops::EntryMemo::bulk(),
             single_epoch: 0,
+            presized: false,
             table_sizes: md::OBJECT_TYPES
                 .iter()
                 .map(|i| (i.ot, cfg.tables.size(crate::computed::short_name(i.ot))))
@@ -349,9 +352,10 @@ impl Store {
 
     /// Room for `n` more entries. The entry map grows by doubling (each step rehashes every
     /// entry into fresh memory) while it needs room for less than an eighth of the advertised
-    /// route table; its next growth sizes it for the whole route table at once (at most [`Store::PRESIZE_MAX`]
-    /// entries), so a table filling up to its capacity is rehashed once more instead of three
-    /// times. Fresh memory is touched (faulted in) only where entries land.
+    /// route table; its next growth sizes it for the whole route table at once (at most
+    /// [`Store::PRESIZE_MAX`] entries, and only once), so a table filling up to its capacity
+    /// is rehashed once more instead of three times. Fresh memory is touched (faulted in) only
+    /// where entries land.
     pub fn reserve_entries(&mut self, n: usize) {
         let len = self.entries.len();
         let need = len.saturating_add(n);
@@ -363,7 +367,11 @@ impl Store {
             .get(&oid::OT_ROUTE_ENTRY)
             .map_or(0, |s| usize::try_from(*s).unwrap_or(usize::MAX))
             .min(Self::PRESIZE_MAX);
-        let target = if need >= routes / 8 {
+        // Once only: after removals, free slots left as tombstones can make the map look full
+        // at its full size; a second large reservation would then double it, where hashbrown's
+        // own growth rehashes in place.
+        let target = if !self.presized && need >= routes / 8 {
+            self.presized = true;
             need.max(routes)
         } else {
             need
@@ -737,6 +745,14 @@ mod growth_tests {
         fill(&mut s, 1000, quarter - 1000 + 1);
         assert!(
             s.entries.capacity() >= Store::PRESIZE_MAX,
+            "{}",
+            s.entries.capacity()
+        );
+        // Emptied and refilled: the map sized for the route table is reused, not grown.
+        s.entries.retain(|_, _| false);
+        fill(&mut s, 0, quarter + 1);
+        assert!(
+            s.entries.capacity() < 2 * Store::PRESIZE_MAX,
             "{}",
             s.entries.capacity()
         );
