@@ -99,7 +99,31 @@ const PROFILE_KEYS: &[&str] = &[
     SAI_KEY_NUM_LAGS,
     SAI_KEY_NUM_ECMP_MEMBERS,
     SAI_KEY_NUM_ECMP_GROUPS,
+    "FERROSAI_PORT_SPEED",
+    "FERROSAI_UNICAST_QUEUES",
+    "FERROSAI_MULTICAST_QUEUES",
+    "FERROSAI_CPU_QUEUES",
+    "FERROSAI_INGRESS_PRIORITY_GROUPS",
+    "FERROSAI_TABLE_SIZE_DEFAULT",
+    "FERROSAI_TABLE_SIZE_ROUTE_ENTRY",
+    "FERROSAI_TABLE_SIZE_NEIGHBOR_ENTRY",
+    "FERROSAI_TABLE_SIZE_NEXT_HOP",
+    "FERROSAI_TABLE_SIZE_NEXT_HOP_GROUP",
+    "FERROSAI_TABLE_SIZE_FDB_ENTRY",
+    sai_dataplane::PROFILE_RING,
+    sai_dataplane::PROFILE_RING_PATH,
+    sai_dataplane::PROFILE_FWD_PORTS,
+    sai_dataplane::PROFILE_LOST_MS,
 ];
+
+/// The keys of [`PROFILE_KEYS`] the profile does not set (their defaults apply), for the log.
+fn unset_keys(profile: &Profile) -> Vec<&'static str> {
+    PROFILE_KEYS
+        .iter()
+        .copied()
+        .filter(|k| !profile.values.contains_key(*k))
+        .collect()
+}
 
 /// Upper bound on profile entries walked (protects against a service that never ends).
 const MAX_PROFILE_ENTRIES: usize = 100_000;
@@ -185,6 +209,13 @@ pub unsafe extern "C" fn sai_api_initialize(
                     profile.values.len(),
                     meta::SAI_API_VERSION
                 ));
+                let unset = unset_keys(&profile);
+                if !unset.is_empty() {
+                    crate::log::notice(format_args!(
+                        "sai_api_initialize: profile keys not set (defaults apply): {}",
+                        unset.join(", ")
+                    ));
+                }
                 let s = Arc::new(s);
                 *g = Some(Arc::clone(&s));
                 if let Err(e) = crate::notify::start_dataplane(&s, &profile) {
@@ -797,4 +828,49 @@ pub unsafe extern "C" fn sai_tam_telemetry_get_data(
     run("sai_tam_telemetry_get_data", || {
         crate::guard::not_implemented("sai_tam_telemetry_get_data")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A service with only `profile_get_value` (no walk): answers two of our keys.
+    unsafe extern "C" fn get_only(
+        _id: sai_switch_profile_id_t,
+        var: *const c_char,
+    ) -> *const c_char {
+        // SAFETY: read_profile passes a NUL-terminated key.
+        let k = unsafe { CStr::from_ptr(var) };
+        match k.to_bytes() {
+            b"FERROSAI_RING" => c"/dev/shm/ferrosai-test-ring".as_ptr(),
+            b"FERROSAI_FWD_PORTS" => c"2".as_ptr(),
+            _ => core::ptr::null(),
+        }
+    }
+
+    #[test]
+    fn get_value_only_service_reaches_the_dataplane_keys() {
+        let smt = sai_service_method_table_t {
+            profile_get_value: Some(get_only),
+            profile_get_next_value: None,
+        };
+        // SAFETY: a valid table whose function follows the SAI contract.
+        let p = unsafe { read_profile(&smt) };
+        assert_eq!(
+            p.values
+                .get(sai_dataplane::PROFILE_RING)
+                .map(String::as_str),
+            Some("/dev/shm/ferrosai-test-ring")
+        );
+        assert_eq!(
+            p.values
+                .get(sai_dataplane::PROFILE_FWD_PORTS)
+                .map(String::as_str),
+            Some("2")
+        );
+        let unset = unset_keys(&p);
+        assert!(unset.contains(&sai_dataplane::PROFILE_LOST_MS));
+        assert!(!unset.contains(&sai_dataplane::PROFILE_RING));
+        assert_eq!(unset.len(), PROFILE_KEYS.len() - 2);
+    }
 }
