@@ -282,6 +282,9 @@ pub struct FibStats {
     pub lbs: usize,
     pub adjacencies: usize,
     pub groups4_in_use: usize,
+    /// Of `groups4_in_use`, the groups among the pool's first 32 768 (the only ones a 16-bit
+    /// group entry can point to; routes needing more fail with `TableFull`).
+    pub groups4_low_in_use: usize,
     pub groups6_in_use: usize,
     /// Groups freed but waiting for a grace period.
     pub groups_pending: usize,
@@ -1687,6 +1690,7 @@ impl FibWriter {
             lbs: self.lb_count,
             adjacencies: self.adj_count,
             groups4_in_use: self.alloc4.in_use() + self.alloc4d.in_use(),
+            groups4_low_in_use: self.alloc4d.in_use(),
             groups6_in_use: self.alloc6.in_use(),
             groups_pending: self.alloc4.touched() + self.alloc4d.touched() + self.alloc6.touched()
                 - self.alloc4.in_use()
