@@ -265,8 +265,14 @@ def cmd_report(args):
                        fmt(ld[2], 2), goal))
         else:
             base, ratio = "goal 1000000 routes/s", fmt(r["add_rate"] / 1e6 if r.get("add_rate") else None)
-            note = ("%s s on a fresh forwarder (again after a flush: %s routes/s); too few routes"
-                    " to time l3fwd's load" % (fmt(r.get("add_s"), 3), fmt(r.get("add2_rate"), 0)))
+            why = ("too few routes to time l3fwd's load" if n < 100000 else
+                   "l3fwd's start-up with these routes took no longer than with 1k in this run"
+                   " (start-up noise), so no rte_fib rate")
+            note = ("%s s on a fresh forwarder (again after a flush: %s routes/s); %s"
+                    % (fmt(r.get("add_s"), 3), fmt(r.get("add2_rate"), 0), why))
+        note += ("; measured while the worker forwards the pcap traffic at full speed (it starts"
+                 " with the ports), so the control thread and this client share 2 vCPUs with a"
+                 " busy worker; the SAI rows' forwarder has idle ports")
         row("ring programming %s routes: add, routes/s" % fmt(n), fmt(r.get("add_rate"), 0),
             base, ratio, note)
         if r.get("del_rate"):
@@ -280,9 +286,9 @@ def cmd_report(args):
     for r in sai:
         fam, op = r.get("family"), r.get("op")
         if fam == "IPv4" and op == "bulk create":
-            b, bl = p1m.get("add_rate"), "ring add 1M (forwarder side alone) %s routes/s"
+            b, bl = p1m.get("add_rate"), "ring add 1M (forwarder side alone, busy worker) %s routes/s"
         elif fam == "IPv4" and op == "bulk remove":
-            b, bl = p1m.get("del_rate"), "ring withdraw 1M (forwarder side alone) %s routes/s"
+            b, bl = p1m.get("del_rate"), "ring withdraw 1M (forwarder side alone, busy worker) %s routes/s"
         elif fam == "IPv4" and op == "single":
             b, bl = sai_by.get(("IPv4", "bulk create"), {}).get("value"), "IPv4 bulk create %s routes/s"
         elif op == "bulk create":
