@@ -478,11 +478,8 @@ mod tests {
     use crate::{md, BulkMode, Profile, Sai};
     use std::net::{IpAddr, Ipv4Addr};
 
-    /// The bulk memo skips only checks already passed in the same call: every object still gets
-    /// the status an unmemoised create would give.
-    #[test]
-    fn bulk_route_memo_keeps_per_object_statuses() {
-        let sai = Sai::new(&Profile::new()).unwrap();
+    /// Creates the switch; returns it and its default virtual router.
+    fn switch_with_default_vr(sai: &Sai) -> (u64, u64) {
         let id = |n: &str| md::attr_id(n).unwrap();
         let sw = sai
             .create(
@@ -503,6 +500,16 @@ mod tests {
             .unwrap()[0]
             .as_oid()
             .unwrap();
+        (sw, vr)
+    }
+
+    /// The bulk memo skips only checks already passed in the same call: every object still gets
+    /// the status an unmemoised create would give.
+    #[test]
+    fn bulk_route_memo_keeps_per_object_statuses() {
+        let sai = Sai::new(&Profile::new()).unwrap();
+        let id = |n: &str| md::attr_id(n).unwrap();
+        let (sw, vr) = switch_with_default_vr(&sai);
         let key = |vr: u64, a: u32, mask: u32| EntryKey {
             ot: md::ot_id("SAI_OBJECT_TYPE_ROUTE_ENTRY").unwrap(),
             members: vec![
@@ -594,16 +601,7 @@ mod tests {
         let sai = Sai::new(&Profile::new()).unwrap();
         let id = |n: &str| md::attr_id(n).unwrap();
         let ot = |n: &str| md::ot_id(n).unwrap();
-        let sw = sai
-            .create(
-                ot("SAI_OBJECT_TYPE_SWITCH"),
-                0,
-                vec![Attr::new(
-                    id("SAI_SWITCH_ATTR_INIT_SWITCH"),
-                    AttrValue::Bool(true),
-                )],
-            )
-            .unwrap();
+        let (sw, _) = switch_with_default_vr(&sai);
         let vr = sai
             .create(ot("SAI_OBJECT_TYPE_VIRTUAL_ROUTER"), sw, vec![])
             .unwrap();
@@ -660,25 +658,7 @@ mod tests {
         let profile = Profile::new().with("FERROSAI_TABLE_SIZE_ROUTE_ENTRY", "4");
         let sai = Sai::new(&profile).unwrap();
         let id = |n: &str| md::attr_id(n).unwrap();
-        let sw = sai
-            .create(
-                md::ot_id("SAI_OBJECT_TYPE_SWITCH").unwrap(),
-                0,
-                vec![Attr::new(
-                    id("SAI_SWITCH_ATTR_INIT_SWITCH"),
-                    AttrValue::Bool(true),
-                )],
-            )
-            .unwrap();
-        let vr = sai
-            .get(
-                sai.object_type_query(sw),
-                sw,
-                &[id("SAI_SWITCH_ATTR_DEFAULT_VIRTUAL_ROUTER_ID")],
-            )
-            .unwrap()[0]
-            .as_oid()
-            .unwrap();
+        let (sw, vr) = switch_with_default_vr(&sai);
         let key = |i: u32| EntryKey {
             ot: md::ot_id("SAI_OBJECT_TYPE_ROUTE_ENTRY").unwrap(),
             members: vec![
