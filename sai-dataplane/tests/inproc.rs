@@ -31,6 +31,19 @@ fn get_oid(sai: &Sai, o: u64, attr: &str) -> u64 {
         .unwrap()
 }
 
+/// The switch's port list.
+fn port_list(sai: &Sai, sw: u64) -> Vec<u64> {
+    sai.get(
+        sai.object_type_query(sw),
+        sw,
+        &[md::attr_id("SAI_SWITCH_ATTR_PORT_LIST").unwrap()],
+    )
+    .unwrap()[0]
+        .as_oid_list()
+        .unwrap()
+        .to_vec()
+}
+
 /// A fake forwarder on its own thread: records commands, answers Ok (or `TableFull` for routes
 /// beyond `route_limit`), bumps its heartbeat.
 struct Fake {
@@ -233,16 +246,7 @@ fn sai_calls_become_exact_commands() {
     let sw = e.sw;
     let vr = get_oid(sai, sw, "SAI_SWITCH_ATTR_DEFAULT_VIRTUAL_ROUTER_ID");
     let cpu = get_oid(sai, sw, "SAI_SWITCH_ATTR_CPU_PORT");
-    let plist = sai
-        .get(
-            ot("SAI_OBJECT_TYPE_SWITCH"),
-            sw,
-            &[md::attr_id("SAI_SWITCH_ATTR_PORT_LIST").unwrap()],
-        )
-        .unwrap()[0]
-        .as_oid_list()
-        .unwrap()
-        .to_vec();
+    let plist = port_list(sai, sw);
     let port_t = ot("SAI_OBJECT_TYPE_PORT");
     // Ethernet0 (lanes 25..) is forwarder port 1.
     let eth0 = plist[0];
@@ -654,16 +658,7 @@ fn groups_subports_v6_hostifs_traps() {
     e.dp.sync(Duration::from_secs(10)).unwrap();
     fake.take();
     let vr = get_oid(sai, sw, "SAI_SWITCH_ATTR_DEFAULT_VIRTUAL_ROUTER_ID");
-    let plist = sai
-        .get(
-            ot("SAI_OBJECT_TYPE_SWITCH"),
-            sw,
-            &[md::attr_id("SAI_SWITCH_ATTR_PORT_LIST").unwrap()],
-        )
-        .unwrap()[0]
-        .as_oid_list()
-        .unwrap()
-        .to_vec();
+    let plist = port_list(sai, sw);
     let rif_type = |m| ev("SAI_ROUTER_INTERFACE_ATTR_TYPE", m);
     let rif_t = ot("SAI_OBJECT_TYPE_ROUTER_INTERFACE");
     let sub = sai
