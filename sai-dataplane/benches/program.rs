@@ -167,29 +167,24 @@ impl Bench {
         let mut lists: Vec<*const c::sai_attribute_t> = vec![std::ptr::from_ref(attr); self.batch];
         let mut st = vec![c::SAI_STATUS_NOT_EXECUTED; self.batch];
         let c0 = sai::notify::dataplane_counters().unwrap();
-        let cpu0 = self.cpu();
-        let t = Instant::now();
-        for chunk in entries.chunks(self.batch) {
-            let k = u32::try_from(chunk.len()).unwrap();
-            // SAFETY: `chunk.len()` entries, counts, list pointers (each to one attribute that
-            // outlives the call) and statuses.
-            let r = unsafe {
-                f(
-                    k,
-                    chunk.as_ptr(),
-                    counts.as_ptr(),
-                    lists.as_mut_ptr(),
-                    c::SAI_BULK_OP_ERROR_MODE_STOP_ON_ERROR,
-                    st.as_mut_ptr(),
-                )
-            };
-            assert_eq!(r, c::SAI_STATUS_SUCCESS, "create_route_entries: {st:?}");
-        }
-        let api = t.elapsed();
-        self.sync();
-        self.report(label, entries.len(), api, t.elapsed(), cpu0);
-        let c1 = sai::notify::dataplane_counters().unwrap();
-        assert_eq!(c1.failed(), 0, "{c1:?}");
+        let c1 = self.timed(label, entries.len(), || {
+            for chunk in entries.chunks(self.batch) {
+                let k = u32::try_from(chunk.len()).unwrap();
+                // SAFETY: `chunk.len()` entries, counts, list pointers (each to one attribute
+                // that outlives the call) and statuses.
+                let r = unsafe {
+                    f(
+                        k,
+                        chunk.as_ptr(),
+                        counts.as_ptr(),
+                        lists.as_mut_ptr(),
+                        c::SAI_BULK_OP_ERROR_MODE_STOP_ON_ERROR,
+                        st.as_mut_ptr(),
+                    )
+                };
+                assert_eq!(r, c::SAI_STATUS_SUCCESS, "create_route_entries: {st:?}");
+            }
+        });
         println!(
             "  ring: {} commands in {} bursts",
             c1.sent - c0.sent,
@@ -200,42 +195,46 @@ impl Bench {
     fn bulk_remove(&self, label: &str, entries: &[c::sai_route_entry_t]) {
         let f = self.api.remove_route_entries.unwrap();
         let mut st = vec![c::SAI_STATUS_NOT_EXECUTED; self.batch];
-        let cpu0 = self.cpu();
-        let t = Instant::now();
-        for chunk in entries.chunks(self.batch) {
-            let k = u32::try_from(chunk.len()).unwrap();
-            // SAFETY: `chunk.len()` entries and statuses.
-            let r = unsafe {
-                f(
-                    k,
-                    chunk.as_ptr(),
-                    c::SAI_BULK_OP_ERROR_MODE_STOP_ON_ERROR,
-                    st.as_mut_ptr(),
-                )
-            };
-            assert_eq!(r, c::SAI_STATUS_SUCCESS, "remove_route_entries: {st:?}");
-        }
-        let api = t.elapsed();
-        self.sync();
-        self.report(label, entries.len(), api, t.elapsed(), cpu0);
-        let c1 = sai::notify::dataplane_counters().unwrap();
-        assert_eq!(c1.failed(), 0, "{c1:?}");
+        self.timed(label, entries.len(), || {
+            for chunk in entries.chunks(self.batch) {
+                let k = u32::try_from(chunk.len()).unwrap();
+                // SAFETY: `chunk.len()` entries and statuses.
+                let r = unsafe {
+                    f(
+                        k,
+                        chunk.as_ptr(),
+                        c::SAI_BULK_OP_ERROR_MODE_STOP_ON_ERROR,
+                        st.as_mut_ptr(),
+                    )
+                };
+                assert_eq!(r, c::SAI_STATUS_SUCCESS, "remove_route_entries: {st:?}");
+            }
+        });
     }
 
     fn singles(&self, label: &str, entries: &[c::sai_route_entry_t], attr: &c::sai_attribute_t) {
         let f = self.api.create_route_entry.unwrap();
+        self.timed(label, entries.len(), || {
+            for e in entries {
+                // SAFETY: one valid entry and one attribute.
+                let r = unsafe { f(e, 1, attr) };
+                assert_eq!(r, c::SAI_STATUS_SUCCESS, "create_route_entry");
+            }
+        });
+    }
+
+    /// Runs `calls` (the timed API calls for `n` routes), waits until the forwarder has applied
+    /// them, prints the summary line and checks that no command failed; returns the counters.
+    fn timed(&self, label: &str, n: usize, calls: impl FnOnce()) -> sai_dataplane::Counters {
         let cpu0 = self.cpu();
         let t = Instant::now();
-        for e in entries {
-            // SAFETY: one valid entry and one attribute.
-            let r = unsafe { f(e, 1, attr) };
-            assert_eq!(r, c::SAI_STATUS_SUCCESS, "create_route_entry");
-        }
+        calls();
         let api = t.elapsed();
         self.sync();
-        self.report(label, entries.len(), api, t.elapsed(), cpu0);
+        self.report(label, n, api, t.elapsed(), cpu0);
         let c1 = sai::notify::dataplane_counters().unwrap();
         assert_eq!(c1.failed(), 0, "{c1:?}");
+        c1
     }
 }
 
