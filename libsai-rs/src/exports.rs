@@ -117,11 +117,18 @@ const PROFILE_KEYS: &[&str] = &[
 ];
 
 /// The keys of [`PROFILE_KEYS`] the profile does not set (their defaults apply), for the log.
+/// The ring path has two names: either one set counts for both.
 fn unset_keys(profile: &Profile) -> Vec<&'static str> {
+    let set = |k: &str| profile.values.contains_key(k);
+    let ring_set = set(sai_dataplane::PROFILE_RING) || set(sai_dataplane::PROFILE_RING_PATH);
     PROFILE_KEYS
         .iter()
         .copied()
-        .filter(|k| !profile.values.contains_key(*k))
+        .filter(|&k| {
+            let ring_alias =
+                k == sai_dataplane::PROFILE_RING || k == sai_dataplane::PROFILE_RING_PATH;
+            !(set(k) || (ring_alias && ring_set))
+        })
         .collect()
 }
 
@@ -871,6 +878,8 @@ mod tests {
         let unset = unset_keys(&p);
         assert!(unset.contains(&sai_dataplane::PROFILE_LOST_MS));
         assert!(!unset.contains(&sai_dataplane::PROFILE_RING));
-        assert_eq!(unset.len(), PROFILE_KEYS.len() - 2);
+        // The ring's alias is not reported either when the ring is set.
+        assert!(!unset.contains(&sai_dataplane::PROFILE_RING_PATH));
+        assert_eq!(unset.len(), PROFILE_KEYS.len() - 3);
     }
 }
