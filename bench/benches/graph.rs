@@ -122,7 +122,17 @@ fn setup(n_routes: usize, ecmp_every: u32) -> Setup {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(DSTS);
-    let dsts = synth::dsts_within_v4(&routes, n_dsts, 7);
+    let mut dsts = synth::dsts_within_v4(&routes, n_dsts, 7);
+    // `GRAPH_NO_DEEP=1`: no destination inside a /24 holding a longer route (no lookup needs
+    // the third trie level), to measure what the third level costs.
+    if std::env::var("GRAPH_NO_DEEP").is_ok() {
+        let deep: std::collections::HashSet<u32> = routes
+            .iter()
+            .filter(|r| r.1 > 24)
+            .map(|r| r.0 >> 8)
+            .collect();
+        dsts.retain(|d| !deep.contains(&(d >> 8)));
+    }
     Setup {
         _fib: fib,
         _ifs: ifs,

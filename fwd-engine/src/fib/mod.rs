@@ -688,6 +688,15 @@ pub trait Lpm4Steps {
     fn start(&self, dst: u32) -> u32;
     /// Step 2: the LB index of `dst`, from the entry `start(dst)` returned.
     fn finish(&self, e: u32, dst: u32) -> LbIndex;
+    /// Step 2 split once more, for callers that can overlap the rare deepest level too:
+    /// `Ok(lb)` as [`finish`](Self::finish), or `Err(slot)` when `dst` needs one more
+    /// (last) level, whose entry's cache line has been prefetched;
+    /// [`finish_deep`](Self::finish_deep)`(slot)` then gives the LB. Either way the result
+    /// equals `finish(e, dst)` (within the same view).
+    fn finish_shallow(&self, e: u32, dst: u32) -> Result<LbIndex, u32>;
+    /// The LB in the last-level entry `slot` that [`finish_shallow`](Self::finish_shallow)
+    /// returned.
+    fn finish_deep(&self, slot: u32) -> LbIndex;
 }
 
 /// [`Lookup4`] for a 16-bit root (the default 16-8-8 layout).
@@ -737,6 +746,40 @@ impl Lpm4Steps for Lookup4x16<'_> {
         pool.get(i as usize)
             .map_or(0, |a| u32::from(a.load(Ordering::Acquire) & trie::IDX16))
     }
+
+    #[inline(always)]
+    fn finish_shallow(&self, e: u32, dst: u32) -> Result<LbIndex, u32> {
+        if e & EXT == 0 {
+            return Ok(e & IDX_MASK);
+        }
+        let i = ((e & IDX_MASK) << trie::STRIDE) | ((dst >> 8) & 0xff);
+        let e = self
+            .pool
+            .as_u16()
+            .get(i as usize)
+            .map_or(0, |a| a.load(Ordering::Acquire));
+        if e & trie::EXT16 == 0 {
+            return Ok(u32::from(e));
+        }
+        // Third level (/25-/32): the Acquire load of `e` above pairs with the writer's
+        // Release store of the pointer, after the group was filled.
+        let slot = (u32::from(e & trie::IDX16) << trie::STRIDE) | (dst & 0xff);
+        self.pool.prefetch_u16(slot as usize);
+        Err(slot)
+    }
+
+    #[inline(always)]
+    fn finish_deep(&self, slot: u32) -> LbIndex {
+        last_level16(self.pool, slot)
+    }
+}
+
+/// The LB in the last-level (leaf) 16-bit pool entry `slot`.
+#[inline(always)]
+fn last_level16(pool: &AtomicTable, slot: u32) -> LbIndex {
+    pool.as_u16()
+        .get(slot as usize)
+        .map_or(0, |a| u32::from(a.load(Ordering::Acquire) & trie::IDX16))
 }
 
 impl Lpm4Steps for Lookup4<'_> {
@@ -747,6 +790,15 @@ impl Lpm4Steps for Lookup4<'_> {
     #[inline(always)]
     fn finish(&self, e: u32, dst: u32) -> LbIndex {
         Lookup4::finish(self, e, dst)
+    }
+    /// Never defers: the generic layouts finish in one step.
+    #[inline(always)]
+    fn finish_shallow(&self, e: u32, dst: u32) -> Result<LbIndex, u32> {
+        Ok(Lookup4::finish(self, e, dst))
+    }
+    #[inline(always)]
+    fn finish_deep(&self, slot: u32) -> LbIndex {
+        last_level16(self.pool, slot)
     }
 }
 

@@ -381,6 +381,16 @@ fn check_family(
                         for (&a, &e) in d.iter().zip(&ents) {
                             prop_assert_eq!(Lpm4Steps::finish(&x, e, a), v.lookup4(0, a));
                         }
+                        // With the deepest level deferred (all shallow steps first).
+                        let sh: Vec<_> = d
+                            .iter()
+                            .zip(&ents)
+                            .map(|(&a, &e)| x.finish_shallow(e, a))
+                            .collect();
+                        for (&a, r) in d.iter().zip(sh) {
+                            let lb = r.unwrap_or_else(|slot| x.finish_deep(slot));
+                            prop_assert_eq!(lb, v.lookup4(0, a));
+                        }
                     }
                 } else {
                     prop_assert!(false, "VRF 0 has an IPv4 table");
