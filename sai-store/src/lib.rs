@@ -16,6 +16,7 @@ pub mod md;
 pub mod oid;
 mod ops;
 pub mod profile;
+mod routes;
 mod sai;
 pub mod stats;
 mod store;

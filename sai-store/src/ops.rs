@@ -5,6 +5,7 @@ use crate::computed;
 use crate::defaults::Builder;
 use crate::md;
 use crate::oid;
+use crate::routes::RKey;
 use crate::store::{EKey, NewKey, Origin, RefBatch, Store, StoredAttr};
 use crate::value::{status, Attr, AttrValue, EntryKey, Status};
 
@@ -203,13 +204,20 @@ impl Store {
         self.check_oid(oid::OT_SWITCH, sw_oid)?;
         let sw = oid::switch_index(sw_oid);
         let mut changes = Vec::new();
-        let keys: Vec<EKey> = self
+        let mut keys: Vec<(u64, EKey)> = self
             .entries
-            .keys()
-            .filter(|k| k.switch() == sw)
-            .cloned()
+            .iter()
+            .filter(|(k, _)| k.switch() == sw)
+            .map(|(k, o)| (o.seq, k.clone()))
             .collect();
-        for k in keys {
+        keys.extend(
+            self.routes
+                .iter()
+                .filter(|(k, _)| k.switch() == sw)
+                .map(|(k, s)| (s.seq, EKey::from(k.route_key()))),
+        );
+        keys.sort_unstable_by_key(|k| k.0);
+        for (_, k) in keys {
             changes.extend(self.erase_ekey(&k, true).flatten());
         }
         let mut objs: Vec<(u64, u64)> = self
@@ -237,7 +245,7 @@ impl Store {
             ObjectKey::Entry(_) | ObjectKey::Route(_) => {}
         }
         let obj = self.obj(key).ok_or(status::ITEM_NOT_FOUND)?;
-        self.validate_set(ot, obj, &attr)?;
+        self.validate_set(ot, &obj, &attr)?;
         self.put_attr(key, attr.id, attr.value.clone(), true)?;
         Ok(Change::Set {
             ot,
@@ -259,7 +267,7 @@ impl Store {
                 if k.ot != ot {
                     return Err(status::INVALID_PARAMETER);
                 }
-                if !self.entries.contains_key(&EKey::of(k)) {
+                if !self.entry_exists(&EKey::of(k)) {
                     return Err(status::ITEM_NOT_FOUND);
                 }
             }
@@ -267,7 +275,7 @@ impl Store {
                 if ot != oid::OT_ROUTE_ENTRY {
                     return Err(status::INVALID_PARAMETER);
                 }
-                if !self.entries.contains_key(&EKey::from(*r)) {
+                if !self.entry_exists(&EKey::from(*r)) {
                     return Err(status::ITEM_NOT_FOUND);
                 }
             }
@@ -303,7 +311,7 @@ impl Store {
             self.single_epoch = self.obj_epoch;
         }
         memo.avail = None;
-        self.reserve_entries(1);
+        self.reserve_entries(1, &key);
         let r = self.create_entry_memo(key, attrs, emit, &mut memo);
         self.finish_bulk(&mut memo);
         self.single = memo;
@@ -349,7 +357,7 @@ impl Store {
         if shared.is_none() {
             if let Err(e) = self.validate_create(ot, &attrs) {
                 // An existing entry is reported first, as the check order says.
-                return Err(if self.entries.contains_key(&ek) {
+                return Err(if self.entry_exists(&ek) {
                     status::ITEM_ALREADY_EXISTS
                 } else {
                     e
@@ -379,6 +387,10 @@ impl Store {
             .filter(|i| i.is_non_object_id)
             .ok_or(status::INVALID_OBJECT_TYPE)?;
         let ek = EKey::of(key);
+        if matches!(ek, EKey::Route { .. }) {
+            // Nothing refers to a route.
+            return self.erase_ekey(&ek, emit).ok_or(status::ITEM_NOT_FOUND);
+        }
         let obj = self.entries.get(&ek).ok_or(status::ITEM_NOT_FOUND)?;
         if obj.refcount > 0 {
             return Err(status::OBJECT_IN_USE);
@@ -397,6 +409,17 @@ impl Store {
             .filter(|i| i.is_non_object_id)
             .ok_or(status::INVALID_OBJECT_TYPE)?;
         let ek = key.ekey();
+        if let EKey::Route { sw, vr, prefix } = &ek {
+            // Nothing refers to a route: absent is the only failure.
+            let rk = RKey::of(*sw, *vr, prefix).ok_or(status::ITEM_NOT_FOUND)?;
+            if !self.remove_route(&rk) {
+                return Err(status::ITEM_NOT_FOUND);
+            }
+            return Ok(emit.then(|| Change::Remove {
+                ot,
+                key: key.into_object_key(),
+            }));
+        }
         // One hash lookup for the checks and the removal.
         let obj = match self.entries.entry(ek.clone()) {
             std::collections::hash_map::Entry::Vacant(_) => return Err(status::ITEM_NOT_FOUND),
@@ -458,14 +481,31 @@ impl Store {
                 attrs: now.into(),
             });
         }
-        let mut entries: Vec<(&EKey, &crate::store::Obj)> = self.entries.iter().collect();
-        entries.sort_unstable_by_key(|(_, o)| o.seq);
+        // Entries in creation order, routes among them.
+        enum E<'a> {
+            Entry(&'a EKey, &'a crate::store::Obj),
+            Route(crate::routes::RKey, &'a crate::routes::Slot),
+        }
+        let mut entries: Vec<(u64, E<'_>)> = self
+            .entries
+            .iter()
+            .map(|(k, o)| (o.seq, E::Entry(k, o)))
+            .chain(self.routes.iter().map(|(k, s)| (s.seq, E::Route(k, s))))
+            .collect();
+        entries.sort_unstable_by_key(|e| e.0);
         creates.extend(deferred);
-        for (k, obj) in entries {
-            creates.push(Change::Create {
-                ot: k.ot(),
-                key: ObjectKey::Entry(k.to_entry()),
-                attrs: obj.public_attrs().into(),
+        for (_, e) in entries {
+            creates.push(match e {
+                E::Entry(k, obj) => Change::Create {
+                    ot: k.ot(),
+                    key: ObjectKey::Entry(k.to_entry()),
+                    attrs: obj.public_attrs().into(),
+                },
+                E::Route(k, s) => Change::Create {
+                    ot: oid::OT_ROUTE_ENTRY,
+                    key: ObjectKey::Entry(k.route_key().to_entry()),
+                    attrs: self.route_obj(&k, s).public_attrs().into(),
+                },
             });
         }
         creates
@@ -649,6 +689,157 @@ mod tests {
             sai.create_entry(key(4), vec![]),
             Err(status::INVALID_PARAMETER)
         );
+    }
+
+    /// Routes keep the action and next hop inline and other attributes on the side: every
+    /// attribute reads back, sets replace, references are counted and dropped (a next-hop group
+    /// used by a route is in use), and the state survives a save and a warm restore.
+    #[test]
+    fn route_attributes_inline_and_on_the_side() {
+        let dir = std::env::temp_dir().join(format!("sai-store-routes-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("state.txt");
+        let sai = Sai::new(&Profile::new()).unwrap();
+        let id = |n: &str| md::attr_id(n).unwrap();
+        let ot = |n: &str| md::ot_id(n).unwrap();
+        let (sw, vr) = switch_with_default_vr(&sai);
+        let ecmp = md::enum_value(
+            "SAI_NEXT_HOP_GROUP_ATTR_TYPE",
+            "SAI_NEXT_HOP_GROUP_TYPE_DYNAMIC_UNORDERED_ECMP",
+        )
+        .unwrap();
+        let g = sai
+            .create(
+                ot("SAI_OBJECT_TYPE_NEXT_HOP_GROUP"),
+                sw,
+                vec![Attr::new(
+                    id("SAI_NEXT_HOP_GROUP_ATTR_TYPE"),
+                    AttrValue::I32(ecmp),
+                )],
+            )
+            .unwrap();
+        let key = |addr: &str, mask: &str| EntryKey {
+            ot: ot("SAI_OBJECT_TYPE_ROUTE_ENTRY"),
+            members: vec![
+                AttrValue::Oid(sw),
+                AttrValue::Oid(vr),
+                AttrValue::IpPrefix(IpPrefix {
+                    addr: addr.parse().unwrap(),
+                    mask: mask.parse().unwrap(),
+                }),
+            ],
+        };
+        let r4 = key("10.1.0.0", "255.255.0.0");
+        let r6 = key("2001:db8::", "ffff:ffff::");
+        let (meta, nh, act) = (
+            id("SAI_ROUTE_ENTRY_ATTR_META_DATA"),
+            id("SAI_ROUTE_ENTRY_ATTR_NEXT_HOP_ID"),
+            id("SAI_ROUTE_ENTRY_ATTR_PACKET_ACTION"),
+        );
+        let fwd = md::enum_value(
+            "SAI_ROUTE_ENTRY_ATTR_PACKET_ACTION",
+            "SAI_PACKET_ACTION_FORWARD",
+        )
+        .unwrap();
+        sai.create_entry(
+            r4.clone(),
+            vec![
+                Attr::new(meta, AttrValue::U32(7)),
+                Attr::new(nh, AttrValue::Oid(g)),
+            ],
+        )
+        .unwrap();
+        sai.create_entry(
+            r6.clone(),
+            vec![
+                Attr::new(nh, AttrValue::Oid(g)),
+                Attr::new(act, AttrValue::I32(fwd)),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            sai.get_entry(&r4, &[meta, nh, act]),
+            Ok(vec![
+                AttrValue::U32(7),
+                AttrValue::Oid(g),
+                AttrValue::I32(fwd)
+            ])
+        );
+        let g_t = ot("SAI_OBJECT_TYPE_NEXT_HOP_GROUP");
+        assert_eq!(sai.remove(g_t, g), Err(status::OBJECT_IN_USE));
+        sai.set_entry(&r4, Attr::new(meta, AttrValue::U32(9)))
+            .unwrap();
+        sai.set_entry(&r4, Attr::new(nh, AttrValue::Oid(0)))
+            .unwrap();
+        assert_eq!(
+            sai.get_entry(&r4, &[meta, nh]),
+            Ok(vec![AttrValue::U32(9), AttrValue::Oid(0)])
+        );
+        let created = |sai: &Sai| -> Vec<(EntryKey, Vec<Attr>)> {
+            let mut v: Vec<_> = sai
+                .snapshot_for_replay()
+                .into_iter()
+                .filter_map(|c| match c {
+                    crate::Change::Create {
+                        key: crate::ObjectKey::Entry(k),
+                        attrs,
+                        ..
+                    } => Some((k, attrs.to_vec())),
+                    _ => None,
+                })
+                .collect();
+            v.sort_by_key(|(k, _)| format!("{k:?}"));
+            v
+        };
+        let mut want = vec![
+            (
+                r4.clone(),
+                vec![
+                    Attr::new(nh, AttrValue::Oid(0)),
+                    Attr::new(meta, AttrValue::U32(9)),
+                ],
+            ),
+            (
+                r6.clone(),
+                vec![
+                    Attr::new(nh, AttrValue::Oid(g)),
+                    Attr::new(act, AttrValue::I32(fwd)),
+                ],
+            ),
+        ];
+        want.sort_by_key(|(k, _)| format!("{k:?}"));
+        assert_eq!(created(&sai), want);
+        // Saved and restored: the same routes, attributes and references.
+        sai.save_state(&file).unwrap();
+        let warm = Sai::new(
+            &Profile::new()
+                .with("SAI_BOOT_TYPE", "1")
+                .with("SAI_WARM_BOOT_READ_FILE", file.to_str().unwrap()),
+        )
+        .unwrap();
+        let sw2 = warm
+            .create(
+                ot("SAI_OBJECT_TYPE_SWITCH"),
+                0,
+                vec![Attr::new(
+                    id("SAI_SWITCH_ATTR_INIT_SWITCH"),
+                    AttrValue::Bool(true),
+                )],
+            )
+            .unwrap();
+        assert_eq!(sw2, sw);
+        assert_eq!(created(&warm), want);
+        assert_eq!(
+            warm.get_entry(&r4, &[meta, act]),
+            Ok(vec![AttrValue::U32(9), AttrValue::I32(fwd)])
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        // Both removed: the group is free (the IPv4 route dropped its reference on the set).
+        assert_eq!(sai.remove_entry(&r6), Ok(()));
+        assert_eq!(sai.remove_entry(&r6), Err(status::ITEM_NOT_FOUND));
+        assert_eq!(sai.remove(g_t, g), Ok(()));
+        assert_eq!(sai.remove_entry(&r4), Ok(()));
+        assert_eq!(sai.get_entry(&r4, &[meta]), Err(status::ITEM_NOT_FOUND));
     }
 
     /// The bulk memo counts the free table entries down: the entries past the table size fail

@@ -449,9 +449,11 @@ impl Sai {
         let mut st = self.write();
         let n = items.len();
         let mut changes = Vec::with_capacity(if emit { n } else { 0 });
-        st.store.reserve_entries(n);
         // run_bulk visits the items in order, each once.
-        let mut items = items;
+        let mut items = items.peekable();
+        if let Some((k, _)) = items.peek() {
+            st.store.reserve_entries(n, k);
+        }
         let mut memo = crate::ops::EntryMemo::bulk();
         let r = run_bulk(n, mode, |_| {
             let (k, a) = items.next().ok_or(status::FAILURE)?;
@@ -535,17 +537,23 @@ impl Sai {
         let info = md::ot_info(ot).ok_or(status::INVALID_OBJECT_TYPE)?;
         let sw = oid::switch_index(switch_id);
         if info.is_non_object_id {
-            let mut v: Vec<(u64, &crate::store::EKey)> = st
-                .store
-                .entries
-                .iter()
-                .filter(|(k, _)| k.ot() == ot && k.switch() == sw)
-                .map(|(k, o)| (o.seq, k))
-                .collect();
+            let mut v: Vec<(u64, EntryKey)> = if ot == oid::OT_ROUTE_ENTRY {
+                st.store
+                    .routes
+                    .iter()
+                    .filter(|(k, _)| k.switch() == sw)
+                    .map(|(k, s)| (s.seq, k.route_key().to_entry()))
+                    .collect()
+            } else {
+                st.store
+                    .entries
+                    .iter()
+                    .filter(|(k, _)| k.ot() == ot && k.switch() == sw)
+                    .map(|(k, o)| (o.seq, k.to_entry()))
+                    .collect()
+            };
             v.sort_unstable_by_key(|x| x.0);
-            Ok(v.into_iter()
-                .map(|(_, k)| ObjectKey::Entry(k.to_entry()))
-                .collect())
+            Ok(v.into_iter().map(|(_, k)| ObjectKey::Entry(k)).collect())
         } else {
             Ok(st.store.oids_of_type(sw, ot).map(ObjectKey::Oid).collect())
         }

@@ -5,6 +5,7 @@ use crate::change::{Change, ObjectKey, RouteKey};
 use crate::md;
 use crate::oid;
 use crate::profile::Config;
+use crate::routes::{Place, RKey, RouteIds, RouteTable, Slot};
 use crate::value::{status, Attr, AttrValue, EntryKey, IpPrefix, Status};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -166,6 +167,14 @@ impl NewKey {
             NewKey::Route(r) => std::borrow::Cow::Owned(r.to_entry()),
         }
     }
+    /// Address family of a route key (4 or 6), `None` for other entries.
+    pub fn route_family(&self) -> Option<u8> {
+        let p = match self {
+            NewKey::Route(r) => r.destination,
+            NewKey::Entry(k) => EKey::route_parts(k)?.2,
+        };
+        Some(if p.addr.is_ipv4() { 4 } else { 6 })
+    }
     /// Address family (CRM counters).
     fn family(&self) -> u8 {
         match self {
@@ -196,7 +205,7 @@ impl NewKey {
 }
 
 impl EKey {
-    fn route_parts(k: &EntryKey) -> Option<(u64, u64, IpPrefix)> {
+    pub fn route_parts(k: &EntryKey) -> Option<(u64, u64, IpPrefix)> {
         if k.ot != OT_ROUTE {
             return None;
         }
@@ -259,6 +268,19 @@ impl EKey {
     }
 }
 
+/// For a route key (either form): its table key, `None` inside when it cannot be stored
+/// (such a route does not exist). `None` for other objects.
+pub(crate) fn route_of(key: &ObjectKey) -> Option<Option<RKey>> {
+    match key {
+        ObjectKey::Route(r) => Some(RKey::of(r.switch_id, r.vr_id, &r.destination)),
+        ObjectKey::Entry(k) => {
+            let (sw, vr, p) = EKey::route_parts(k)?;
+            Some(RKey::of(sw, vr, &p))
+        }
+        ObjectKey::Oid(_) => None,
+    }
+}
+
 /// Switch index of an entry (from its switch id member).
 pub(crate) fn entry_switch(k: &EntryKey) -> u8 {
     k.members
@@ -307,7 +329,10 @@ fn add_ref_in(objs: &mut BTreeMap<u64, Obj>, o: u64) {
 pub(crate) struct Store {
     pub cfg: Config,
     pub objs: BTreeMap<u64, Obj>,
+    /// Entries other than routes.
     pub entries: FastMap<EKey, Obj>,
+    /// Route entries ([`crate::routes`]).
+    pub routes: RouteTable,
     /// Entries per (object type, family).
     pub entry_counts: FastMap<(u32, u8), u64>,
     /// OID objects per object type.
@@ -324,8 +349,6 @@ pub(crate) struct Store {
     /// (see [`Store::create_entry`]).
     pub single: crate::ops::EntryMemo,
     pub single_epoch: u64,
-    /// The entry map was sized for the whole route table once ([`Store::reserve_entries`]).
-    pub presized: bool,
 }
 
 impl Store {
@@ -333,6 +356,7 @@ impl Store {
         Store {
             objs: BTreeMap::new(),
             entries: FastMap::default(),
+            routes: RouteTable::default(),
             entry_counts: FastMap::default(),
             type_counts: FastMap::default(),
             switches: BTreeSet::new(),
@@ -341,7 +365,6 @@ impl Store {
             obj_epoch: 0,
             single: crate::ops::EntryMemo::bulk(),
             single_epoch: 0,
-            presized: false,
             table_sizes: md::OBJECT_TYPES
                 .iter()
                 .map(|i| (i.ot, cfg.tables.size(crate::computed::short_name(i.ot))))
@@ -350,40 +373,28 @@ impl Store {
         }
     }
 
-    /// Room for `n` more entries. The entry map grows by doubling (each step rehashes every
-    /// entry into fresh memory) while it needs room for less than an eighth of the advertised
-    /// route table; its next growth sizes it for the whole route table at once (at most
-    /// [`Store::PRESIZE_MAX`] entries, and only once), so a table filling up to its capacity
-    /// is rehashed once more instead of three times. Fresh memory is touched (faulted in) only
-    /// where entries land.
-    pub fn reserve_entries(&mut self, n: usize) {
-        let len = self.entries.len();
-        let need = len.saturating_add(n);
-        if need <= self.entries.capacity() {
-            return;
+    /// Room for `n` more entries like `key`: routes in the route table
+    /// ([`RouteTable::reserve`]: past an eighth of the advertised route table, the IPv4 map is
+    /// sized for all of it at once, at most [`Store::PRESIZE_MAX`] routes), other entries in
+    /// the entry map.
+    pub fn reserve_entries(&mut self, n: usize, key: &NewKey) {
+        match key.route_family() {
+            Some(f) => {
+                let table = self
+                    .table_sizes
+                    .get(&oid::OT_ROUTE_ENTRY)
+                    .map_or(0, |s| usize::try_from(*s).unwrap_or(usize::MAX));
+                self.routes.reserve(n, f == 6, table, Self::PRESIZE_MAX);
+            }
+            None => self.entries.reserve(n),
         }
-        let routes = self
-            .table_sizes
-            .get(&oid::OT_ROUTE_ENTRY)
-            .map_or(0, |s| usize::try_from(*s).unwrap_or(usize::MAX))
-            .min(Self::PRESIZE_MAX);
-        // Once only: after removals, free slots left as tombstones can make the map look full
-        // at its full size; a second large reservation would then double it, where hashbrown's
-        // own growth rehashes in place.
-        let target = if !self.presized && need >= routes / 8 {
-            self.presized = true;
-            need.max(routes)
-        } else {
-            need
-        };
-        self.entries.reserve(target - len);
     }
 
-    /// Largest entry count [`Store::reserve_entries`] sizes the map for ahead of use.
+    /// Largest route count [`Store::reserve_entries`] sizes the map for ahead of use.
     pub const PRESIZE_MAX: usize = 1 << 20;
 
     pub fn object_count(&self) -> usize {
-        self.objs.len() + self.entries.len()
+        self.objs.len() + self.entries.len() + self.routes.len()
     }
 
     /// Object type of an id if it decodes to a type with metadata and the object exists.
@@ -528,6 +539,11 @@ impl Store {
         refs: &mut RefBatch,
         avail: u64,
     ) -> Result<Option<Change>, Status> {
+        if let EKey::Route { sw, vr, prefix } = &ek {
+            // Validated keys always have a table form.
+            let rk = RKey::of(*sw, *vr, prefix).ok_or(status::INVALID_PARAMETER)?;
+            return self.insert_route_once(rk, key, attrs, shared, emit, refs, avail);
+        }
         let Store {
             entries,
             objs,
@@ -576,8 +592,110 @@ impl Store {
         Ok(change)
     }
 
+    /// [`Store::insert_entry_once`] for a route: the route table's small slot, the action and
+    /// next hop inline, other attributes in the side map.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one call site, the bulk create's inner loop"
+    )]
+    fn insert_route_once(
+        &mut self,
+        rk: RKey,
+        key: NewKey,
+        attrs: Vec<Attr>,
+        shared: Option<std::sync::Arc<[Attr]>>,
+        emit: bool,
+        refs: &mut RefBatch,
+        avail: u64,
+    ) -> Result<Option<Change>, Status> {
+        let Store {
+            routes,
+            objs,
+            entry_counts,
+            next_seq,
+            ..
+        } = self;
+        let (place, extra) = routes.place(rk);
+        let Place::Vacant(place) = place else {
+            return Err(status::ITEM_ALREADY_EXISTS);
+        };
+        if avail == 0 {
+            return Err(status::INSUFFICIENT_RESOURCES);
+        }
+        let attr_oids = attrs.iter().flat_map(|a| a.value.oids());
+        for o in key.oids().chain(attr_oids).filter(|o| *o != 0) {
+            if !refs.add(o) {
+                add_ref_in(objs, o);
+            }
+        }
+        let seq = *next_seq;
+        *next_seq += 1;
+        let mut slot = Slot::new(seq);
+        let ids = RouteIds::get();
+        let mut side = Vec::new();
+        for a in &attrs {
+            if slot.put_inline(ids, a.id, &a.value).is_none() {
+                side.push(StoredAttr {
+                    id: a.id,
+                    value: a.value.clone(),
+                    counted: true,
+                });
+            }
+        }
+        if !side.is_empty() {
+            slot.flags |= Slot::EXTRA;
+            extra.insert(rk, side);
+        }
+        place.insert(slot);
+        *entry_counts.entry((OT_ROUTE, rk.family())).or_insert(0) += 1;
+        Ok(emit.then(|| Change::Create {
+            ot: OT_ROUTE,
+            // `shared` (when given) equals `attrs`: one copy for a bulk call's entries.
+            attrs: shared.unwrap_or_else(|| attrs.as_slice().into()),
+            key: key.into_object_key(),
+        }))
+    }
+
+    /// Remove a route from the route table with its bookkeeping; false if absent.
+    pub fn remove_route(&mut self, rk: &RKey) -> bool {
+        let Some((slot, extra)) = self.routes.remove(rk) else {
+            return false;
+        };
+        self.drop_ref(rk.vr());
+        if slot.flags & Slot::NEXT_HOP != 0 && slot.next_hop != 0 {
+            self.drop_ref(slot.next_hop);
+        }
+        for a in &extra {
+            self.drop_refs(&a.value);
+        }
+        if let Some(n) = self.entry_counts.get_mut(&(OT_ROUTE, rk.family())) {
+            *n = n.saturating_sub(1);
+        }
+        true
+    }
+
+    /// Whether an entry exists.
+    pub fn entry_exists(&self, ek: &EKey) -> bool {
+        match ek {
+            EKey::Route { sw, vr, prefix } => {
+                RKey::of(*sw, *vr, prefix).is_some_and(|rk| self.routes.contains(&rk))
+            }
+            EKey::Other(_) => self.entries.contains_key(ek),
+        }
+    }
+
     /// Remove an entry: `None` if absent, else the change (built only when `emit`).
     pub fn erase_ekey(&mut self, ek: &EKey, emit: bool) -> Option<Option<Change>> {
+        if let EKey::Route { sw, vr, prefix } = ek {
+            let rk = RKey::of(*sw, *vr, prefix)?;
+            if !self.remove_route(&rk) {
+                return None;
+            }
+            return Some(emit.then(|| Change::Remove {
+                ot: OT_ROUTE,
+                key: ObjectKey::Entry(ek.to_entry()),
+            }));
+        }
         let obj = self.entries.remove(ek)?;
         self.entry_removed(ek, &obj);
         Some(emit.then(|| Change::Remove {
@@ -612,9 +730,40 @@ impl Store {
         value: AttrValue,
         counted: bool,
     ) -> Result<(), Status> {
-        let old = {
-            let obj = self.obj_mut(key).ok_or(status::ITEM_NOT_FOUND)?;
-            obj.put(id, value.clone(), counted)
+        let old = match route_of(key) {
+            Some(rk) => {
+                let rk = rk.ok_or(status::ITEM_NOT_FOUND)?;
+                self.obj_epoch += 1;
+                let slot = self.routes.get_mut(&rk).ok_or(status::ITEM_NOT_FOUND)?;
+                let inline = if counted {
+                    slot.put_inline(RouteIds::get(), id, &value)
+                } else {
+                    None
+                };
+                match inline {
+                    Some(old) => old.map(|v| StoredAttr {
+                        id,
+                        value: v,
+                        counted: true,
+                    }),
+                    None => {
+                        slot.flags |= Slot::EXTRA;
+                        let mut o = Obj {
+                            attrs: std::mem::take(self.routes.extra_mut(rk)),
+                            refcount: 0,
+                            origin: Origin::User,
+                            seq: 0,
+                        };
+                        let old = o.put(id, value.clone(), counted);
+                        *self.routes.extra_mut(rk) = o.attrs;
+                        old
+                    }
+                }
+            }
+            None => {
+                let obj = self.obj_mut(key).ok_or(status::ITEM_NOT_FOUND)?;
+                obj.put(id, value.clone(), counted)
+            }
         };
         if counted {
             self.add_refs(&value);
@@ -625,20 +774,40 @@ impl Store {
         Ok(())
     }
 
-    pub fn obj(&self, key: &ObjectKey) -> Option<&Obj> {
+    /// An object: borrowed, or for a route built from its slot (allocates; not a hot path).
+    pub fn obj(&self, key: &ObjectKey) -> Option<std::borrow::Cow<'_, Obj>> {
+        if let Some(rk) = route_of(key) {
+            let rk = rk?;
+            return self
+                .routes
+                .get(&rk)
+                .map(|s| std::borrow::Cow::Owned(self.route_obj(&rk, s)));
+        }
         match key {
             ObjectKey::Oid(o) => self.objs.get(o),
             ObjectKey::Entry(k) => self.entries.get(&EKey::of(k)),
-            ObjectKey::Route(r) => self.entries.get(&EKey::from(*r)),
+            ObjectKey::Route(_) => None,
+        }
+        .map(std::borrow::Cow::Borrowed)
+    }
+
+    /// A route as an object (what the generic paths read: attributes in set order).
+    pub fn route_obj(&self, rk: &RKey, s: &Slot) -> Obj {
+        Obj {
+            attrs: self.routes.attrs(rk, s),
+            refcount: 0,
+            origin: Origin::User,
+            seq: s.seq,
         }
     }
 
+    /// A stored object other than a route (routes: [`Store::put_attr`]).
     pub fn obj_mut(&mut self, key: &ObjectKey) -> Option<&mut Obj> {
         self.obj_epoch += 1;
         match key {
             ObjectKey::Oid(o) => self.objs.get_mut(o),
             ObjectKey::Entry(k) => self.entries.get_mut(&EKey::of(k)),
-            ObjectKey::Route(r) => self.entries.get_mut(&EKey::from(*r)),
+            ObjectKey::Route(_) => None,
         }
     }
 
@@ -704,31 +873,35 @@ impl Store {
 
 #[cfg(test)]
 mod growth_tests {
-    use super::Store;
+    use super::{NewKey, Store};
+    use crate::change::RouteKey;
+    use crate::oid;
     use crate::profile::{Config, Profile};
+    use crate::routes::{RKey, Slot};
     use crate::value::IpPrefix;
     use std::net::{IpAddr, Ipv4Addr};
 
+    fn key(i: u32) -> RouteKey {
+        RouteKey {
+            switch_id: oid::switch_oid(0),
+            vr_id: 2,
+            destination: IpPrefix {
+                addr: IpAddr::V4(Ipv4Addr::from(i << 8)),
+                mask: IpAddr::V4(Ipv4Addr::from(0xffff_ff00u32)),
+            },
+        }
+    }
+
     fn fill(s: &mut Store, from: u32, n: u32) {
         for i in from..from + n {
-            let k = super::EKey::Route {
-                sw: 1,
-                vr: 2,
-                prefix: IpPrefix {
-                    addr: IpAddr::V4(Ipv4Addr::from(i << 8)),
-                    mask: IpAddr::V4(Ipv4Addr::from(0xffff_ff00u32)),
-                },
-            };
-            s.reserve_entries(1);
-            s.entries.insert(
-                k,
-                super::Obj {
-                    attrs: Vec::new(),
-                    refcount: 0,
-                    origin: super::Origin::User,
-                    seq: 0,
-                },
-            );
+            let k = key(i);
+            s.reserve_entries(1, &NewKey::Route(k));
+            let rk = RKey::of(k.switch_id, k.vr_id, &k.destination).unwrap();
+            let (place, _) = s.routes.place(rk);
+            match place {
+                crate::routes::Place::Vacant(v) => v.insert(Slot::new(0)),
+                crate::routes::Place::Occupied => panic!("exists"),
+            }
         }
     }
 
@@ -736,33 +909,33 @@ mod growth_tests {
     /// rehash instead of three on the way to 1M routes); a small
     /// configured table is never exceeded by the pre-sizing.
     #[test]
-    fn entry_map_grows_to_the_route_table_past_an_eighth() {
+    fn route_map_grows_to_the_route_table_past_an_eighth() {
         let mut s = Store::new(Config::from_profile(&Profile::new()).unwrap());
         fill(&mut s, 0, 1000);
-        assert!(s.entries.capacity() < 4096, "{}", s.entries.capacity());
+        assert!(s.routes.capacity4() < 4096, "{}", s.routes.capacity4());
         // The first growth needing more than an eighth (at most a quarter when it happens).
         let quarter = u32::try_from(Store::PRESIZE_MAX / 4).unwrap();
         fill(&mut s, 1000, quarter - 1000 + 1);
         assert!(
-            s.entries.capacity() >= Store::PRESIZE_MAX,
+            s.routes.capacity4() >= Store::PRESIZE_MAX,
             "{}",
-            s.entries.capacity()
+            s.routes.capacity4()
         );
         // Emptied and refilled: the map sized for the route table is reused, not grown.
-        s.entries.retain(|_, _| false);
+        s.routes.clear();
         fill(&mut s, 0, quarter + 1);
         assert!(
-            s.entries.capacity() < 2 * Store::PRESIZE_MAX,
+            s.routes.capacity4() < 2 * Store::PRESIZE_MAX,
             "{}",
-            s.entries.capacity()
+            s.routes.capacity4()
         );
         let p = Profile::new().with("FERROSAI_TABLE_SIZE_ROUTE_ENTRY", "1000");
         let mut small = Store::new(Config::from_profile(&p).unwrap());
         fill(&mut small, 0, 3000);
         assert!(
-            small.entries.capacity() < 8192,
+            small.routes.capacity4() < 8192,
             "{}",
-            small.entries.capacity()
+            small.routes.capacity4()
         );
     }
 }

@@ -318,7 +318,18 @@ pub(crate) fn encode(s: &Store) -> String {
         enc_attrs(&mut out, obj);
         out.push('\n');
     }
-    for (ek, obj) in &s.entries {
+    let routes = s.routes.iter().map(|(k, sl)| {
+        (
+            std::borrow::Cow::Owned(crate::store::EKey::from(k.route_key())),
+            std::borrow::Cow::Owned(s.route_obj(&k, sl)),
+        )
+    });
+    let entries = s
+        .entries
+        .iter()
+        .map(|(k, o)| (std::borrow::Cow::Borrowed(k), std::borrow::Cow::Borrowed(o)));
+    for (ek, obj) in entries.chain(routes) {
+        let obj: &Obj = &obj;
         let k = ek.to_entry();
         let _ = write!(
             out,
@@ -432,6 +443,12 @@ pub(crate) fn decode(text: &str, cfg: Config) -> Result<Store, String> {
                 *s.entry_counts
                     .entry((ot, crate::store::entry_family(&key)))
                     .or_insert(0) += 1;
+                if let Some((sw, vr, prefix)) = crate::store::EKey::route_parts(&key) {
+                    let rk = crate::routes::RKey::of(sw, vr, &prefix)
+                        .ok_or_else(|| ctx("route prefix without a contiguous mask".into()))?;
+                    s.routes.insert_raw(rk, seq, attrs);
+                    continue;
+                }
                 s.entries.insert(
                     crate::store::EKey::from_owned(key),
                     Obj {
