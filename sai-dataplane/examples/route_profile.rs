@@ -159,7 +159,8 @@ fn main() {
         assert_eq!(r, c::SAI_STATUS_SUCCESS);
     }
     let ts = t.elapsed();
-    assert_eq!(shared.lock().unwrap().0.route_count(), n as usize);
+    let sai = sai::current_store().unwrap();
+    assert_eq!(sai.read_routes(|r| r.len()), n as usize);
     println!(
         "{n} {} routes through the C API: bulk create {:.3} s, bulk remove {:.3} s, single creates {:.3} s (C conversion + store + translator + encode)",
         if v6 { "IPv6" } else { "IPv4" },

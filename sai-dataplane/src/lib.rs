@@ -31,7 +31,7 @@ pub use translate::{PortMap, Skipped, Translator};
 use ring_proto::{
     Command, Event, FromForwarder, Library, Liveness, Segment, SegmentConfig, Status as RingStatus,
 };
-use sai_store::{Attr, AttrValue, Change, ChangeSink, Sai};
+use sai_store::{Attr, AttrValue, Change, ChangeSink, Routes, Sai};
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -181,7 +181,8 @@ pub struct Counters {
     pub exists: u64,
     /// Completions for no command we have in flight.
     pub unmatched: u64,
-    /// Commands not sent because no live forwarder was attached (the shadow keeps them).
+    /// Commands not sent because no live forwarder was attached or a full replay was pending
+    /// (the replay sends the state they belong to).
     pub deferred: u64,
     /// Full-state replays, and the commands they sent.
     pub replays: u64,
@@ -254,10 +255,7 @@ impl Inner {
             if let Some(g) = restarted {
                 n.log(
                     Level::Notice,
-                    &format!(
-                        "forwarder generation {g}: replaying the full state ({} routes)",
-                        self.tr.route_count()
-                    ),
+                    &format!("forwarder generation {g}: replaying the full state"),
                 );
                 self.inflight.clear();
                 self.connected = true;
@@ -390,14 +388,17 @@ impl Inner {
         true
     }
 
-    fn replay(&mut self, sh: &Shared) {
+    /// Replay the whole state while one is needed: the translator's shadow and the store's
+    /// `routes` (read under the store's read lock, taken by the caller before this lock: see
+    /// [`replay_pending`]).
+    fn replay(&mut self, sh: &Shared, routes: &Routes<'_>) {
         while self.needs_replay {
             self.needs_replay = false;
             let mut cmds = Vec::new();
             if std::mem::take(&mut self.flush_first) {
                 cmds.push(Command::Flush(self.lib.generation()));
             }
-            self.tr.replay(&mut cmds);
+            self.tr.replay(routes, &mut cmds);
             self.next_token += 1;
             cmds.push(Command::Barrier(self.next_token));
             self.counters.replays += 1;
@@ -437,14 +438,32 @@ impl ChangeSink for Sink {
         {
             inner.refresh_maps(&sh.maps);
         }
-        if !buf.is_empty() {
+        if inner.needs_replay {
+            // A replay is pending (a new forwarder generation, or the same forwarder alive
+            // again): it reads the store, which already holds this batch, so nothing is sent
+            // now (sending would duplicate it). The replay runs from the background thread or
+            // `sync`, which take the store's lock before ours; here the store's write lock is
+            // held and a replay could not read it.
+            inner.counters.deferred += buf.len() as u64;
+        } else if !buf.is_empty() {
+            // If the forwarder restarts meanwhile, `send` stops and leaves the replay pending.
             inner.send(sh, &buf);
-            if inner.needs_replay {
-                inner.replay(sh);
-            }
         }
         inner.buf = buf;
     }
+}
+
+/// Run a pending replay: the store's read lock first, then ours (the sink takes ours under the
+/// store's write lock). Changes committed before the read lock are in the store and were not
+/// sent (see [`Sink`]); changes after it wait for the lock and are sent after the replay.
+fn replay_pending(sh: &Shared, sai: &Sai) {
+    if !lock(&sh.inner).needs_replay {
+        return;
+    }
+    sai.read_routes(|routes| {
+        let mut g = lock(&sh.inner);
+        g.replay(sh, routes);
+    });
 }
 
 /// (switch, port, RIF) object types.
@@ -567,9 +586,13 @@ impl Dataplane {
         lock(&self.shared.inner).connected
     }
 
-    /// The routes the forwarder must hold (VRF id, prefix, action), sorted.
+    /// The routes the forwarder must hold (VRF id, prefix, action), sorted: the store's routes
+    /// as the translator programs them (empty once the store is gone).
     pub fn desired_routes(&self) -> Vec<(u32, ring_proto::Prefix, ring_proto::RouteAction)> {
-        lock(&self.shared.inner).tr.routes()
+        let Some(sai) = self.sai.upgrade() else {
+            return Vec::new();
+        };
+        sai.read_routes(|routes| lock(&self.shared.inner).tr.routes(routes))
     }
 
     /// Send a barrier and wait until the forwarder completed it: everything programmed before
@@ -577,26 +600,41 @@ impl Dataplane {
     pub fn sync(&self, timeout: Duration) -> Result<(), SyncError> {
         let deadline = Instant::now() + timeout;
         let sh = &*self.shared;
-        let token = {
+        let sai = self.sai.upgrade();
+        // The barrier goes out only when no replay is pending (a barrier sent to a new
+        // forwarder before the replay would complete before the state is there).
+        let token = loop {
+            if let Some(sai) = &sai {
+                replay_pending(sh, sai);
+            }
             let mut g = lock(&sh.inner);
             if !g.connected {
                 return Err(SyncError::NotConnected);
             }
+            if g.needs_replay && sai.is_some() {
+                drop(g);
+                if Instant::now() > deadline {
+                    return Err(SyncError::Timeout);
+                }
+                continue;
+            }
             g.next_token += 1;
             let t = g.next_token;
+            // A restart found while sending leaves a replay pending; its barrier has a larger
+            // token and completes after the replayed state.
             g.send(sh, &[Command::Barrier(t)]);
-            t
+            break t;
         };
         loop {
             {
                 let mut g = lock(&sh.inner);
                 g.pump(sh.notifier.as_ref());
-                if g.needs_replay {
-                    g.replay(sh);
-                }
                 if g.barrier_done >= token {
                     return Ok(());
                 }
+            }
+            if let Some(sai) = &sai {
+                replay_pending(sh, sai);
             }
             if Instant::now() > deadline {
                 return Err(SyncError::Timeout);
@@ -623,13 +661,14 @@ impl Drop for Dataplane {
 fn run(sh: &Shared, sai: &Weak<Sai>) {
     let ids = ids::Ids::get();
     while !sh.stop.load(Ordering::Acquire) {
+        let sai_now = sai.upgrade();
+        if let Some(s) = &sai_now {
+            replay_pending(sh, s);
+        }
         let (events, switch, lost) = {
             let mut g = lock(&sh.inner);
             g.lib.heartbeat();
             g.pump(sh.notifier.as_ref());
-            if g.needs_replay {
-                g.replay(sh);
-            }
             let alive = g.alive(&sh.opts);
             if !alive && g.connected {
                 g.connected = false;
@@ -648,7 +687,6 @@ fn run(sh: &Shared, sai: &Weak<Sai>) {
                     Level::Notice,
                     "forwarder alive again: flushing and replaying the full state",
                 );
-                g.replay(sh);
             }
             let lost = !alive && !g.lost_reported && g.last_alive.elapsed() >= sh.opts.lost_after;
             if lost {
@@ -657,6 +695,11 @@ fn run(sh: &Shared, sai: &Weak<Sai>) {
             }
             (std::mem::take(&mut g.events), g.tr.switch_id(), lost)
         };
+        if let Some(s) = &sai_now {
+            // What this round found (a new generation, alive again): replayed at once.
+            replay_pending(sh, s);
+        }
+        drop(sai_now);
         if !events.is_empty() {
             if let Some(sai) = sai.upgrade() {
                 for (port, up) in events {

@@ -1,14 +1,16 @@
 //! SAI changes -> ring commands, with the desired forwarder state kept as a shadow.
 //!
 //! The [`Translator`] is pure (no I/O): it receives the store's committed [`Change`]s, keeps what
-//! the forwarder must hold (ports, VRFs, RIFs, neighbors, next hops, groups, routes, host
-//! interfaces, traps) keyed by SAI object ids, maps every SAI object id to a dense forwarder id,
-//! and emits the ring [`Command`]s. The shadow is also the replay source after a forwarder restart
-//! ([`Translator::replay`]): it is exactly what was sent, in dependency order.
+//! the forwarder must hold (ports, VRFs, RIFs, neighbors, next hops, groups, host interfaces,
+//! traps) keyed by SAI object ids, maps every SAI object id to a dense forwarder id, and emits the
+//! ring [`Command`]s. Routes, the bulk of the state, have no shadow: a route's create carries its
+//! attributes and a route's set carries all of them (`Change::Set::route`), and the replay after a
+//! forwarder restart ([`Translator::replay`]) reads them from the store ([`Routes`]), after the
+//! shadow's objects, in dependency order.
 
 use crate::ids::Ids;
 use ring_proto::{Command, HostifName, PacketAction, Port, Prefix, Rif, RifType, RouteAction};
-use sai_store::{Attr, AttrValue, Change, EntryKey, ObjectKey, RouteKey};
+use sai_store::{Attr, AttrValue, Change, EntryKey, ObjectKey, RouteKey, Routes};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -84,81 +86,6 @@ struct RouteState {
     target: u64,
 }
 
-/// The route shadow: IPv4 routes keyed by one word (VRF, length, address: a 24-byte map slot
-/// instead of 64, for the table that holds most routes), IPv6 routes by (VRF, prefix).
-#[derive(Debug, Default)]
-struct RouteTable {
-    v4: Map<u64, RouteState>,
-    /// `v4` was sized for the default route table once (after removals a map can look full
-    /// with tombstones; reserving the full size again would double it).
-    v4_presized: bool,
-    v6: Map<(u32, Prefix), RouteState>,
-}
-
-/// Key of an IPv4 route: VRF id (24 bits), length, address.
-fn key4(vrf: u32, p: &Prefix) -> Option<u64> {
-    if p.is_v6() || vrf >= 1 << 24 {
-        return None;
-    }
-    let a = u64::try_from(p.bits()).ok()?;
-    Some((u64::from(vrf) << 40) | (u64::from(p.len()) << 32) | a)
-}
-
-impl RouteTable {
-    /// The switch's default route table size (sai-store's `ROUTE_ENTRY` table).
-    const PRESIZE: usize = 1 << 20;
-
-    fn len(&self) -> usize {
-        self.v4.len() + self.v6.len()
-    }
-    fn get(&self, vrf: u32, p: &Prefix) -> Option<&RouteState> {
-        match key4(vrf, p) {
-            Some(k) => self.v4.get(&k),
-            None => self.v6.get(&(vrf, *p)),
-        }
-    }
-    fn insert(&mut self, vrf: u32, p: Prefix, s: RouteState) {
-        match key4(vrf, &p) {
-            Some(k) => {
-                let len = self.v4.len();
-                if len == self.v4.capacity() {
-                    // Past an eighth of the default route table, size for all of it at once
-                    // (one rehash instead of three; untouched memory is not faulted in).
-                    let target = if !self.v4_presized && len >= Self::PRESIZE / 8 {
-                        self.v4_presized = true;
-                        Self::PRESIZE.max(len + 1)
-                    } else {
-                        len + 1
-                    };
-                    self.v4.reserve(target - len);
-                }
-                self.v4.insert(k, s)
-            }
-            None => self.v6.insert((vrf, p), s),
-        };
-    }
-    fn remove(&mut self, vrf: u32, p: &Prefix) -> Option<RouteState> {
-        match key4(vrf, p) {
-            Some(k) => self.v4.remove(&k),
-            None => self.v6.remove(&(vrf, *p)),
-        }
-    }
-    /// Every route: (VRF id, prefix, state).
-    fn iter(&self) -> impl Iterator<Item = (u32, Prefix, &RouteState)> + '_ {
-        self.v4
-            .iter()
-            .filter_map(|(k, s)| {
-                #[allow(
-                    clippy::cast_possible_truncation,
-                    reason = "fields of the key packed by key4"
-                )]
-                let (vrf, len, a) = ((k >> 40) as u32, (k >> 32) as u8, *k as u32);
-                Some((vrf, Prefix::v4(a, len)?, s))
-            })
-            .chain(self.v6.iter().map(|((vrf, p), s)| (*vrf, *p, s)))
-    }
-}
-
 #[derive(Clone, Copy, Debug)]
 struct Hostif {
     id: u32,
@@ -230,7 +157,6 @@ pub struct Translator {
     groups: Map<u64, u32>,
     group_alloc: Alloc,
     members: Map<u64, Member>,
-    routes: RouteTable,
     hostifs: Map<u64, Hostif>,
     hostif_alloc: Alloc,
     traps: Map<u64, Trap>,
@@ -331,7 +257,6 @@ impl Translator {
             groups: Map::default(),
             group_alloc: Alloc::new(1, 1 << 20),
             members: Map::default(),
-            routes: RouteTable::default(),
             hostifs: Map::default(),
             hostif_alloc: Alloc::new(1, 1 << 16),
             traps: Map::default(),
@@ -374,20 +299,40 @@ impl Translator {
         m.rifs = self.rifs.iter().map(|(k, r)| (*k, r.0.rif)).collect();
     }
 
-    /// Number of routes in the shadow.
-    pub fn route_count(&self) -> usize {
-        self.routes.len()
-    }
-
-    /// The routes the forwarder must hold: (VRF id, prefix, action), sorted.
-    pub fn routes(&self) -> Vec<(u32, Prefix, RouteAction)> {
-        let mut v: Vec<_> = self
-            .routes
-            .iter()
-            .map(|(vrf, p, s)| (vrf, p, self.route_action(s)))
-            .collect();
+    /// The routes the forwarder must hold, from the store's `routes`: (VRF id, prefix, action),
+    /// sorted. Routes the translator cannot program (unknown VR) are left out, as when they
+    /// were created.
+    pub fn routes(&self, routes: &Routes<'_>) -> Vec<(u32, Prefix, RouteAction)> {
+        let mut v: Vec<_> = Vec::with_capacity(routes.len());
+        self.each_route(routes, |vrf, prefix, action| v.push((vrf, prefix, action)));
         v.sort_by_key(|(vrf, p, _)| (*vrf, p.is_v6(), p.bits(), p.len()));
         v
+    }
+
+    /// Every stored route the forwarder must hold, with its VRF id and action.
+    fn each_route(&self, routes: &Routes<'_>, mut f: impl FnMut(u32, Prefix, RouteAction)) {
+        let fwd = self.ids.pa_forward;
+        let mut last: Option<(u64, u32)> = None;
+        for (k, st) in routes.iter() {
+            let Some((vr, prefix)) = route_key_of(&k) else {
+                continue;
+            };
+            let vrf = match last {
+                Some((v, id)) if v == vr => id,
+                _ => match self.vrfs.get(&vr) {
+                    Some(&(id, _)) => {
+                        last = Some((vr, id));
+                        id
+                    }
+                    None => continue,
+                },
+            };
+            let s = RouteState {
+                action: st.action.unwrap_or(fwd),
+                target: st.next_hop.unwrap_or(0),
+            };
+            f(vrf, prefix, self.route_action(&s));
+        }
     }
 
     /// Translate one committed batch, appending commands to `out`.
@@ -437,14 +382,14 @@ impl Translator {
         match (c, c.key()) {
             (Change::Create { attrs, .. }, ObjectKey::Entry(k)) => {
                 if ot == ids.ot_route {
-                    self.route_set(k, attrs, true, out);
+                    self.route_set_at(route_key(k), attrs, out);
                 } else if ot == ids.ot_neighbor {
                     self.neighbor_set(k, attrs, out);
                 }
             }
-            (Change::Set { attr, .. }, ObjectKey::Entry(k)) => {
+            (Change::Set { attr, route, .. }, ObjectKey::Entry(k)) => {
                 if ot == ids.ot_route {
-                    self.route_set(k, std::slice::from_ref(attr), false, out);
+                    self.route_update(route_key(k), attr, route.as_deref(), out);
                 } else if ot == ids.ot_neighbor {
                     self.neighbor_set(k, std::slice::from_ref(attr), out);
                 }
@@ -457,10 +402,10 @@ impl Translator {
                 }
             }
             (Change::Create { attrs, .. }, ObjectKey::Route(r)) => {
-                self.route_set_at(route_key_of(r), attrs, true, out);
+                self.route_set_at(route_key_of(r), attrs, out);
             }
-            (Change::Set { attr, .. }, ObjectKey::Route(r)) => {
-                self.route_set_at(route_key_of(r), std::slice::from_ref(attr), false, out);
+            (Change::Set { attr, route, .. }, ObjectKey::Route(r)) => {
+                self.route_update(route_key_of(r), attr, route.as_deref(), out);
             }
             (Change::Remove { .. }, ObjectKey::Route(r)) => {
                 self.route_remove_at(route_key_of(r), out);
@@ -941,17 +886,8 @@ impl Translator {
         }
     }
 
-    fn route_set(&mut self, k: &EntryKey, attrs: &[Attr], create: bool, out: &mut Vec<Command>) {
-        self.route_set_at(route_key(k), attrs, create, out);
-    }
-
-    fn route_set_at(
-        &mut self,
-        key: Option<(u64, Prefix)>,
-        attrs: &[Attr],
-        create: bool,
-        out: &mut Vec<Command>,
-    ) {
+    /// A route with these attributes (all of them: unset ones have their defaults).
+    fn route_set_at(&mut self, key: Option<(u64, Prefix)>, attrs: &[Attr], out: &mut Vec<Command>) {
         let ids = self.ids;
         let Some((vr, prefix)) = key else {
             self.skipped.unsupported += 1;
@@ -961,39 +897,46 @@ impl Translator {
             self.skipped.unknown_reference += 1;
             return;
         };
-        let mut s = if create {
-            RouteState {
-                action: ids.pa_forward,
-                target: 0,
-            }
-        } else {
-            match self.routes.get(vrf, &prefix) {
-                Some(s) => *s,
-                None => return,
-            }
+        let mut s = RouteState {
+            action: ids.pa_forward,
+            target: 0,
         };
-        let mut changed = create;
         for a in attrs {
             if a.id == ids.route_action {
                 if let Some(x) = a.value.as_i32() {
                     s.action = x;
-                    changed = true;
                 }
             } else if a.id == ids.route_nh {
                 s.target = a.value.as_oid().unwrap_or(0);
-                changed = true;
             }
         }
-        if !changed {
-            return;
-        }
-        self.routes.insert(vrf, prefix, s);
         let action = self.route_action_cached(&s);
         out.push(Command::RouteAdd {
             vrf,
             prefix,
             action,
         });
+    }
+
+    /// One attribute of a route was set; `all` is every attribute the route now has. Only the
+    /// action and the next hop change what the forwarder holds.
+    fn route_update(
+        &mut self,
+        key: Option<(u64, Prefix)>,
+        attr: &Attr,
+        all: Option<&[Attr]>,
+        out: &mut Vec<Command>,
+    ) {
+        let ids = self.ids;
+        if attr.id != ids.route_action && attr.id != ids.route_nh {
+            return;
+        }
+        let Some(all) = all else {
+            // The store sends every route set with the route's attributes.
+            self.skipped.unsupported += 1;
+            return;
+        };
+        self.route_set_at(key, all, out);
     }
 
     fn route_remove(&mut self, k: &EntryKey, out: &mut Vec<Command>) {
@@ -1007,9 +950,7 @@ impl Translator {
         let Some(vrf) = self.vrf_of(vr) else {
             return;
         };
-        if self.routes.remove(vrf, &prefix).is_some() {
-            out.push(Command::RouteDel { vrf, prefix });
-        }
+        out.push(Command::RouteDel { vrf, prefix });
     }
 
     fn neighbor_set(&mut self, k: &EntryKey, attrs: &[Attr], out: &mut Vec<Command>) {
@@ -1044,8 +985,8 @@ impl Translator {
 
     /// The whole desired forwarder state as commands in dependency order (after a forwarder
     /// restart: ports, VRFs, RIFs, neighbors, next hops, groups + members, host interfaces,
-    /// traps, routes).
-    pub fn replay(&self, out: &mut Vec<Command>) {
+    /// traps, then the store's `routes`).
+    pub fn replay(&self, routes: &Routes<'_>, out: &mut Vec<Command>) {
         let mut ports: Vec<&Port> = self.ports.values().collect();
         ports.sort_by_key(|p| p.port);
         out.extend(ports.into_iter().map(|p| Command::PortSet(*p)));
@@ -1086,55 +1027,13 @@ impl Translator {
             oper_up: h.oper_up,
         }));
         out.extend(self.traps.values().map(|t| self.trap_cmd(t)));
-        out.extend(
-            self.routes
-                .iter()
-                .map(|(vrf, prefix, s)| Command::RouteAdd {
-                    vrf,
-                    prefix,
-                    action: self.route_action(s),
-                }),
-        );
-    }
-}
-
-#[cfg(test)]
-mod route_table_tests {
-    use super::*;
-
-    /// IPv4 routes round-trip through the packed key (any VRF below 2^24, lengths 0..=32),
-    /// IPv6 routes and larger VRF ids go to the second map; both are listed.
-    #[test]
-    fn packed_v4_keys_round_trip() {
-        let mut t = RouteTable::default();
-        let s = |action| RouteState { action, target: 7 };
-        let p4 = [
-            Prefix::v4(0, 0).unwrap(),
-            Prefix::v4(0x0a00_0000, 8).unwrap(),
-            Prefix::v4(0xc0a8_0101, 32).unwrap(),
-        ];
-        for (i, p) in p4.iter().enumerate() {
-            t.insert(3, *p, s(i32::try_from(i).unwrap()));
-            t.insert((1 << 24) - 1, *p, s(10));
-        }
-        let p6 = Prefix::v6(0x2001_0db8u128 << 96, 32).unwrap();
-        t.insert(3, p6, s(20));
-        t.insert(1 << 24, p4[1], s(30));
-        assert_eq!(t.len(), 8);
-        assert_eq!(t.v4.len(), 6);
-        assert_eq!(t.get(3, &p4[2]).map(|r| r.action), Some(2));
-        assert_eq!(t.get(3, &p6).map(|r| r.action), Some(20));
-        assert_eq!(t.get(1 << 24, &p4[1]).map(|r| r.action), Some(30));
-        assert!(t.get(4, &p4[2]).is_none());
-        let mut all: Vec<(u32, Prefix, i32)> = t.iter().map(|(v, p, r)| (v, p, r.action)).collect();
-        all.sort_by_key(|(v, p, _)| (*v, p.is_v6(), p.bits(), p.len()));
-        assert_eq!(all[0], (3, p4[0], 0));
-        assert_eq!(all[2], (3, p4[2], 2));
-        assert_eq!(all[3], (3, p6, 20));
-        assert_eq!(all[5], ((1 << 24) - 1, p4[1], 10));
-        assert_eq!(all[7], (1 << 24, p4[1], 30));
-        assert_eq!(t.remove(3, &p4[0]).map(|r| r.action), Some(0));
-        assert!(t.remove(3, &p4[0]).is_none());
-        assert_eq!(t.len(), 7);
+        out.reserve(routes.len());
+        self.each_route(routes, |vrf, prefix, action| {
+            out.push(Command::RouteAdd {
+                vrf,
+                prefix,
+                action,
+            });
+        });
     }
 }

@@ -56,8 +56,14 @@ pub enum Change {
         key: ObjectKey,
         attrs: std::sync::Arc<[Attr]>,
     },
-    /// One attribute was set.
-    Set { ot: u32, key: ObjectKey, attr: Attr },
+    /// One attribute was set. For a route entry, `route` holds every attribute the route has
+    /// after the set (the forwarder programmer keeps no copy of the routes); `None` otherwise.
+    Set {
+        ot: u32,
+        key: ObjectKey,
+        attr: Attr,
+        route: Option<std::sync::Arc<[Attr]>>,
+    },
     /// The object was removed.
     Remove { ot: u32, key: ObjectKey },
 }
@@ -79,7 +85,8 @@ impl Change {
 
 /// Receiver of committed changes. Called with the store's lock held, in commit order; a single
 /// call hands a batch of one (switch creation and bulk calls hand one batch for the whole call).
-/// Implementations must not call back into the store.
+/// Implementations must not call back into the store (a reader of the store, such as
+/// [`crate::Sai::read_routes`], must take the store's lock before any lock `apply` takes).
 pub trait ChangeSink: Send {
     fn apply(&mut self, batch: &[Change]);
 }

@@ -141,6 +141,7 @@ impl Builder<'_> {
             ot: oid::raw_type(o),
             key,
             attr: crate::value::Attr { id: a, value },
+            route: None,
         });
         Ok(())
     }

@@ -26,6 +26,7 @@ mod warm;
 
 pub use change::{Change, ChangeSink, ObjectKey, RecordingSink, RouteKey};
 pub use profile::{Config, Profile, ProfileError};
+pub use routes::{RouteState, Routes};
 pub use sai::{object_type_query, switch_id_query, AttrCapability, BulkMode, BulkStatus, Sai};
 pub use stats::{StatsMode, StatsSource};
 pub use value::{status, AclData, Attr, AttrValue, EntryKey, IpPrefix, Status};

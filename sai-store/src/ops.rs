@@ -247,10 +247,18 @@ impl Store {
         let obj = self.obj(key).ok_or(status::ITEM_NOT_FOUND)?;
         self.validate_set(ot, &obj, &attr)?;
         self.put_attr(key, attr.id, attr.value.clone(), true)?;
+        let route = match crate::store::route_of(key) {
+            Some(Some(rk)) => self
+                .routes
+                .get(&rk)
+                .map(|s| self.route_obj(&rk, s).public_attrs().into()),
+            _ => None,
+        };
         Ok(Change::Set {
             ot,
             key: key.clone(),
             attr,
+            route,
         })
     }
 
@@ -470,6 +478,7 @@ impl Store {
                         ot,
                         key: ObjectKey::Oid(**o),
                         attr,
+                        route: None,
                     });
                 } else {
                     now.push(attr);
@@ -767,6 +776,54 @@ mod tests {
         );
         let g_t = ot("SAI_OBJECT_TYPE_NEXT_HOP_GROUP");
         assert_eq!(sai.remove(g_t, g), Err(status::OBJECT_IN_USE));
+        // The programmer's view: action and next hop where set; a set carries the whole route.
+        let mut view: Vec<(bool, crate::RouteState)> = sai.read_routes(|r| {
+            r.iter()
+                .map(|(k, st)| (k.destination.addr.is_ipv4(), st))
+                .collect()
+        });
+        view.sort_by_key(|v| !v.0);
+        assert_eq!(
+            view,
+            vec![
+                (
+                    true,
+                    crate::RouteState {
+                        action: None,
+                        next_hop: Some(g)
+                    }
+                ),
+                (
+                    false,
+                    crate::RouteState {
+                        action: Some(fwd),
+                        next_hop: Some(g)
+                    }
+                ),
+            ]
+        );
+        let sink = crate::RecordingSink::default();
+        let batches = std::sync::Arc::clone(&sink.batches);
+        sai.set_change_sink(Some(Box::new(sink)));
+        sai.set_entry(&r6, Attr::new(meta, AttrValue::U32(3)))
+            .unwrap();
+        sai.set_change_sink(None);
+        match &batches.lock().unwrap()[0][0] {
+            crate::Change::Set { attr, route, .. } => {
+                assert_eq!(attr.id, meta);
+                assert_eq!(
+                    route.as_deref(),
+                    Some(
+                        &[
+                            Attr::new(nh, AttrValue::Oid(g)),
+                            Attr::new(act, AttrValue::I32(fwd)),
+                            Attr::new(meta, AttrValue::U32(3)),
+                        ][..]
+                    )
+                );
+            }
+            c => panic!("{c:?}"),
+        }
         sai.set_entry(&r4, Attr::new(meta, AttrValue::U32(9)))
             .unwrap();
         sai.set_entry(&r4, Attr::new(nh, AttrValue::Oid(0)))
@@ -804,6 +861,7 @@ mod tests {
                 vec![
                     Attr::new(nh, AttrValue::Oid(g)),
                     Attr::new(act, AttrValue::I32(fwd)),
+                    Attr::new(meta, AttrValue::U32(3)),
                 ],
             ),
         ];

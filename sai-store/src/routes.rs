@@ -254,6 +254,47 @@ impl Slot {
     }
 }
 
+/// A route's packet action and next-hop id, where set (the metadata defaults apply otherwise).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RouteState {
+    pub action: Option<i32>,
+    pub next_hop: Option<u64>,
+}
+
+/// Read access to the stored routes ([`crate::Sai::read_routes`]).
+#[derive(Debug)]
+pub struct Routes<'a> {
+    t: &'a RouteTable,
+}
+
+impl<'a> Routes<'a> {
+    pub(crate) fn new(t: &'a RouteTable) -> Routes<'a> {
+        Routes { t }
+    }
+
+    /// Number of routes.
+    pub fn len(&self) -> usize {
+        self.t.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.t.len() == 0
+    }
+
+    /// Every route (no particular order).
+    pub fn iter(&self) -> impl Iterator<Item = (RouteKey, RouteState)> + 'a {
+        self.t.iter().map(|(k, s)| {
+            (
+                k.route_key(),
+                RouteState {
+                    action: (s.flags & Slot::ACTION != 0).then_some(s.action),
+                    next_hop: (s.flags & Slot::NEXT_HOP != 0).then_some(s.next_hop),
+                },
+            )
+        })
+    }
+}
+
 /// The table.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct RouteTable {

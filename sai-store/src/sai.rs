@@ -530,6 +530,14 @@ impl Sai {
         self.read().store.snapshot()
     }
 
+    /// Run `f` on the route entries under the store's read lock (for a full replay to the
+    /// forwarder). Lock order: a caller that also holds a lock its [`ChangeSink`] takes must
+    /// take it inside `f`, never around this call (the sink runs under the store's write lock).
+    pub fn read_routes<R>(&self, f: impl FnOnce(&crate::Routes<'_>) -> R) -> R {
+        let st = self.read();
+        f(&crate::Routes::new(&st.store.routes))
+    }
+
     /// `sai_get_object_count` / `sai_get_object_key`: keys of every object of `ot` on a switch.
     pub fn object_keys(&self, switch_id: u64, ot: u32) -> Result<Vec<ObjectKey>, Status> {
         let st = self.read();
