@@ -401,6 +401,23 @@ pub(crate) unsafe fn attrs_from_c(
     count: u32,
     list: *const sai_attribute_t,
 ) -> Result<Vec<Attr>, sai_status_t> {
+    let mut out = Vec::new();
+    // SAFETY: forwarded caller contract.
+    unsafe { attrs_from_c_into(ot, count, list, &mut out) }?;
+    Ok(out)
+}
+
+/// [`attrs_from_c`] into `out` (cleared first; its allocation is reused).
+///
+/// # Safety
+/// As [`attrs_from_c`].
+pub(crate) unsafe fn attrs_from_c_into(
+    ot: u32,
+    count: u32,
+    list: *const sai_attribute_t,
+    out: &mut Vec<Attr>,
+) -> Result<(), sai_status_t> {
+    out.clear();
     let info = meta::object_type(ot).ok_or(SAI_STATUS_INVALID_OBJECT_TYPE)?;
     if count > max_attr_count(info) {
         return Err(SAI_STATUS_INVALID_PARAMETER);
@@ -409,7 +426,7 @@ pub(crate) unsafe fn attrs_from_c(
     if n > 0 && list.is_null() {
         return Err(SAI_STATUS_INVALID_PARAMETER);
     }
-    let mut out = Vec::with_capacity(n);
+    out.reserve(n);
     for i in 0..n {
         // SAFETY: i < count and the caller guarantees `count` attributes at `list`.
         let a = unsafe { &*list.add(i) };
@@ -420,7 +437,7 @@ pub(crate) unsafe fn attrs_from_c(
         let value = unsafe { value_from_c(m, &a.value) }.map_err(|e| e.status(i))?;
         out.push(Attr { id: a.id, value });
     }
-    Ok(out)
+    Ok(())
 }
 
 /// `sai_get_maximum_attribute_count`: the number of attributes the object type's metadata has.

@@ -5,7 +5,7 @@
 //! back. A failed call writes nothing but its outputs' documented error fields (needed counts on
 //! `SAI_STATUS_BUFFER_OVERFLOW`, per-object statuses in bulk calls).
 
-use crate::convert::{attrs_from_c, max_attr_count, value_to_c, OutError};
+use crate::convert::{attrs_from_c, attrs_from_c_into, max_attr_count, value_to_c, OutError};
 use crate::keys::{key_from_c, route_key_from_c};
 use sai_headers::ffi::*;
 use sai_headers::meta::{self, ObjectTypeInfo};
@@ -552,8 +552,8 @@ unsafe fn bulk_entries(
         .collect())
 }
 
-/// One route of a bulk create: key and attributes.
-type RouteItem = (RouteKey, Vec<Attr>);
+/// One route of a bulk create: key and attributes (equal consecutive lists share one copy).
+type RouteItem = (RouteKey, std::sync::Arc<[Attr]>);
 
 /// Converted routes of a bulk create: all of them, or each item's result when one failed.
 type RouteItems = Result<Vec<RouteItem>, Vec<Result<RouteItem, sai_status_t>>>;
@@ -574,15 +574,29 @@ unsafe fn bulk_routes(
     if p.is_null() || attr_count.is_null() || attr_list.is_null() {
         return Err(SAI_STATUS_INVALID_PARAMETER);
     }
-    let item = |i: usize| -> Result<RouteItem, sai_status_t> {
+    // Each list is converted into `scratch`; one equal to the previous item's shares its copy
+    // (syncd passes one array per route, usually all alike): no allocation per route.
+    let mut scratch: Vec<Attr> = Vec::new();
+    let mut last: Option<std::sync::Arc<[Attr]>> = None;
+    let mut item = |i: usize| -> Result<RouteItem, sai_status_t> {
         // SAFETY: i < n route entries of `stride` bytes at p, n counts and n list pointers,
         // each list valid for its count (caller contract).
-        unsafe {
+        let k = unsafe {
             let k = route_key_from_c(p.add(i * stride))?;
             let c = attr_count.add(i).read_unaligned();
             let l = attr_list.add(i).read_unaligned();
-            Ok((k, attrs_from_c(SAI_OBJECT_TYPE_ROUTE_ENTRY, c, l)?))
-        }
+            attrs_from_c_into(SAI_OBJECT_TYPE_ROUTE_ENTRY, c, l, &mut scratch)?;
+            k
+        };
+        let a = match &last {
+            Some(a) if **a == *scratch => a.clone(),
+            _ => {
+                let a: std::sync::Arc<[Attr]> = std::mem::take(&mut scratch).into();
+                last = Some(a.clone());
+                a
+            }
+        };
+        Ok((k, a))
     };
     let mut items = Vec::with_capacity(n);
     for i in 0..n {
@@ -943,6 +957,36 @@ mod route_tests {
         assert_eq!(items.len(), 3);
         assert_eq!(items[1].0.vr_id, 2);
         assert_eq!(items[2].1.len(), 1);
+        // Equal lists share one copy; a different one gets its own, with its own values.
+        assert!(std::sync::Arc::ptr_eq(&items[0].1, &items[2].1));
+        let other = sai_attribute_t {
+            id: SAI_ROUTE_ENTRY_ATTR_PACKET_ACTION,
+            value: sai_attribute_value_t {
+                s32: i32::try_from(SAI_PACKET_ACTION_TRAP).unwrap(),
+            },
+        };
+        let mut mixed = [
+            std::ptr::from_ref(&attr),
+            std::ptr::from_ref(&other),
+            std::ptr::from_ref(&attr),
+        ];
+        // SAFETY: as above.
+        let r = unsafe {
+            bulk_routes(
+                3,
+                good.as_ptr().cast(),
+                stride,
+                counts.as_ptr(),
+                mixed.as_mut_ptr(),
+            )
+        };
+        let items = r.unwrap().unwrap();
+        assert!(!std::sync::Arc::ptr_eq(&items[0].1, &items[1].1));
+        assert_eq!(
+            items[1].1[0].value,
+            sai_store::AttrValue::I32(i32::try_from(SAI_PACKET_ACTION_TRAP).unwrap())
+        );
+        assert_eq!(items[0].1, items[2].1);
         let mut bad = good;
         bad[1].destination.addr_family = 7;
         // SAFETY: as above.

@@ -5,7 +5,7 @@ use crate::computed;
 use crate::defaults::Builder;
 use crate::md;
 use crate::oid;
-use crate::routes::RKey;
+use crate::routes::{Place, RKey, RouteIds, Slot};
 use crate::store::{EKey, NewKey, Origin, RefBatch, Store, StoredAttr};
 use crate::value::{status, Attr, AttrValue, EntryKey, Status};
 
@@ -26,6 +26,82 @@ pub(crate) struct EntryMemo {
     avail: Option<(u32, u64)>,
     /// Reference counts to apply at the end of the call ([`Store::finish_bulk`]).
     refs: RefBatch,
+    /// The attribute list that last passed validation on the route path
+    /// ([`Store::create_route_memo`]), with what every route created with it stores.
+    route_list: Option<RouteList>,
+    /// Routes created on the route path, per family (4, 6), not yet in `entry_counts`.
+    new_routes: [u64; 2],
+}
+
+/// A validated route attribute list and what a route created with it holds.
+#[derive(Clone, Debug)]
+struct RouteList {
+    attrs: std::sync::Arc<[Attr]>,
+    /// The slot (sequence number 0) and the side attributes.
+    slot: Slot,
+    side: Vec<StoredAttr>,
+    /// Object ids the attributes refer to (references counted per route).
+    oids: Vec<u64>,
+}
+
+impl RouteList {
+    fn new(attrs: std::sync::Arc<[Attr]>) -> RouteList {
+        let ids = RouteIds::get();
+        let mut slot = Slot::new(0);
+        let mut side = Vec::new();
+        for a in attrs.iter() {
+            if slot.put_inline(ids, a.id, &a.value).is_none() {
+                side.push(StoredAttr {
+                    id: a.id,
+                    value: a.value.clone(),
+                    counted: true,
+                });
+            }
+        }
+        if !side.is_empty() {
+            slot.flags |= Slot::EXTRA;
+        }
+        let oids = attrs
+            .iter()
+            .flat_map(|a| a.value.oids())
+            .filter(|o| *o != 0)
+            .collect();
+        RouteList {
+            attrs,
+            slot,
+            side,
+            oids,
+        }
+    }
+}
+
+/// A route create's attribute list: shared by the caller (a bulk call's converted lists), or
+/// borrowed (a copy is made only when the list is new to the memo).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum RouteAttrs<'a> {
+    Shared(&'a std::sync::Arc<[Attr]>),
+    Borrowed(&'a [Attr]),
+}
+
+impl RouteAttrs<'_> {
+    fn as_slice(&self) -> &[Attr] {
+        match self {
+            RouteAttrs::Shared(a) => a,
+            RouteAttrs::Borrowed(a) => a,
+        }
+    }
+    fn same_as(&self, l: &std::sync::Arc<[Attr]>) -> bool {
+        match self {
+            RouteAttrs::Shared(a) => std::sync::Arc::ptr_eq(a, l) || ***a == **l,
+            RouteAttrs::Borrowed(a) => **a == **l,
+        }
+    }
+    fn to_shared(self) -> std::sync::Arc<[Attr]> {
+        match self {
+            RouteAttrs::Shared(a) => a.clone(),
+            RouteAttrs::Borrowed(a) => a.into(),
+        }
+    }
 }
 
 impl EntryMemo {
@@ -320,7 +396,12 @@ impl Store {
         }
         memo.avail = None;
         self.reserve_entries(1, &key);
-        let r = self.create_entry_memo(key, attrs, emit, &mut memo);
+        let r = match key {
+            NewKey::Route(k) => {
+                self.create_route_memo(k, RouteAttrs::Borrowed(&attrs), emit, &mut memo)
+            }
+            NewKey::Entry(_) => self.create_entry_memo(key, attrs, emit, &mut memo),
+        };
         self.finish_bulk(&mut memo);
         self.single = memo;
         r
@@ -329,6 +410,97 @@ impl Store {
     /// End of a bulk create: apply what `memo` gathered.
     pub fn finish_bulk(&mut self, memo: &mut EntryMemo) {
         self.apply_refs(&mut memo.refs);
+        for (i, f) in [4u8, 6].into_iter().enumerate() {
+            let n = std::mem::take(&mut memo.new_routes[i]);
+            if n > 0 {
+                *self
+                    .entry_counts
+                    .entry((oid::OT_ROUTE_ENTRY, f))
+                    .or_insert(0) += n;
+            }
+        }
+    }
+
+    /// Create a route: [`Store::create_entry_memo`] for a route key, without the generic
+    /// entry's conversions. The same checks in the same order with the same statuses (key,
+    /// exists, attributes, capacity); the memo also keeps what a route created with the last
+    /// validated attribute list stores, and the change shares that list. Entry counts are
+    /// applied by [`Store::finish_bulk`].
+    pub fn create_route_memo(
+        &mut self,
+        key: crate::change::RouteKey,
+        attrs: RouteAttrs<'_>,
+        emit: bool,
+        memo: &mut EntryMemo,
+    ) -> Result<Option<Change>, Status> {
+        const OT: u32 = oid::OT_ROUTE_ENTRY;
+        if memo.route_key != Some((key.switch_id, key.vr_id)) {
+            self.validate_key(&key.to_entry())?;
+            memo.route_key = Some((key.switch_id, key.vr_id));
+        }
+        // A key that passed validation (here or before, same switch and VR) has a table form
+        // unless its prefix is bad.
+        let rk = RKey::of(key.switch_id, key.vr_id, &key.destination)
+            .ok_or(status::INVALID_PARAMETER)?;
+        if !memo
+            .route_list
+            .as_ref()
+            .is_some_and(|l| attrs.same_as(&l.attrs))
+        {
+            if let Err(e) = self.validate_create(OT, attrs.as_slice()) {
+                // An existing entry is reported first, as the check order says.
+                return Err(if self.routes.contains(&rk) {
+                    status::ITEM_ALREADY_EXISTS
+                } else {
+                    e
+                });
+            }
+            memo.route_list = Some(RouteList::new(attrs.to_shared()));
+        }
+        let avail = match memo.avail {
+            Some((o, n)) if o == OT => n,
+            _ => {
+                // Counts of routes created so far in this call are still in the memo.
+                let pending = memo.new_routes[0] + memo.new_routes[1];
+                crate::computed::available(self, OT).saturating_sub(pending)
+            }
+        };
+        let Some(list) = memo.route_list.as_ref() else {
+            return Err(status::FAILURE);
+        };
+        let Store {
+            routes,
+            objs,
+            next_seq,
+            ..
+        } = self;
+        let (place, extra) = routes.place(rk);
+        let Place::Vacant(place) = place else {
+            return Err(status::ITEM_ALREADY_EXISTS);
+        };
+        if avail == 0 {
+            return Err(status::INSUFFICIENT_RESOURCES);
+        }
+        // The key's switch id holds no reference; its VR and the attributes' objects do.
+        for o in std::iter::once(key.vr_id).chain(list.oids.iter().copied()) {
+            if o != 0 && !memo.refs.add(o) {
+                crate::store::add_ref_in(objs, o);
+            }
+        }
+        let mut slot = list.slot;
+        slot.seq = *next_seq;
+        *next_seq += 1;
+        if !list.side.is_empty() {
+            extra.insert(rk, list.side.clone());
+        }
+        place.insert(slot);
+        memo.new_routes[usize::from(rk.family() == 6)] += 1;
+        memo.avail = Some((OT, avail - 1));
+        Ok(emit.then(|| Change::Create {
+            ot: OT,
+            attrs: list.attrs.clone(),
+            key: ObjectKey::Route(key),
+        }))
     }
 
     /// Create an entry, skipping the checks `memo` proves were already passed in this bulk call.
@@ -640,6 +812,155 @@ mod tests {
         assert_eq!(
             sai.create_entry(key(vr, 0x0a00_0400, m24), act(9999)),
             Err(status::ITEM_ALREADY_EXISTS)
+        );
+    }
+
+    /// The route path ([`Sai::bulk_create_routes`], lists shared between items) gives every
+    /// object the status of the generic entry path, in both modes, and the same state.
+    #[test]
+    fn route_path_statuses_equal_the_generic_path() {
+        let id = |n: &str| md::attr_id(n).unwrap();
+        let act = |v: i32| {
+            vec![Attr::new(
+                id("SAI_ROUTE_ENTRY_ATTR_PACKET_ACTION"),
+                AttrValue::I32(v),
+            )]
+        };
+        let drop = md::enum_value(
+            "SAI_ROUTE_ENTRY_ATTR_PACKET_ACTION",
+            "SAI_PACKET_ACTION_DROP",
+        )
+        .unwrap();
+        // Items: (address, mask, VR valid, attributes or empty for a next hop of the wrong type).
+        type Round = (Vec<(u32, u32, bool, Vec<Attr>)>, BulkMode);
+        let run = |table: &str, rounds: &[Round]| {
+            let mut out = Vec::new();
+            for generic in [true, false] {
+                let sai = Sai::new(&Profile::new().with("FERROSAI_TABLE_SIZE_ROUTE_ENTRY", table))
+                    .unwrap();
+                let (sw, vr) = switch_with_default_vr(&sai);
+                let nh = vec![Attr::new(
+                    id("SAI_ROUTE_ENTRY_ATTR_NEXT_HOP_ID"),
+                    AttrValue::Oid(vr),
+                )];
+                let mut res = Vec::new();
+                for (items, mode) in rounds {
+                    let items: Vec<(crate::RouteKey, Vec<Attr>)> = items
+                        .iter()
+                        .map(|(a, mask, good_vr, attrs)| {
+                            (
+                                crate::RouteKey {
+                                    switch_id: sw,
+                                    vr_id: if *good_vr { vr } else { vr ^ 0xff },
+                                    destination: IpPrefix {
+                                        addr: IpAddr::V4(Ipv4Addr::from(*a)),
+                                        mask: IpAddr::V4(Ipv4Addr::from(*mask)),
+                                    },
+                                },
+                                if attrs.is_empty() {
+                                    nh.clone()
+                                } else {
+                                    attrs.clone()
+                                },
+                            )
+                        })
+                        .collect();
+                    let r = if generic {
+                        sai.bulk_create_entries(
+                            items.into_iter().map(|(k, a)| (k.to_entry(), a)).collect(),
+                            *mode,
+                        )
+                    } else {
+                        let mut last: Option<std::sync::Arc<[Attr]>> = None;
+                        let shared = items
+                            .into_iter()
+                            .map(|(k, a)| {
+                                let a = match &last {
+                                    Some(l) if **l == *a => l.clone(),
+                                    _ => {
+                                        let l: std::sync::Arc<[Attr]> = a.into();
+                                        last = Some(l.clone());
+                                        l
+                                    }
+                                };
+                                (k, a)
+                            })
+                            .collect();
+                        sai.bulk_create_routes(shared, *mode)
+                    };
+                    res.push((r, sai.object_count()));
+                }
+                res.push((
+                    crate::BulkStatus {
+                        status: 0,
+                        statuses: vec![],
+                    },
+                    sai.snapshot_for_replay().len(),
+                ));
+                out.push(res);
+            }
+            assert_eq!(out[0], out[1]);
+            out.remove(0)
+        };
+        let m24 = 0xffff_ff00;
+        let items = vec![
+            (0x0a00_0100, m24, true, act(drop)),
+            (0x0a00_0200, 0xff00_ff00, true, act(drop)),
+            (0x0a00_0300, m24, true, act(9999)),
+            (0x0a00_0400, m24, true, act(drop)),
+            (0x0a00_0100, m24, true, act(drop)),
+            (0x0a00_0500, m24, false, act(drop)),
+            (0x0a00_0600, m24, true, vec![]),
+            (0x0a00_0700, m24, true, act(drop)),
+        ];
+        let r = run(
+            "1000",
+            &[
+                (items.clone(), BulkMode::IgnoreError),
+                (items[..3].to_vec(), BulkMode::StopOnError),
+                (
+                    vec![
+                        (0x0a00_0100, m24, true, act(9999)),
+                        (0x0a00_0800, m24, true, act(9999)),
+                    ],
+                    BulkMode::IgnoreError,
+                ),
+            ],
+        );
+        assert_eq!(
+            r[0].0.statuses,
+            vec![
+                status::SUCCESS,
+                status::INVALID_PARAMETER,
+                status::invalid_attr_value(0),
+                status::SUCCESS,
+                status::ITEM_ALREADY_EXISTS,
+                status::INVALID_PARAMETER,
+                status::invalid_attr_value(0),
+                status::SUCCESS,
+            ]
+        );
+        // Capacity counted down within and across calls (a table of 4 routes).
+        let five: Vec<_> = (1..6u32)
+            .map(|i| (0x0b00_0000 + (i << 8), m24, true, act(drop)))
+            .collect();
+        let r = run(
+            "4",
+            &[
+                (five[..1].to_vec(), BulkMode::IgnoreError),
+                (five.clone(), BulkMode::IgnoreError),
+                (five[4..].to_vec(), BulkMode::StopOnError),
+            ],
+        );
+        assert_eq!(
+            r[1].0.statuses,
+            vec![
+                status::ITEM_ALREADY_EXISTS,
+                status::SUCCESS,
+                status::SUCCESS,
+                status::SUCCESS,
+                status::INSUFFICIENT_RESOURCES,
+            ]
         );
     }
 

@@ -432,12 +432,31 @@ impl Sai {
 
     /// `create_route_entries` with allocation-free keys (the same checks and statuses as
     /// [`Sai::bulk_create_entries`]; the changes carry [`crate::ObjectKey::Route`]).
+    /// Items with equal attribute lists may share one `Arc` (a C bulk call's lists usually
+    /// are all the same): the memo then recognises the list by pointer, and the changes share
+    /// it.
     pub fn bulk_create_routes(
         &self,
-        items: Vec<(RouteKey, Vec<Attr>)>,
+        items: Vec<(RouteKey, Arc<[Attr]>)>,
         mode: BulkMode,
     ) -> BulkStatus {
-        self.bulk_create_new(items.into_iter().map(|(k, a)| (NewKey::Route(k), a)), mode)
+        let emit = self.has_sink();
+        let mut st = self.write();
+        let n = items.len();
+        let mut changes = Vec::with_capacity(if emit { n } else { 0 });
+        if let Some((k, _)) = items.first() {
+            st.store.reserve_entries(n, &NewKey::Route(*k));
+        }
+        let mut memo = crate::ops::EntryMemo::bulk();
+        let r = run_bulk(n, mode, |i| {
+            let (k, a) = &items[i];
+            let attrs = crate::ops::RouteAttrs::Shared(a);
+            changes.extend(st.store.create_route_memo(*k, attrs, emit, &mut memo)?);
+            Ok(())
+        });
+        st.store.finish_bulk(&mut memo);
+        self.emit(&changes);
+        r
     }
 
     fn bulk_create_new(

@@ -301,7 +301,7 @@ impl RefBatch {
     const MAX: usize = 16;
 
     /// Count one reference to `o`; false when the batch is full (the caller counts it).
-    fn add(&mut self, o: u64) -> bool {
+    pub fn add(&mut self, o: u64) -> bool {
         if let Some(e) = self.0.iter_mut().find(|e| e.0 == o) {
             e.1 += 1;
             return true;
@@ -315,7 +315,7 @@ impl RefBatch {
 }
 
 /// Count one reference to `o` (switches are not counted).
-fn add_ref_in(objs: &mut BTreeMap<u64, Obj>, o: u64) {
+pub(crate) fn add_ref_in(objs: &mut BTreeMap<u64, Obj>, o: u64) {
     if oid::raw_type(o) == oid::OT_SWITCH {
         return;
     }

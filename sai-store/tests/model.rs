@@ -73,6 +73,18 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// The route key of a route entry key.
+fn route_of(k: &EntryKey) -> sai_store::RouteKey {
+    match k.members.as_slice() {
+        [AttrValue::Oid(sw), AttrValue::Oid(vr), AttrValue::IpPrefix(p)] => sai_store::RouteKey {
+            switch_id: *sw,
+            vr_id: *vr,
+            destination: *p,
+        },
+        m => panic!("not a route key: {m:?}"),
+    }
+}
+
 #[derive(Default)]
 struct Model {
     /// VR oid -> ADMIN_V4_STATE
@@ -295,7 +307,13 @@ impl World {
                     .iter()
                     .map(|n| a("SAI_ROUTE_ENTRY_ATTR_NEXT_HOP_ID", AttrValue::Oid(*n)))
                     .collect();
-                let r = self.sai.create_entry(self.key(vr, *prefix), attrs);
+                // Both paths: the route call (allocation-free key) and the generic entry call.
+                let r = if prefix % 2 == 0 {
+                    self.sai
+                        .create_route(route_of(&self.key(vr, *prefix)), attrs)
+                } else {
+                    self.sai.create_entry(self.key(vr, *prefix), attrs)
+                };
                 let vr_ok = self.m.vrs.iter().any(|v| v.0 == vr);
                 let nh_ok = nh.is_none_or(|n| self.m.rifs.iter().any(|r| r.0 == n));
                 if !vr_ok {
@@ -364,7 +382,7 @@ impl World {
             Op::BulkRoutes { vr, prefixes, stop } => {
                 let vr = self.vr(*vr);
                 let vr_ok = self.m.vrs.iter().any(|v| v.0 == vr);
-                let items = prefixes
+                let items: Vec<_> = prefixes
                     .iter()
                     .map(|p| (self.key(vr, *p), vec![]))
                     .collect();
@@ -373,7 +391,17 @@ impl World {
                 } else {
                     BulkMode::IgnoreError
                 };
-                let st = self.sai.bulk_create_entries(items, mode);
+                // Both paths: the route call (one shared attribute list) and the generic one.
+                let st = if prefixes.len() % 2 == 0 {
+                    let shared: std::sync::Arc<[Attr]> = Vec::new().into();
+                    let routes = items
+                        .iter()
+                        .map(|(k, _)| (route_of(k), shared.clone()))
+                        .collect();
+                    self.sai.bulk_create_routes(routes, mode)
+                } else {
+                    self.sai.bulk_create_entries(items, mode)
+                };
                 let mut want = Vec::new();
                 let mut stopped = false;
                 for p in prefixes {
