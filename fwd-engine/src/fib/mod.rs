@@ -704,6 +704,8 @@ pub trait Lpm4Steps {
 pub struct Lookup4x16<'a> {
     root: &'a [AtomicU32; 1 << 16],
     pool: &'a AtomicTable,
+    /// `pool.as_u16()`, taken once.
+    pool16: &'a [AtomicU16],
 }
 
 impl<'a> Lookup4<'a> {
@@ -713,6 +715,7 @@ impl<'a> Lookup4<'a> {
         Some(Lookup4x16 {
             root: <&[AtomicU32; 1 << 16]>::try_from(self.root).ok()?,
             pool: self.pool,
+            pool16: self.pool.as_u16(),
         })
     }
 }
@@ -734,7 +737,7 @@ impl Lpm4Steps for Lookup4x16<'_> {
             return e & IDX_MASK;
         }
         let i = ((e & IDX_MASK) << trie::STRIDE) | ((dst >> 8) & 0xff);
-        let pool = self.pool.as_u16();
+        let pool = self.pool16;
         let e = pool
             .get(i as usize)
             .map_or(0, |a| a.load(Ordering::Acquire));
@@ -754,8 +757,7 @@ impl Lpm4Steps for Lookup4x16<'_> {
         }
         let i = ((e & IDX_MASK) << trie::STRIDE) | ((dst >> 8) & 0xff);
         let e = self
-            .pool
-            .as_u16()
+            .pool16
             .get(i as usize)
             .map_or(0, |a| a.load(Ordering::Acquire));
         if e & trie::EXT16 == 0 {
@@ -770,15 +772,14 @@ impl Lpm4Steps for Lookup4x16<'_> {
 
     #[inline(always)]
     fn finish_deep(&self, slot: u32) -> LbIndex {
-        last_level16(self.pool, slot)
+        last_level16(self.pool16, slot)
     }
 }
 
 /// The LB in the last-level (leaf) 16-bit pool entry `slot`.
 #[inline(always)]
-fn last_level16(pool: &AtomicTable, slot: u32) -> LbIndex {
-    pool.as_u16()
-        .get(slot as usize)
+fn last_level16(pool: &[AtomicU16], slot: u32) -> LbIndex {
+    pool.get(slot as usize)
         .map_or(0, |a| u32::from(a.load(Ordering::Acquire) & trie::IDX16))
 }
 
@@ -798,7 +799,7 @@ impl Lpm4Steps for Lookup4<'_> {
     }
     #[inline(always)]
     fn finish_deep(&self, slot: u32) -> LbIndex {
-        last_level16(self.pool, slot)
+        last_level16(self.pool.as_u16(), slot)
     }
 }
 

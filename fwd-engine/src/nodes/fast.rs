@@ -47,8 +47,10 @@ const ECMP: u16 = 1 << 15;
 /// Packets per chunk of the interleaved check / resolution passes.
 const CHUNK: usize = 32;
 
-/// A resolved next hop: adjacency, transmit interface and port, the 14-byte rewrite.
+/// A resolved next hop: adjacency, transmit interface and port, the 14-byte rewrite (32-byte
+/// aligned: the write pass finds a hop with one shift).
 #[derive(Clone, Copy)]
+#[repr(C, align(32))]
 struct Hop {
     adj: AdjIndex,
     sw_if_index: u32,
@@ -190,15 +192,14 @@ pub(crate) enum Fast {
 struct Rx {
     port: u32,
     csum_flag: u8,
-    /// Bytes 0..8 of the header: our MAC (and 2 bytes of the source MAC, masked out).
-    w0: u64,
-    /// Bytes 8..16: ethertype 0x0800 and version/IHL 0x45 at bytes 12..15.
-    w1: u64,
+    /// Bytes 0..8 of the header (little-endian) shifted left by 16: our MAC (the 2 bytes of
+    /// the source MAC shifted out).
+    mac: u64,
 }
 
-const M0: u64 = 0xffff_ffff_ffff;
-const W1: u64 = 0x0045_0008 << 32;
-const M1: u64 = 0x00ff_ffff << 32;
+/// Bytes 12..15 of the header (ethertype 0x0800, version 4 with a 20-byte header: 0x45;
+/// byte 15, the TOS, shifted out), as `u32::from_le_bytes(bytes 12..16) << 8`.
+const ET_V4: u32 = 0x4500_0800;
 
 /// Check pass over `pkts` (the packets `at..at + pkts.len()` of the frame): ethernet-input and
 /// ip4-input checks (read only), gather destinations and total lengths, start their LPM.
@@ -238,7 +239,9 @@ fn check<B: PacketBuf, L: Lpm4Steps>(
             ])
         };
         let w = |o: usize| u32::from_le_bytes([h[o], h[o + 1], h[o + 2], h[o + 3]]);
-        let (w0, w1) = (q(0), q(8));
+        // Our MAC; ethertype IPv4, version 4 with a 20-byte header.
+        let mac_ok = q(0) << 16 == rx.mac;
+        let et_ok = w(12) << 8 == ET_V4;
         let total = u16::from_be_bytes([h[16], h[17]]);
         let da = u32::from_be_bytes([h[30], h[31], h[32], h[33]]);
         // Header checksum (as `wire::ipv4::Packet::verify_checksum` for 20 bytes): the folded
@@ -251,31 +254,32 @@ fn check<B: PacketBuf, L: Lpm4Steps>(
             + u64::from(w(22))
             + u64::from(w(26))
             + u64::from(w(30));
+        let csum_ok = csum_known | sum_is_nonzero_multiple_of_ffff(sum);
+        // 20 <= total <= bytes after Ethernet, in one compare (`data` holds `HDRS` bytes).
+        let tl_ok = usize::from(total).wrapping_sub(20) <= data.len() - HDRS;
         // `&` rather than `&&`: few branches for the common case.
         let ok = (m.rx_port == rx.port)
             & (m.flags & (FLAG_IP4_CSUM_GOOD | FLAG_LOCALLY_BUILT) == rx.csum_flag)
-            // Our MAC, ethertype IPv4, version 4 with a 20-byte header.
-            & (((w0 ^ rx.w0) & M0) | ((w1 ^ rx.w1) & M1) == 0)
-            & (total >= 20)
-            & (usize::from(total) + ETH_LEN <= data.len())
+            & mac_ok
+            & et_ok
+            & tl_ok
             // TTL > 1, else ip4-rewrite sends it to ip4-icmp-error.
             & (h[22] > 1)
             // Unicast: not 224/4 nor limited broadcast (those go to ip4-local or drop).
             & (da >> 28 != 0xe)
             & (da != u32::MAX)
-            & (csum_known | ((sum % 0xffff == 0) & (sum != 0)));
+            & csum_ok;
         if !ok {
             // A group MAC (multicast / broadcast) is accepted too: retry with it.
             let ok = (h[0] & 1 != 0)
-                & ((w1 ^ rx.w1) & M1 == 0)
+                & et_ok
                 & (m.rx_port == rx.port)
                 & (m.flags & (FLAG_IP4_CSUM_GOOD | FLAG_LOCALLY_BUILT) == rx.csum_flag)
-                & (total >= 20)
-                & (usize::from(total) + ETH_LEN <= data.len())
+                & tl_ok
                 & (h[22] > 1)
                 & (da >> 28 != 0xe)
                 & (da != u32::MAX)
-                & (csum_known | ((sum % 0xffff == 0) & (sum != 0)));
+                & csum_ok;
             if !ok {
                 return false;
             }
@@ -344,6 +348,15 @@ fn resolve_lb<B: PacketBuf>(
     }
     sc.nh[i] = nh;
     true
+}
+
+/// `sum % 0xffff == 0 && sum != 0` in three instructions: multiplying by the inverse of
+/// 0xffff modulo 2^64 maps the multiples `k * 0xffff` to `k` (`0..=u64::MAX / 0xffff`) and
+/// every other value above that range, and `k - 1` wraps for `k = 0`.
+#[inline(always)]
+fn sum_is_nonzero_multiple_of_ffff(sum: u64) -> bool {
+    const INV: u64 = 0xfffe_fffe_fffe_ffff; // 0xffff * INV == 1 (mod 2^64)
+    sum.wrapping_mul(INV).wrapping_sub(1) < u64::MAX / 0xffff
 }
 
 /// Resolution pass over `pkts` (the packets `at..` of the frame): finish the LPM and
@@ -507,8 +520,7 @@ pub(crate) fn ip4_frame<B: PacketBuf, C: Clock>(
     let rx = Rx {
         port: m0.rx_port,
         csum_flag: m0.flags & FLAG_IP4_CSUM_GOOD,
-        w0: u64::from_le_bytes([a, b, c, d, e, f, 0, 0]),
-        w1: W1,
+        mac: u64::from_le_bytes([a, b, c, d, e, f, 0, 0]) << 16,
     };
     let gens = (fib.generation(), ifs.generation());
     if sc.gens != Some(gens) || sc.n_hops + n > HOPS {
@@ -534,7 +546,21 @@ pub(crate) fn ip4_frame<B: PacketBuf, C: Clock>(
     let vrf = rx_if.vrf;
     for (i, ((b, &nh), &t)) in pkts.iter_mut().zip(&sc.nh).zip(&sc.tl).enumerate() {
         let hop = sc.hop(nh);
-        let pad = b.len() - ETH_LEN - usize::from(t);
+        // The header first (the data window still holds the padding: one bounds check for
+        // both), then the padding trim (the header is within the total length kept).
+        let data = b.data_mut();
+        let len = data.len();
+        if let Some(h) = data.first_chunk_mut::<HDRS>() {
+            // `wire::ipv4::Packet::decrement_ttl`: TTL - 1 and the RFC 1624 incremental
+            // update `!(!hc + !old + new)` of the checksum, where `!old + new` is 0xfeff for
+            // a TTL decrement (TTL > 1: no borrow into the protocol byte); one fold is enough
+            // (the sum is at most 0x1fefe).
+            h[22] = h[22].wrapping_sub(1);
+            let hc = ttl_checksum(u16::from_ne_bytes([h[24], h[25]]));
+            h[24..26].copy_from_slice(&hc.to_ne_bytes());
+            h[..ETH_LEN].copy_from_slice(&hop.rewrite);
+        }
+        let pad = len - ETH_LEN - usize::from(t);
         if pad > 0 {
             b.trim_tail(pad);
         }
@@ -550,16 +576,6 @@ pub(crate) fn ip4_frame<B: PacketBuf, C: Clock>(
             m.flow_hash = sc.hash[i % FRAME_SIZE];
         }
         m.tx_sw_if_index = hop.sw_if_index;
-        if let Some(h) = b.data_mut().first_chunk_mut::<HDRS>() {
-            // `wire::ipv4::Packet::decrement_ttl`: TTL - 1 and the RFC 1624 incremental
-            // update `!(!hc + !old + new)` of the checksum, where `!old + new` is 0xfeff for
-            // a TTL decrement (TTL > 1: no borrow into the protocol byte); one fold is enough
-            // (the sum is at most 0x1fefe).
-            h[22] = h[22].wrapping_sub(1);
-            let hc = ttl_checksum(u16::from_ne_bytes([h[24], h[25]]));
-            h[24..26].copy_from_slice(&hc.to_ne_bytes());
-            h[..ETH_LEN].copy_from_slice(&hop.rewrite);
-        }
     }
     // Destinations: one port for the whole frame (the common case) or one each.
     let res = match sc.one_port {
@@ -714,6 +730,29 @@ mod tests {
                     "{hc:#x} {old:#x}"
                 );
             }
+        }
+    }
+
+    /// The three-instruction divisibility test against `%`, on the edges (0, every multiple
+    /// near 0 and near the largest sum of five 32-bit words, their neighbours) and a sweep.
+    #[test]
+    fn sum_test_matches_modulo() {
+        let reference = |s: u64| s.is_multiple_of(0xffff) && s != 0;
+        let max = 5 * u64::from(u32::MAX);
+        let mut probes: Vec<u64> = (0..200_000).collect();
+        for k in (0..1000).chain(max / 0xffff - 1000..=max / 0xffff + 2) {
+            let m = k * 0xffff;
+            probes.extend([m.wrapping_sub(1), m, m + 1]);
+        }
+        probes.extend([u64::MAX, u64::MAX - 1, u64::MAX / 0xffff * 0xffff]);
+        let mut r = Rng(7);
+        probes.extend((0..200_000).map(|_| u64::from(r.next()) * 5));
+        for s in probes {
+            assert_eq!(
+                super::sum_is_nonzero_multiple_of_ffff(s),
+                reference(s),
+                "{s:#x}"
+            );
         }
     }
 
