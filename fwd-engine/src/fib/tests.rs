@@ -933,6 +933,44 @@ fn fib_v6_table_like_set_matches_naive() {
 /// IPv4 group entries are 16 bits (15-bit index): groups below group entries must be among
 /// the first 2^15 of the pool, and IPv4 leaves hold LB indices <= 32767. Crossing either
 /// limit is a `TableFull` error with nothing changed, never a truncated (wrong) entry.
+/// A group whose leaves all come from routes longer than the entry above it covers (sibling
+/// prefixes with the same LB) must not collapse into that entry: deleting one sibling must
+/// still uncover the shorter route. Root slots (/17 siblings below a /16 or /24 root entry)
+/// and group entries (/25 siblings below a /24 group entry), 16-8-8 and DIR-24-8.
+#[test]
+fn fib_v4_sibling_routes_with_one_lb_do_not_collapse() {
+    for first_bits in [16u8, 24] {
+        let (mut w, r, lbs) = with_lbs(small_cfg(first_bits), 3);
+        let drop = w.drop_lb(0).unwrap();
+        // Below a root entry: /17s under a 16-bit root, /25s under a 24-bit root.
+        let (len, half) = if first_bits == 16 {
+            (17, 128 << 8)
+        } else {
+            (25, 128)
+        };
+        let base = ip4(10, 0, 0, 0);
+        w.route4_add(0, base, len, lbs[0]).unwrap();
+        w.route4_add(0, base + half, len, lbs[0]).unwrap();
+        assert_eq!(r.view().lookup4(0, base + 1), lbs[0]);
+        w.route4_del(0, base, len).unwrap();
+        assert_eq!(r.view().lookup4(0, base + 1), drop, "/{first_bits} root");
+        assert_eq!(r.view().lookup4(0, base + half + 1), lbs[0]);
+        // Below a group entry: /25 siblings inside a /24 inside a /16 holding another route
+        // (16-8-8: the /24's entry is in a group).
+        let b2 = ip4(10, 1, 2, 0);
+        w.route4_add(0, ip4(10, 1, 0, 0), 16, lbs[1]).unwrap();
+        w.route4_add(0, b2, 25, lbs[2]).unwrap();
+        w.route4_add(0, b2 + 128, 25, lbs[2]).unwrap();
+        assert_eq!(r.view().lookup4(0, b2 + 1), lbs[2]);
+        w.route4_del(0, b2 + 128, 25).unwrap();
+        assert_eq!(r.view().lookup4(0, b2 + 129), lbs[1], "/{first_bits} group");
+        assert_eq!(r.view().lookup4(0, b2 + 1), lbs[2]);
+        // A covering route's leaves still collapse (nothing left below the /16).
+        w.route4_del(0, b2, 25).unwrap();
+        assert_eq!(r.view().lookup4(0, b2 + 1), lbs[1]);
+    }
+}
+
 #[test]
 fn fib_v4_16bit_entries_overflow_is_an_error() {
     let mut cfg = small_cfg(16);

@@ -491,8 +491,8 @@ impl<G: Groups> TrieWriter<G> {
                     let e = slot.load(Ordering::Relaxed);
                     if e & EXT != 0 {
                         let g = e & IDX_MASK;
-                        self.update_group_all(g, rule);
-                        if let Some(l) = self.collapsible(g) {
+                        self.update_group_all(g, rule, first_bits + STRIDE);
+                        if let Some(l) = self.collapsible(g, first_bits) {
                             // Release: readers see the old pointer or the new leaf.
                             slot.store(l, Ordering::Release);
                             self.pool.unlink(g, false);
@@ -525,7 +525,7 @@ impl<G: Groups> TrieWriter<G> {
             g
         };
         self.update_group(g, first_bits, key, len, rule);
-        if let Some(l) = self.collapsible(g) {
+        if let Some(l) = self.collapsible(g, first_bits) {
             // Release: readers see the old pointer or the new leaf.
             slot.store(l, Ordering::Release);
             self.pool.unlink(g, false);
@@ -539,7 +539,7 @@ impl<G: Groups> TrieWriter<G> {
         if len <= end {
             let span = 1usize << (end - len);
             let start = idx & !(span - 1);
-            self.update_range(g, start..start + span, rule);
+            self.update_range(g, start..start + span, rule, end);
             return;
         }
         let e = self.pool.get(g, idx);
@@ -559,15 +559,16 @@ impl<G: Groups> TrieWriter<G> {
             c
         };
         self.update_group(c, end, key, len, rule);
-        if let Some(l) = self.collapsible(c) {
+        if let Some(l) = self.collapsible(c, end) {
             self.pool.set(g, idx, l);
             self.pool.unlink(c, true);
         }
     }
 
     /// Apply `rule` to entries `range` of group `g` (and, through pointers, to every entry
-    /// below): leaf pushing over a prefix's span, most of the cost of a route insert.
-    fn update_range(&mut self, g: u32, range: std::ops::Range<usize>, rule: Rule) {
+    /// below): leaf pushing over a prefix's span, most of the cost of a route insert. An
+    /// entry of `g` covers a prefix of `elen` bits.
+    fn update_range(&mut self, g: u32, range: std::ops::Range<usize>, rule: Rule, elen: u32) {
         if !self.pool.apply_leaves(g, range.clone(), rule) {
             return;
         }
@@ -575,8 +576,8 @@ impl<G: Groups> TrieWriter<G> {
             let e = self.pool.get(g, i);
             if e & EXT != 0 {
                 let c = e & IDX_MASK;
-                self.update_group_all(c, rule);
-                if let Some(l) = self.collapsible(c) {
+                self.update_group_all(c, rule, elen + STRIDE);
+                if let Some(l) = self.collapsible(c, elen) {
                     self.pool.set(g, i, l);
                     self.pool.unlink(c, true);
                 }
@@ -586,13 +587,17 @@ impl<G: Groups> TrieWriter<G> {
 
     /// `rule` over the whole group `g`.
     #[inline(never)]
-    fn update_group_all(&mut self, g: u32, rule: Rule) {
-        self.update_range(g, 0..GROUP, rule);
+    fn update_group_all(&mut self, g: u32, rule: Rule, elen: u32) {
+        self.update_range(g, 0..GROUP, rule, elen);
     }
 
-    /// The leaf group `g` can be replaced by: `Some` if its 256 entries are identical leaves.
-    fn collapsible(&self, g: u32) -> Option<u32> {
-        self.pool.uniform(g)
+    /// The leaf group `g`, below an entry covering a prefix of `slot_len` bits, can be
+    /// replaced by: `Some` if its 256 entries are identical leaves produced by a route no
+    /// longer than `slot_len` (a leaf pushed from longer routes, e.g. two sibling /17s with
+    /// the same LB, must stay below: a leaf in the slot would stand for one route covering
+    /// the whole slot, and deleting one of the siblings would then change nothing).
+    fn collapsible(&self, g: u32, slot_len: u32) -> Option<u32> {
+        self.pool.uniform(g).filter(|&l| depth(l) <= slot_len + 1)
     }
 
     /// Retire every group reachable from `root` (the VRF is being removed).
