@@ -202,23 +202,39 @@ fn bench_v4(c: &mut Criterion) {
     }
 }
 
+/// The BGP-like IPv6 set of `n` routes in a default FIB, with its insert time, memory and
+/// RSS growth on stderr; `None` (and a line saying why) if an insert failed.
+fn build_v6(n: usize) -> Option<(FibWriter, FibReader, Vec<(u128, u8)>)> {
+    let routes = synth::table_like_v6(n, 42);
+    let rss0 = rss_bytes();
+    let (mut w, r) = Fib::new(FibConfig::default());
+    let lb = lbs(&mut w, 64);
+    let t = std::time::Instant::now();
+    for (i, &(p, l)) in routes.iter().enumerate() {
+        if let Err(e) = w.route6_add(0, p, l, lb[i % lb.len()]) {
+            eprintln!("[lpm] v6 {n} routes: insert {i} ({p:#x}/{l}) failed: {e}");
+            return None;
+        }
+    }
+    let dt = t.elapsed();
+    let mem = w.memory_bytes();
+    let rss = rss_bytes().saturating_sub(rss0);
+    eprintln!(
+        "[lpm] v6 {n} routes: inserted in {dt:?} ({:.0} routes/s), memory {mem} B = {:.1} B/route \
+         (RSS growth {:.1} B/route), groups {}",
+        n as f64 / dt.as_secs_f64(),
+        mem as f64 / n as f64,
+        rss as f64 / n as f64,
+        w.stats().groups6_in_use
+    );
+    Some((w, r, routes))
+}
+
 fn bench_v6(c: &mut Criterion) {
     for (n, label) in [(1_000, "1k"), (100_000, "100k"), (200_000, "200k")] {
-        let routes = synth::table_like_v6(n, 42);
-        let (mut w, r) = Fib::new(FibConfig::default());
-        let lb = lbs(&mut w, 64);
-        let t = std::time::Instant::now();
-        for (i, &(p, l)) in routes.iter().enumerate() {
-            w.route6_add(0, p, l, lb[i % lb.len()]).expect("route6");
-        }
-        let dt = t.elapsed();
-        let mem = w.memory_bytes();
-        eprintln!(
-            "[lpm] v6 {n} routes: inserted in {dt:?} ({:.0} routes/s), memory {mem} B = {:.1} B/route, groups {}",
-            n as f64 / dt.as_secs_f64(),
-            mem as f64 / n as f64,
-            w.stats().groups6_in_use
-        );
+        let Some((w, r, routes)) = build_v6(n) else {
+            continue;
+        };
         let dsts = synth::dsts_within_v6(&routes, DSTS, 9);
         best_of_v6(&r, &dsts, label);
         let mut g = c.benchmark_group(format!("lpm6/{label}"));
@@ -330,6 +346,22 @@ criterion_group! {
 fn main() {
     // `LPM_QUICK=1`: only the paired layout comparison at 1M routes (memory per route and
     // lookup times on stderr), without criterion.
+    // `LPM6_QUICK=1`: IPv6 only, without criterion: memory, RSS growth, insert rate and the
+    // best-of lookup times for each size in `LPM6_SIZES` (default 100000,200000,1000000).
+    if std::env::var_os("LPM6_QUICK").is_some() {
+        let sizes = std::env::var("LPM6_SIZES").unwrap_or_else(|_| "100000,200000,1000000".into());
+        for n in sizes
+            .split(',')
+            .filter_map(|s| s.trim().parse::<usize>().ok())
+        {
+            if let Some((w, r, routes)) = build_v6(n) {
+                let dsts = synth::dsts_within_v6(&routes, DSTS, 9);
+                best_of_v6(&r, &dsts, &n.to_string());
+                drop(w);
+            }
+        }
+        return;
+    }
     if std::env::var_os("LPM_QUICK").is_some() {
         paired_layouts(1_000_000, "1M");
         return;

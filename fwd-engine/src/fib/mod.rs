@@ -6,8 +6,10 @@
 //!   = 24 gives DIR-24-8; `bench/RESULTS.md` has the measurements behind the default). Each
 //!   entry is one `AtomicU32`: a leaf (LB index + the length of the route that produced it) or a
 //!   pointer to a 256-entry group in the IPv4 group pool.
-//! - IPv6: the same trie with a 16-bit root and 8-bit strides below (up to 15 levels); /128
-//!   host routes live in a lock-free hash table probed first (`host6.rs`).
+//! - IPv6: a 16-bit root and 8-bit strides below (up to 14 levels) whose 256-entry nodes are
+//!   stored run-length compressed, poptrie style (`trie6.rs`: a bitmap of run starts, one word
+//!   per run, ~52 bytes for a node holding one route); /128 host routes live in a lock-free
+//!   hash table probed first (`host6.rs`).
 //! - Load balances and adjacencies live in an immutable, copy-on-write snapshot published with
 //!   `arc_swap`; a view pins one snapshot, so `lb()` and `adj()` are consistent with each other
 //!   for a whole frame.
@@ -54,6 +56,7 @@ mod objects;
 mod rcu;
 mod store;
 mod trie;
+mod trie6;
 
 #[cfg(test)]
 mod tests;
@@ -70,7 +73,7 @@ use ring_proto::shm::AtomicTable;
 use objects::{LbData, Objects, VrfTables};
 use store::{Key, PrefixStore};
 use trie::{
-    groups_needed, leaf, widen, Dense, GroupAlloc, Rule, TrieWriter, Wide, EXT, IDX_MASK, MAX_LB16,
+    groups_needed, leaf, widen, Dense, GroupAlloc, Rule, TrieWriter, EXT, IDX_MASK, MAX_LB16,
 };
 
 /// Dense VRF id; 0 is the default VRF (always present).
@@ -172,7 +175,8 @@ pub struct FibConfig {
     pub max_vrfs: u32,
     /// IPv4 trie groups (256 entries, 1 KiB each) shared by all VRFs.
     pub tbl8_groups: u32,
-    /// IPv6 trie groups (1 KiB each) shared by all VRFs.
+    /// IPv6 trie memory in KiB, shared by all VRFs (compressed nodes of 40 bytes + 4 per
+    /// run: a node holding one route in a /40 takes 52 bytes, a full one 1064).
     pub tbl8_groups6: u32,
     pub max_routes4: usize,
     pub max_routes6: usize,
@@ -285,8 +289,9 @@ pub struct FibStats {
     /// Of `groups4_in_use`, the groups among the pool's first 32 768 (the only ones a 16-bit
     /// group entry can point to; routes needing more fail with `TableFull`).
     pub groups4_low_in_use: usize,
+    /// IPv6 trie nodes in use (compressed 256-entry nodes, `trie6.rs`).
     pub groups6_in_use: usize,
-    /// Groups freed but waiting for a grace period.
+    /// Groups (and IPv6 nodes) freed but waiting for a grace period.
     pub groups_pending: usize,
     /// Old snapshots waiting for a grace period.
     pub snapshots_pending: usize,
@@ -330,7 +335,6 @@ impl Fib {
             pool6: pool(cfg.tbl8_groups6),
             host6: OnceLock::new(),
         });
-        let groups = |t: &AtomicTable| u32::try_from(t.len() / trie::GROUP).unwrap_or(0);
         let g4 = u32::try_from(shared.pool4.as_u16().len() / trie::GROUP).unwrap_or(0);
         // Groups below group entries need 15-bit indices: the pool's first 2^15 groups;
         // groups below root entries take the rest first.
@@ -339,7 +343,7 @@ impl Fib {
             alloc4: GroupAlloc::range(deep4, g4),
             alloc4d: GroupAlloc::range(0, deep4),
             depth4: vec![0; g4 as usize * trie::GROUP],
-            alloc6: GroupAlloc::new(groups(&shared.pool6)),
+            alloc6: trie6::NodeAlloc::new(&shared.pool6),
             shared: Arc::clone(&shared),
             objs,
             retired: VecDeque::new(),
@@ -570,7 +574,7 @@ impl FibView<'_> {
                     .v6_root
                     .get((dst >> (128 - t.v6_first_bits)) as usize)
                     .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
-                trie::descend(&self.shared.pool6, e, 128 - t.v6_first_bits, dst)
+                trie6::descend(&self.shared.pool6, e, 128 - t.v6_first_bits, dst)
             }
             None => GLOBAL_DROP_LB,
         }
@@ -586,32 +590,8 @@ impl FibView<'_> {
             return;
         };
         let pool = &self.shared.pool6[..];
-        for (o, d) in out.chunks_mut(64).zip(dst.chunks(64)) {
-            for (o, &d) in o.iter_mut().zip(d) {
-                *o = t
-                    .v6_root
-                    .get((d >> (128 - t.v6_first_bits)) as usize)
-                    .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
-            }
-            let mut shift = 128 - t.v6_first_bits;
-            while shift >= trie::STRIDE && o.iter().any(|&e| e & EXT != 0) {
-                shift -= trie::STRIDE;
-                for (o, &d) in o.iter_mut().zip(d) {
-                    let ext = u32::from(*o & EXT != 0);
-                    let byte = ((d >> shift) & 0xff) as u32;
-                    let i = (((*o & IDX_MASK) << trie::STRIDE) | byte) * ext;
-                    // Acquire pairs with the writer's Release store of the entry (trie.rs).
-                    let e2 = pool
-                        .get(i as usize)
-                        .map_or(GLOBAL_DROP_LB, |a| a.load(Ordering::Acquire));
-                    if ext != 0 {
-                        *o = e2;
-                    }
-                }
-            }
-            for o in o.iter_mut() {
-                *o &= IDX_MASK;
-            }
+        for (o, d) in out.chunks_mut(trie6::BATCH).zip(dst.chunks(trie6::BATCH)) {
+            trie6::lookup_batch(pool, &t.v6_root, t.v6_first_bits, d, o);
             if let Some(h) = self.shared.host6.get() {
                 for (o, &d) in o.iter_mut().zip(d) {
                     if let Some(lb) = h.get(vrf, d) {
@@ -937,7 +917,7 @@ impl Family for u32 {
 }
 
 impl Family for u128 {
-    const POOL: &'static str = "ipv6 trie groups (tbl8_groups6)";
+    const POOL: &'static str = "ipv6 trie nodes (tbl8_groups6)";
     const ROUTES: &'static str = "ipv6 routes (max_routes6)";
     fn store(v: &VrfCtl) -> &PrefixStore<Self> {
         &v.v6
@@ -961,21 +941,14 @@ impl Family for u128 {
         rule: Rule,
         reserve: bool,
     ) -> Result<(), FibError> {
+        let _ = reserve; // deletes may rebuild (copy-on-write) nodes too: always reserve
         let shared = &*w.shared;
-        let mut t = TrieWriter {
-            pool: Wide {
-                pool: &shared.pool6,
-                alloc: &mut w.alloc6,
-            },
-            width: 128,
+        let mut t = trie6::Trie6 {
+            pool: &shared.pool6,
+            alloc: &mut w.alloc6,
         };
-        if reserve {
-            let (top, deep) = groups_needed(&t.pool, root, fb, 128, key, len);
-            let to = w.cfg.grace_timeout;
-            t.pool
-                .alloc
-                .ensure(top + deep, &shared.rcu, to, Self::POOL)?;
-        }
+        let to = w.cfg.grace_timeout;
+        t.reserve(root, fb, key, len, &shared.rcu, to, Self::POOL)?;
         t.update(root, fb, key, len, rule);
         w.alloc6.seal(&shared.rcu);
         Ok(())
@@ -1002,7 +975,7 @@ pub struct FibWriter {
     alloc4d: GroupAlloc,
     /// Writer-side prefix length + 1 of each IPv4 group leaf (16-bit entries hold only the LB).
     depth4: Vec<u8>,
-    alloc6: GroupAlloc,
+    alloc6: trie6::NodeAlloc,
     routes4: usize,
     routes6: usize,
     /// Highest epoch known to have passed.
@@ -1201,12 +1174,9 @@ impl FibWriter {
                 width: 32,
             }
             .retire_all(&t.v4_root);
-            TrieWriter {
-                pool: Wide {
-                    pool: &self.shared.pool6,
-                    alloc: &mut self.alloc6,
-                },
-                width: 128,
+            trie6::Trie6 {
+                pool: &self.shared.pool6,
+                alloc: &mut self.alloc6,
             }
             .retire_all(&t.v6_root);
             self.alloc4.seal(&self.shared.rcu);
@@ -1558,7 +1528,7 @@ impl FibWriter {
             return Err(FibError::NoSuchVrf);
         };
         let (root, fb) = K::root(&tables);
-        K::trie_update(
+        let r = K::trie_update(
             self,
             root,
             fb,
@@ -1569,7 +1539,14 @@ impl FibWriter {
                 repl,
             },
             false,
-        )?;
+        );
+        if let Err(e) = r {
+            // Nothing changed (IPv6 deletes may need nodes): keep the route.
+            if let Some(ctl) = self.vrfs.get_mut(v).and_then(Option::as_mut) {
+                K::store_mut(ctl).insert(key, len32, lb);
+            }
+            return Err(e);
+        }
         *K::pick(&mut self.routes4, &mut self.routes6) -= 1;
         if let Some(c) = self.lbs.get_mut(lb as usize) {
             c.route_refs = c.route_refs.saturating_sub(1);
@@ -1744,11 +1721,11 @@ impl FibWriter {
             adjacencies: self.adj_count,
             groups4_in_use: self.alloc4.in_use() + self.alloc4d.in_use(),
             groups4_low_in_use: self.alloc4d.in_use(),
-            groups6_in_use: self.alloc6.in_use(),
-            groups_pending: self.alloc4.touched() + self.alloc4d.touched() + self.alloc6.touched()
+            groups6_in_use: self.alloc6.nodes(),
+            groups_pending: self.alloc4.touched() + self.alloc4d.touched()
                 - self.alloc4.in_use()
                 - self.alloc4d.in_use()
-                - self.alloc6.in_use(),
+                + self.alloc6.pending_nodes(),
             snapshots_pending: self.retired.len(),
         }
     }
@@ -1784,7 +1761,8 @@ impl FibWriter {
             + committed(self.alloc4d.touched() * g * 2, p4)
             + committed(self.alloc4.touched() * g, 4096)
             + committed(self.alloc4d.touched() * g, 4096)
-            + committed(self.alloc6.touched() * g * e, p6);
+            + committed(self.alloc6.touched_words() * e, p6)
+            + self.alloc6.overhead_bytes();
         let stores: usize = self
             .vrfs
             .iter()

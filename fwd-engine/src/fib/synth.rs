@@ -131,34 +131,120 @@ pub fn dsts_within_v4(routes: &[(u32, u8)], n: usize, seed: u64) -> Vec<u32> {
         .collect()
 }
 
-/// `n` distinct IPv6 prefixes with a table-like mix: mostly /48, then /32-/44, some /64,
-/// /56 and /128, inside 2000::/3.
+/// Per-mille weights of IPv6 prefix lengths in the global BGP table (DFZ). Shape of the
+/// public table reports (bgp.potaroo.net/v6/as6447 and RIPE RIS prefix-length statistics,
+/// 2019-2024: ~226k entries in Oct 2024, average prefix length 43.2, ~58% more-specifics of
+/// announced aggregates): /48 about half, /32 ~11%, /44, /40, /29, /36 and /46 next, few
+/// prefixes shorter than /29 and ~1.5% longer than /48 (no /128: hosts are not in the DFZ).
+/// This mix averages 43.1.
+const LEN_MIX6: [(u8, u32); 28] = [
+    (19, 2),
+    (20, 2),
+    (22, 2),
+    (24, 3),
+    (26, 2),
+    (28, 4),
+    (29, 40),
+    (30, 8),
+    (31, 7),
+    (32, 110),
+    (33, 7),
+    (34, 8),
+    (35, 10),
+    (36, 30),
+    (38, 4),
+    (39, 6),
+    (40, 60),
+    (41, 5),
+    (42, 15),
+    (43, 10),
+    (44, 80),
+    (45, 10),
+    (46, 30),
+    (47, 20),
+    (48, 510),
+    (52, 2),
+    (56, 8),
+    (64, 5),
+];
+
+/// RIR blocks the aggregates are drawn from (prefix, length, weight): 2001::/16 (early
+/// allocations), 2400::/12 (APNIC), 2600::/12 (ARIN), 2800::/12 (LACNIC), 2a00::/12 (RIPE),
+/// 2c00::/12 (AFRINIC).
+const RIR6: [(u128, u32, u32); 6] = [
+    (0x2001 << 112, 16, 10),
+    (0x2400 << 112, 12, 25),
+    (0x2600 << 112, 12, 20),
+    (0x2800 << 112, 12, 10),
+    (0x2a00 << 112, 12, 33),
+    (0x2c00 << 112, 12, 2),
+];
+
+fn mask6(len: u8) -> u128 {
+    if len == 0 {
+        0
+    } else {
+        u128::MAX << (128 - u32::from(len))
+    }
+}
+
+fn rand128(rng: &mut Rng) -> u128 {
+    (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64())
+}
+
+/// `n` distinct IPv6 prefixes shaped like the global BGP table ([`LEN_MIX6`]): aggregates
+/// (/19-/32) at random places in the RIR blocks, and every longer prefix inside one of them,
+/// the aggregate picked with a squared-rank skew (a few aggregates hold many more-specifics,
+/// like a cloud provider's /32 full of /48s; most hold none or a few).
 pub fn table_like_v6(n: usize, seed: u64) -> Vec<(u128, u8)> {
     let mut rng = Rng::new(seed);
+    let total: u32 = LEN_MIX6.iter().map(|&(_, w)| w).sum();
+    let pick = |rng: &mut Rng| -> u8 {
+        let mut r = rng.below(total);
+        for &(l, w) in &LEN_MIX6 {
+            if r < w {
+                return l;
+            }
+            r -= w;
+        }
+        48
+    };
+    let rir_total: u32 = RIR6.iter().map(|&(_, _, w)| w).sum();
+    let lens: Vec<u8> = (0..n).map(|_| pick(&mut rng)).collect();
     let mut out = Vec::with_capacity(n);
     let mut set = std::collections::HashSet::with_capacity(n);
-    // A few thousand /32 allocations hold everything longer.
-    let allocs: Vec<u128> = (0..4096)
-        .map(|_| (0x2000_0000u128 | u128::from(rng.next_u32() & 0x1fff_ffff)) << 96)
-        .collect();
+    let mut aggs: Vec<(u128, u8)> = Vec::new();
+    // Aggregates first (at least one, so that longer prefixes have a home).
+    let mut agg_lens: Vec<u8> = lens.iter().copied().filter(|&l| l <= 32).collect();
+    if agg_lens.is_empty() {
+        agg_lens.push(32);
+    }
+    while aggs.len() < agg_lens.len() {
+        let len = agg_lens[aggs.len()];
+        let mut r = rng.below(rir_total);
+        let &(base, blen, _) = RIR6
+            .iter()
+            .find(|&&(_, _, w)| {
+                let hit = r < w;
+                r = r.saturating_sub(w);
+                hit
+            })
+            .unwrap_or(&RIR6[0]);
+        let p = (base | (rand128(&mut rng) >> blen)) & mask6(len);
+        if set.insert((p, len)) {
+            aggs.push((p, len));
+            out.push((p, len));
+        }
+    }
+    let m = u32::try_from(aggs.len()).unwrap_or(u32::MAX);
+    let mut longer = lens.iter().filter(|&&l| l > 32).copied().cycle();
     while out.len() < n {
-        let r = rng.below(100);
-        let len: u8 = match r {
-            0..=49 => 48,
-            50..=69 => 32 + 4 * u8::try_from(rng.below(4)).unwrap_or(0),
-            70..=79 => 44,
-            80..=89 => 56,
-            90..=96 => 64,
-            _ => 128,
-        };
-        let a = allocs[rng.below(4096) as usize];
-        let low = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
-        let m = if len == 0 {
-            0
-        } else {
-            u128::MAX << (128 - u32::from(len))
-        };
-        let p = (a | (low & (u128::MAX >> 32))) & m;
+        let Some(len) = longer.next() else { break };
+        // Squared uniform rank: low ranks (dense aggregates) are picked more often.
+        let r = rng.below(m);
+        let r = u32::try_from(u64::from(r) * u64::from(r) / u64::from(m)).unwrap_or(0);
+        let (a, alen) = aggs[r as usize];
+        let p = (a | (rand128(&mut rng) & !mask6(alen))) & mask6(len);
         if set.insert((p, len)) {
             out.push((p, len));
         }

@@ -1035,3 +1035,137 @@ fn fib_v4_16bit_entries_overflow_is_an_error() {
     w.route6_add(0, 1 << 120, 8, last).unwrap();
     assert_eq!(r.view().lookup6(0, (1 << 120) | 5), last);
 }
+
+/// Operations aimed at the compressed IPv6 nodes (`trie6.rs`): prefixes of one /32, at /48
+/// granularity over three /40s (many siblings in one node, runs that merge when neighbours
+/// get the same LB and split again on delete), with chains down to /100-/127 below them,
+/// covering prefixes from /0 to /47, and /128 host routes; few LBs so that equal runs meet.
+fn trie6_op_strategy() -> impl Strategy<Value = Op> {
+    const LENS: [u8; 22] = [
+        0, 1, 8, 15, 16, 17, 24, 32, 39, 40, 41, 44, 47, 48, 48, 48, 49, 56, 64, 100, 127, 128,
+    ];
+    prop_oneof![
+        3 => (0..LENS.len(), 0u128..600, 0u128..4, 0u128..4, 0usize..3).prop_map(|(l, k, j1, j2, lb)| {
+            let len = LENS[l];
+            let m = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len)) };
+            let p = ((0x2001_0db8_u128 << 96) | (k << 80) | (j1 << 28) | (j2 << 1)) & m;
+            Op::Add { p, len, lb }
+        }),
+        2 => any::<usize>().prop_map(|which| Op::Del { which }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// The compressed IPv6 trie against the naive LPM: chains, many siblings, run merges and
+    /// splits (node rebuilt or kept in place), /0, /128; deleting everything frees every node.
+    #[test]
+    fn fib_proptest_trie6_edges_match_reference(
+        ops in proptest::collection::vec(trie6_op_strategy(), 1..120),
+        probes in proptest::collection::vec(any::<u128>().prop_map(|x| (0x2001_0db8_u128 << 96) | (x >> 32)), 8),
+    ) {
+        check_family(128, 16, &ops, &probes)?;
+    }
+}
+
+/// Naive check of every address in `dsts` (and a few around each route) in VRF 0.
+fn check6_all(r: &FibReader, w: &FibWriter, routes: &HashMap<(u128, u8), LbIndex>, dsts: &[u128]) {
+    let drop = w.drop_lb(0).unwrap();
+    let v = r.view();
+    let mut out = vec![0; dsts.len()];
+    v.lookup6_batch(0, dsts, &mut out);
+    for (&a, &o) in dsts.iter().zip(&out) {
+        let want = naive6(routes, a).map_or(drop, |(_, lb)| lb);
+        assert_eq!(v.lookup6(0, a), want, "{a:#x}");
+        assert_eq!(o, want, "batch {a:#x}");
+    }
+}
+
+/// A full node (256 runs: every /48 of a /40, alternating LBs), a 14-level chain (/127), and
+/// memory: adding routes and deleting them all gives `memory_bytes` back to the empty figure
+/// once the grace periods have passed (nodes, prefix store and all).
+#[test]
+fn fib_v6_full_node_chain_and_memory_returns() {
+    let (mut w, r, lbs) = with_lbs(small_cfg(16), 4);
+    assert!(w.synchronize(Duration::from_secs(5)));
+    let empty = w.memory_bytes();
+    // The pool's pages may be 2 MiB ones: also compare the words the node allocator touched.
+    let empty_words = w.alloc6.touched_words();
+    let base = 0x2001_0db8_u128 << 96;
+    let mut routes: HashMap<(u128, u8), LbIndex> = HashMap::new();
+    let mut dsts = Vec::new();
+    for k in 0..256u128 {
+        let p = base | (0x42 << 88) | (k << 80);
+        w.route6_add(0, p, 48, lbs[(k % 2) as usize]).unwrap();
+        routes.insert((p, 48), lbs[(k % 2) as usize]);
+        dsts.extend([p, p | 0xffff, p | (1u128 << 79)]);
+    }
+    // Root entry -> /16-/24 -> /24-/32 -> /32-/40 -> the full /40-/48 node.
+    assert_eq!(w.stats().groups6_in_use, 4);
+    check6_all(&r, &w, &routes, &dsts);
+    // A covering /40 with LB 0, then the /48s with LB 0 go: their runs merge with nothing
+    // (neighbours have LB 1) but hold the /40's leaf now.
+    let p40 = base | (0x42 << 88);
+    w.route6_add(0, p40, 40, lbs[0]).unwrap();
+    routes.insert((p40, 40), lbs[0]);
+    for k in (0..256u128).step_by(2) {
+        let p = base | (0x42 << 88) | (k << 80);
+        assert_eq!(w.route6_del(0, p, 48), Ok(lbs[0]));
+        routes.remove(&(p, 48));
+    }
+    check6_all(&r, &w, &routes, &dsts);
+    // The chain: a /127 needs a node at every level below the root.
+    let p127 = base | (0x43 << 88) | 0x1234_5678_9abc_def0;
+    w.route6_add(0, p127, 127, lbs[2]).unwrap();
+    routes.insert((p127, 127), lbs[2]);
+    assert_eq!(w.stats().groups6_in_use, 4 + 11);
+    dsts.extend([p127, p127 | 1, p127 + 2, p127 - 1]);
+    check6_all(&r, &w, &routes, &dsts);
+    // A table-like set on top, then everything goes.
+    for (i, &(p, l)) in synth::table_like_v6(3000, 77).iter().enumerate() {
+        let lb = lbs[i % 4];
+        w.route6_add(0, p, l, lb).unwrap();
+        routes.insert((p, l), lb);
+    }
+    let mut more = synth::dsts_within_v6(&routes.keys().copied().collect::<Vec<_>>(), 3000, 5);
+    more.extend(&dsts);
+    check6_all(&r, &w, &routes, &more);
+    assert!(w.alloc6.touched_words() > empty_words + 3000 * 13);
+    let all: Vec<_> = routes.keys().copied().collect();
+    for (p, l) in all {
+        w.route6_del(0, p, l).unwrap();
+    }
+    assert_eq!(w.stats().groups6_in_use, 0);
+    assert!(w.synchronize(Duration::from_secs(5)));
+    assert_eq!(w.stats().groups_pending, 0);
+    assert_eq!(
+        w.alloc6.touched_words(),
+        empty_words,
+        "node words back to empty"
+    );
+    assert_eq!(w.memory_bytes(), empty, "memory back to the empty figure");
+    assert_eq!(r.view().lookup6(0, p127), w.drop_lb(0).unwrap());
+}
+
+/// Two sibling routes of one length and LB that together fill a node (the two /41s of a /40,
+/// the two /49s of a /48): deleting one must leave the other only, not a leaf standing for
+/// both.
+#[test]
+fn fib_v6_sibling_routes_filling_a_node() {
+    let (mut w, r, lbs) = with_lbs(small_cfg(16), 2);
+    let drop = w.drop_lb(0).unwrap();
+    let p40 = 0x2001_0db8_0100_u128 << 80;
+    for len in [41u8, 49] {
+        let (a, b) = (p40, p40 | (1u128 << (128 - u32::from(len))));
+        w.route6_add(0, a, len, lbs[0]).unwrap();
+        w.route6_add(0, b, len, lbs[0]).unwrap();
+        assert_eq!(r.view().lookup6(0, a | 1), lbs[0]);
+        w.route6_del(0, a, len).unwrap();
+        assert_eq!(r.view().lookup6(0, a | 1), drop, "/{len}");
+        assert_eq!(r.view().lookup6(0, b | 1), lbs[0]);
+        w.route6_del(0, b, len).unwrap();
+        assert_eq!(r.view().lookup6(0, b | 1), drop);
+        assert_eq!(w.stats().groups6_in_use, 0);
+    }
+}

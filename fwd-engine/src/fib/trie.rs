@@ -1,4 +1,5 @@
-//! Multibit trie with leaf pushing, shared by IPv4 (16-8-8 or 24-8) and IPv6 (16-8-...-8).
+//! Multibit trie with leaf pushing for IPv4 (16-8-8 or 24-8); IPv6 has its own compressed
+//! variant of it in `trie6.rs` (which shares the entry form and `Rule`).
 //!
 //! The writer works on entries in a 32-bit form:
 //! - bit 31 set: pointer to a child group of 256 entries in the family's group pool
@@ -6,7 +7,7 @@
 //! - bit 31 clear: a leaf, bits 23..31 = `d` (prefix length + 1 of the route that produced the
 //!   leaf, 0 = no route), bits 0..23 = the LB index.
 //!
-//! Roots (both families) and IPv6 groups ([`Wide`]) store that form as it is. IPv4 groups
+//! Roots (both families) and IPv6 node runs store that form as it is. IPv4 groups
 //! ([`Dense`]) store 16-bit entries (bit 15: pointer to a group below 2^15, else a leaf with a
 //! 15-bit LB index) and keep `d` in a writer-side byte array: half the bytes for readers.
 //!
@@ -39,31 +40,6 @@ fn depth(e: u32) -> u32 {
     (e >> DEPTH_SHIFT) & 0xff
 }
 
-/// The entries of group `g` (empty slice if `g` is out of range, which never happens for
-/// pointers the writer stored).
-#[inline]
-pub(crate) fn group(pool: &[AtomicU32], g: u32) -> &[AtomicU32] {
-    let start = (g as usize) * GROUP;
-    pool.get(start..start + GROUP).unwrap_or(&[])
-}
-
-/// Walk from a root entry down the groups for a key of `width` bits, `shift` = bits left
-/// below the root stride. Returns the LB index.
-#[inline(always)]
-pub(crate) fn descend(pool: &[AtomicU32], mut e: u32, mut shift: u32, key: u128) -> u32 {
-    while e & EXT != 0 && shift >= STRIDE {
-        shift -= STRIDE;
-        let byte = ((key >> shift) & 0xff) as usize;
-        let i = (((e & IDX_MASK) as usize) << STRIDE) | byte;
-        // Acquire pairs with the writer's Release store of the pointer/leaf (`update_level`).
-        e = match pool.get(i) {
-            Some(a) => a.load(Ordering::Acquire),
-            None => return 0,
-        };
-    }
-    e & IDX_MASK
-}
-
 /// Group allocator of one pool with deferred reuse.
 pub(crate) struct GroupAlloc {
     /// Groups `lo..cap` of the pool are this allocator's.
@@ -80,10 +56,6 @@ pub(crate) struct GroupAlloc {
 }
 
 impl GroupAlloc {
-    pub(crate) fn new(cap: u32) -> Self {
-        Self::range(0, cap)
-    }
-
     /// An allocator of groups `lo..hi` (empty if `hi <= lo`).
     pub(crate) fn range(lo: u32, hi: u32) -> Self {
         GroupAlloc {
@@ -203,80 +175,6 @@ pub(crate) trait Groups {
     fn apply_leaves(&mut self, g: u32, range: std::ops::Range<usize>, rule: Rule) -> bool;
     /// The leaf group `g` can be replaced by: `Some` if its entries are identical leaves.
     fn uniform(&self, g: u32) -> Option<u32>;
-}
-
-/// 32-bit group entries (the IPv6 pool): one allocator, entries as they are.
-pub(crate) struct Wide<'a> {
-    pub(crate) pool: &'a [AtomicU32],
-    pub(crate) alloc: &'a mut GroupAlloc,
-}
-
-impl Groups for Wide<'_> {
-    #[inline]
-    fn get(&self, g: u32, i: usize) -> u32 {
-        // Only the writer stores entries: Relaxed reads of our own writes.
-        group(self.pool, g)
-            .get(i)
-            .map_or(0, |a| a.load(Ordering::Relaxed))
-    }
-    #[inline]
-    fn set(&mut self, g: u32, i: usize, e: u32) {
-        if let Some(a) = group(self.pool, g).get(i) {
-            // Release: one whole-entry store; readers see old or new.
-            a.store(e, Ordering::Release);
-        }
-    }
-    fn fill(&mut self, g: u32, e: u32) {
-        for s in group(self.pool, g) {
-            s.store(e, Ordering::Relaxed);
-        }
-    }
-    fn alloc(&mut self, _deep: bool) -> Option<u32> {
-        self.alloc.alloc()
-    }
-    fn unlink(&mut self, g: u32, _deep: bool) {
-        self.alloc.unlinked.push(g);
-    }
-    fn apply_leaves(&mut self, g: u32, range: std::ops::Range<usize>, rule: Rule) -> bool {
-        let Some(slots) = group(self.pool, g).get(range) else {
-            return false;
-        };
-        let mut ptrs = false;
-        match rule {
-            Rule::Add { new } => {
-                let d = depth(new);
-                for slot in slots {
-                    let e = slot.load(Ordering::Relaxed);
-                    if e & EXT != 0 {
-                        ptrs = true;
-                    } else if depth(e) <= d && e != new {
-                        // Release: one whole-entry store; readers see old or new.
-                        slot.store(new, Ordering::Release);
-                    }
-                }
-            }
-            Rule::Del { old_d, repl } => {
-                for slot in slots {
-                    let e = slot.load(Ordering::Relaxed);
-                    if e & EXT != 0 {
-                        ptrs = true;
-                    } else if depth(e) == old_d && e != repl {
-                        // Release: one whole-entry store; readers see old or new.
-                        slot.store(repl, Ordering::Release);
-                    }
-                }
-            }
-        }
-        ptrs
-    }
-    fn uniform(&self, g: u32) -> Option<u32> {
-        let grp = group(self.pool, g);
-        let first = grp.first()?.load(Ordering::Relaxed);
-        if first & EXT != 0 || grp.iter().any(|s| s.load(Ordering::Relaxed) != first) {
-            return None;
-        }
-        Some(first)
-    }
 }
 
 /// Ext bit of a 16-bit group entry (then bits 0..15 = index of a deep group); clear: a leaf,

@@ -1,0 +1,754 @@
+//! IPv6 LPM: a leaf-pushed multibit trie (16- or 8-bit root, 8-bit strides below) whose
+//! 256-entry nodes are stored compressed (run-length encoded, poptrie style).
+//!
+//! A node is the run-length encoding of its 256 entries (in the 32-bit form of `trie.rs`:
+//! a pointer `EXT | [TINY] | word index`, or `leaf(lb, d)`); a pointer entry is always a
+//! run of its own. Two formats, told apart by the `TINY` bit of the pointer to the node:
+//! - tiny (at most 4 runs, `1 + runs` words): word 0 packs the starts of runs 1..=3 in 9-bit
+//!   fields (511 = no such run), the run values follow. Entry `b` is
+//!   `value[#(starts <= b)]`. A /48 alone below its /40 costs one 16-byte tiny node (the
+//!   covering leaf, the /48's leaf, the covering leaf again) instead of a 1 KiB group.
+//! - full (`HDR + runs` words): a 16-word header of 32 half-words, one per group of 8
+//!   entries: the number of runs started before the group (high byte) and the group's 8 bits
+//!   of the run-start bitmap (low byte); the run values follow. Entry `b` is
+//!   `value[count(b / 8) + popcount(bits(b / 8) & (2 << b % 8) - 1) - 1]`, the popcount of a
+//!   byte from a 256-byte table (the build targets baseline x86-64: no `popcnt`).
+//!
+//! A lookup step loads one header word (a tiny node's word 0), computes both indices from it
+//! and picks one: no branch, and a node of up to 16 words never straddles two cache lines
+//! (one miss per level).
+//!
+//! Concurrency (one writer, lock-free readers, see `rcu.rs`): a node's format, run starts and
+//! counts never change once it is reachable. An update that keeps a node's run structure
+//! stores the changed run values in place, each with one Release store (readers see the old
+//! or the new entry). An update that changes it builds a new node (copy-on-write), fills it
+//! completely, then publishes it with one Release store of the pointer in its parent (or,
+//! when the parent is rebuilt too, in the nearest ancestor kept in place, or the root); the
+//! replaced node is retired and its words are reused only after a grace period. Readers load
+//! run values and roots with Acquire, so a node is fully visible before it is used.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use super::rcu::Rcu;
+use super::trie::{Rule, EXT, IDX_MASK, STRIDE};
+use super::FibError;
+
+/// Header words of a full node: 32 (count, bitmap byte) half-words.
+pub(crate) const HDR: usize = 16;
+const FAN: usize = 1 << STRIDE;
+/// Largest node: 256 runs.
+const MAX_NODE: usize = HDR + FAN;
+/// Pointer flag: the node is tiny.
+const TINY: u32 = 1 << 30;
+/// Node index bits of a pointer entry.
+const PTR: u32 = TINY - 1;
+/// Most runs of a tiny node.
+const TINY_RUNS: usize = 4;
+/// A tiny node's start field for "no such run" (above every entry index).
+const NO_START: u32 = 0x1ff;
+/// Words `0..DUMMY_END` hold a full node of one run whose entry is 0: the batch walk reads
+/// it (branch-free) for addresses whose walk has already ended.
+const DUMMY_END: u32 = 32;
+/// Nodes built for a new level hold at most 3 runs (covering leaf, new entry, covering leaf).
+const NEW_NODE: usize = 1 + 3;
+/// Words per 64-byte cache line (the pool starts on a page boundary).
+const LINE: u32 = 16;
+
+/// Where a node of `size` words goes at or after word `at`: a node that fits in a cache
+/// line never straddles two (one miss per level for the small nodes that most routes
+/// own), a larger one starts on a line (its header in one line).
+#[inline]
+fn placed(at: u32, size: u32) -> u32 {
+    let off = at % LINE;
+    if off == 0 || (size <= LINE && off + size <= LINE) {
+        at
+    } else {
+        at - off + LINE
+    }
+}
+
+/// Bits set in each byte value.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "indices < 256, counts <= 8"
+)]
+const POP8: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = (i as u32).count_ones() as u8;
+        i += 1;
+    }
+    t
+};
+
+/// The entry for `b` (0..256) of the tiny node at word `n`.
+#[inline(always)]
+fn tiny_step(pool: &[AtomicU32], n: usize, b: u32) -> u32 {
+    // Every node starts at least `MAX_NODE` words before the end of the pool (the allocator's
+    // bound): the check never fails for a pointer the writer stored.
+    let Some(node) = pool
+        .get(n..n + 1 + TINY_RUNS)
+        .and_then(|s| <&[AtomicU32; 1 + TINY_RUNS]>::try_from(s).ok())
+    else {
+        return 0;
+    };
+    // The starts never change while a node is reachable: Relaxed. The node's words were
+    // written before the pointer to it was published (Release) and loaded (Acquire).
+    let a = node[0].load(Ordering::Relaxed);
+    let i = 1
+        + usize::from(b >= a & NO_START)
+        + usize::from(b >= (a >> 9) & NO_START)
+        + usize::from(b >= (a >> 18) & NO_START);
+    // Acquire pairs with the writer's Release store of a run value (in place) or of the
+    // pointer to a new node: what it points to is visible.
+    node[i].load(Ordering::Acquire)
+}
+
+/// The entry for `b` (0..256) of the full node at word `n`.
+#[inline(always)]
+fn full_step(pool: &[AtomicU32], n: usize, b: u32) -> u32 {
+    // See `tiny_step` for the bound.
+    let Some(node) = pool
+        .get(n..n + MAX_NODE)
+        .and_then(|s| <&[AtomicU32; MAX_NODE]>::try_from(s).ok())
+    else {
+        return 0;
+    };
+    let b = b & 0xff;
+    // The header never changes while a node is reachable: Relaxed (see `tiny_step`).
+    let a = node[(b >> 4) as usize].load(Ordering::Relaxed);
+    let h = (a >> ((b & 8) << 1)) & 0xffff;
+    let bits = h & 0xff & ((2u32 << (b & 7)) - 1);
+    let run = ((h >> 8) + u32::from(POP8[bits as usize])).wrapping_sub(1) & 0xff;
+    // Acquire: see `tiny_step`.
+    node[HDR + run as usize].load(Ordering::Acquire)
+}
+
+/// One step of a lookup: the entry for `byte` (0..256) of the node pointer `e` points to.
+#[inline(always)]
+pub(crate) fn step(pool: &[AtomicU32], e: u32, byte: u32) -> u32 {
+    let n = (e & PTR) as usize;
+    if e & TINY != 0 {
+        tiny_step(pool, n, byte)
+    } else {
+        full_step(pool, n, byte)
+    }
+}
+
+/// Largest batch [`lookup_batch`] takes.
+pub(crate) const BATCH: usize = 64;
+
+/// `out[i]` = the LB of `dst[i]` below `root` (`fb` bits), for up to [`BATCH`] addresses.
+/// Level by level, the walks still going are kept in two lists, one per format of the
+/// node they are at: each list runs its own branch-free step (no misprediction where the
+/// formats mix, no work for finished walks), and the misses of different addresses overlap.
+#[inline(always)]
+pub(crate) fn lookup_batch(
+    pool: &[AtomicU32],
+    root: &[AtomicU32],
+    fb: u32,
+    dst: &[u128],
+    out: &mut [u32],
+) {
+    let n = dst.len().min(out.len()).min(BATCH);
+    let mut keys = [[0u8; 16]; BATCH];
+    let mut lists = [[0u8; BATCH]; 4];
+    let (mut nt, mut nf) = (0usize, 0usize);
+    for (i, (&d, o)) in dst.iter().zip(out.iter_mut()).take(n).enumerate() {
+        keys[i] = d.to_be_bytes();
+        let e = root
+            .get((d >> (128 - fb)) as usize)
+            .map_or(0, |a| a.load(Ordering::Acquire));
+        *o = e;
+        #[allow(clippy::cast_possible_truncation, reason = "i < BATCH = 64")]
+        let i8 = i as u8;
+        lists[0][nt] = i8;
+        lists[1][nf] = i8;
+        let ext = (e >> 31) as usize;
+        let tiny = ((e >> 30) & 1) as usize;
+        nt += ext & tiny;
+        nf += ext & (tiny ^ 1);
+    }
+    let mut k = (fb / STRIDE) as usize;
+    let mut cur = 0;
+    while nt + nf > 0 && k < 16 {
+        let (a, b) = lists.split_at_mut(2);
+        let (src, dst_l) = if cur == 0 { (a, b) } else { (b, a) };
+        let (mut mt, mut mf) = (0usize, 0usize);
+        let mut next = |i: u8, e: u32, mt: &mut usize, mf: &mut usize| {
+            dst_l[0][*mt] = i;
+            dst_l[1][*mf] = i;
+            let ext = (e >> 31) as usize;
+            let tiny = ((e >> 30) & 1) as usize;
+            *mt += ext & tiny;
+            *mf += ext & (tiny ^ 1);
+        };
+        for &i in &src[0][..nt] {
+            let o = &mut out[usize::from(i) & (BATCH - 1)];
+            let b = u32::from(keys[usize::from(i) & (BATCH - 1)][k]);
+            *o = tiny_step(pool, (*o & PTR) as usize, b);
+            next(i, *o, &mut mt, &mut mf);
+        }
+        for &i in &src[1][..nf] {
+            let o = &mut out[usize::from(i) & (BATCH - 1)];
+            let b = u32::from(keys[usize::from(i) & (BATCH - 1)][k]);
+            *o = full_step(pool, (*o & PTR) as usize, b);
+            next(i, *o, &mut mt, &mut mf);
+        }
+        (nt, nf) = (mt, mf);
+        cur ^= 1;
+        k += 1;
+    }
+    for o in out.iter_mut().take(n) {
+        *o &= IDX_MASK;
+    }
+}
+
+/// Walk from root entry `e` for `key`, `shift` = key bits below the root. Returns the LB.
+#[inline(always)]
+pub(crate) fn descend(pool: &[AtomicU32], mut e: u32, mut shift: u32, key: u128) -> u32 {
+    while e & EXT != 0 && shift >= STRIDE {
+        shift -= STRIDE;
+        e = step(pool, e, ((key >> shift) & 0xff) as u32);
+    }
+    e & IDX_MASK
+}
+
+/// Run-start bitmap of 256 entries (canonical: maximal runs of equal entries) and run count.
+fn bitmap_of(ent: &[u32; FAN]) -> ([u32; 8], usize) {
+    let mut bm = [0u32; 8];
+    let mut runs = 0;
+    let mut prev = !ent[0];
+    for (i, &x) in ent.iter().enumerate() {
+        if x != prev || x & EXT != 0 {
+            bm[i >> 5] |= 1 << (i & 31);
+            runs += 1;
+        }
+        prev = x;
+    }
+    (bm, runs)
+}
+
+/// True when `ent` is constant on every run of `bm` (then `bm` still encodes it).
+fn encodes(bm: &[u32; 8], ent: &[u32; FAN]) -> bool {
+    (1..FAN).all(|i| bm[i >> 5] & (1 << (i & 31)) != 0 || ent[i] == ent[i - 1])
+}
+
+fn runs_of(bm: &[u32; 8]) -> usize {
+    bm.iter().map(|w| w.count_ones() as usize).sum()
+}
+
+/// The 16 header words of a full node with run-start bitmap `bm`.
+fn header(bm: &[u32; 8]) -> [u32; HDR] {
+    let mut h = [0u32; HDR];
+    let mut c = 0u32;
+    for g in 0..32 {
+        let bits = (bm[g >> 2] >> ((g & 3) * 8)) & 0xff;
+        h[g >> 1] |= ((c << 8) | bits) << ((g & 1) * 16);
+        c += bits.count_ones();
+    }
+    h
+}
+
+/// The starts word of a tiny node with run-start bitmap `bm` (at most 4 runs).
+fn starts(bm: &[u32; 8]) -> u32 {
+    let mut word = NO_START | (NO_START << 9) | (NO_START << 18);
+    let mut k = 0;
+    for i in 1..FAN {
+        if bm[i >> 5] & (1 << (i & 31)) != 0 && k < TINY_RUNS - 1 {
+            let sh = 9 * k;
+            let i = u32::try_from(i).unwrap_or(NO_START);
+            word = (word & !(NO_START << sh)) | (i << sh);
+            k += 1;
+        }
+    }
+    word
+}
+
+/// Words of a node with `runs` runs, and whether it is tiny.
+fn node_size(runs: usize) -> (usize, bool) {
+    if runs <= TINY_RUNS {
+        (1 + runs, true)
+    } else {
+        (HDR + runs, false)
+    }
+}
+
+/// Allocator of node words in the IPv6 pool, with deferred reuse (grace periods).
+pub(crate) struct NodeAlloc {
+    cap: u32,
+    /// High-water mark: words `0..next` have been touched.
+    next: u32,
+    /// Free blocks by size in words.
+    free: Vec<Vec<u32>>,
+    free_words: usize,
+    /// (start, words) unlinked by the current operation, not yet tagged with an epoch.
+    unlinked: Vec<(u32, u32)>,
+    pending: VecDeque<(u64, Vec<(u32, u32)>)>,
+    pending_nodes: usize,
+    nodes: usize,
+    words: usize,
+}
+
+impl NodeAlloc {
+    /// An allocator over `pool`; writes the dummy node (before any reader can see the pool).
+    pub(crate) fn new(pool: &[AtomicU32]) -> Self {
+        // Nodes start at least MAX_NODE words before the end (see `step`).
+        let cap = u32::try_from(pool.len().saturating_sub(MAX_NODE))
+            .unwrap_or(u32::MAX)
+            .min(PTR);
+        if pool.len() >= DUMMY_END as usize {
+            // One run from entry 0 (whose value, word HDR, is 0).
+            let mut bm = [0u32; 8];
+            bm[0] = 1;
+            for (w, x) in header(&bm).iter().enumerate() {
+                pool[w].store(*x, Ordering::Relaxed);
+            }
+        }
+        NodeAlloc {
+            cap,
+            next: DUMMY_END.min(cap),
+            free: vec![Vec::new(); MAX_NODE + 1],
+            free_words: 0,
+            unlinked: Vec::new(),
+            pending: VecDeque::new(),
+            pending_nodes: 0,
+            nodes: 0,
+            words: 0,
+        }
+    }
+
+    /// Nodes reachable (allocated and not unlinked).
+    pub(crate) fn nodes(&self) -> usize {
+        self.nodes
+    }
+
+    /// Nodes unlinked and waiting for a grace period.
+    pub(crate) fn pending_nodes(&self) -> usize {
+        self.pending_nodes + self.unlinked.len()
+    }
+
+    /// Words of the pool touched so far (committed memory).
+    pub(crate) fn touched_words(&self) -> usize {
+        self.next as usize
+    }
+
+    /// Writer-side bookkeeping bytes (free lists and pending lists).
+    pub(crate) fn overhead_bytes(&self) -> usize {
+        self.free.iter().map(Vec::capacity).sum::<usize>() * 4
+            + self.free.capacity() * std::mem::size_of::<Vec<u32>>()
+            + self
+                .pending
+                .iter()
+                .map(|(_, v)| v.capacity() * 8)
+                .sum::<usize>()
+    }
+
+    /// A free block of `size` words at `at` (kept only if a node of that size may live
+    /// there, see [`placed`]; smaller than any node (2 words): lost until the pool starts
+    /// over).
+    fn give(&mut self, at: u32, size: u32) {
+        if size >= 2 && placed(at, size) == at {
+            if let Some(f) = self.free.get_mut(size as usize) {
+                f.push(at);
+                self.free_words += size as usize;
+            }
+        }
+    }
+
+    fn alloc(&mut self, size: usize) -> Option<u32> {
+        let s32 = u32::try_from(size).ok()?;
+        let at = if let Some(at) = self.free.get_mut(size).and_then(Vec::pop) {
+            self.free_words -= size;
+            at
+        } else if let Some(at) = Some(placed(self.next, s32))
+            .filter(|&a| a.checked_add(s32).is_some_and(|end| end <= self.cap))
+        {
+            let pad = at - self.next;
+            let from = self.next;
+            self.next = at + s32;
+            self.give(from, pad);
+            at
+        } else {
+            // Split the smallest larger free block (a node of any size may start where a
+            // larger one did); the rest stays free if a node of its size may live there.
+            let big = (size + 1..=MAX_NODE).find(|&s| !self.free[s].is_empty())?;
+            let at = self.free[big].pop()?;
+            self.free_words -= big;
+            let rest = u32::try_from(big - size).unwrap_or(0);
+            self.give(at + s32, rest);
+            at
+        };
+        self.nodes += 1;
+        self.words += size;
+        Some(at)
+    }
+
+    /// Whether `count` nodes of up to `size` words each can be allocated now (counting a
+    /// line of padding per node, and one node per larger free block).
+    fn can_alloc(&self, count: usize, size: usize) -> bool {
+        let mut n = (self.cap - self.next) as usize / (size + LINE as usize);
+        if n >= count {
+            return true;
+        }
+        for s in size..=MAX_NODE {
+            n += self.free[s].len();
+            if n >= count {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn unlink(&mut self, at: u32, size: usize) {
+        self.nodes -= 1;
+        self.words -= size;
+        self.unlinked.push((at, u32::try_from(size).unwrap_or(0)));
+    }
+
+    /// Tag nodes unlinked by the last operation with a fresh epoch.
+    pub(crate) fn seal(&mut self, rcu: &Rcu) {
+        if !self.unlinked.is_empty() {
+            let e = rcu.bump();
+            self.pending_nodes += self.unlinked.len();
+            self.pending
+                .push_back((e, std::mem::take(&mut self.unlinked)));
+        }
+    }
+
+    /// Free nodes whose grace period has passed; when no node is left at all, start the pool
+    /// over (the high-water mark, hence `memory_bytes`, goes back to empty).
+    pub(crate) fn reclaim(&mut self, rcu: &Rcu) {
+        while let Some((e, _)) = self.pending.front() {
+            if !rcu.passed(*e) {
+                break;
+            }
+            if let Some((_, ns)) = self.pending.pop_front() {
+                self.pending_nodes -= ns.len();
+                for (at, size) in ns {
+                    if let Some(f) = self.free.get_mut(size as usize) {
+                        f.push(at);
+                        self.free_words += size as usize;
+                    }
+                }
+            }
+        }
+        if self.nodes == 0 && self.pending.is_empty() && self.unlinked.is_empty() {
+            self.next = DUMMY_END.min(self.cap);
+            self.free.iter_mut().for_each(|f| *f = Vec::new());
+            self.free_words = 0;
+        }
+    }
+
+    /// Make sure `count` nodes of up to `size` words can be allocated without failing
+    /// half-way through an update, waiting for readers (bounded) if needed.
+    fn ensure(
+        &mut self,
+        count: usize,
+        size: usize,
+        rcu: &Rcu,
+        timeout: std::time::Duration,
+        what: &'static str,
+    ) -> Result<(), FibError> {
+        // Reuse what readers have released (one epoch check): a route insert retires the
+        // nodes it rebuilds, and a bulk load would otherwise only ever grow the pool.
+        if !self.pending.is_empty() {
+            self.reclaim(rcu);
+        }
+        if count == 0 || self.can_alloc(count, size) {
+            return Ok(());
+        }
+        while !self.can_alloc(count, size) {
+            let Some(&(e, _)) = self.pending.front() else {
+                return Err(FibError::TableFull(what));
+            };
+            if !rcu.wait(e, timeout) {
+                return Err(FibError::ReadersStuck);
+            }
+            self.reclaim(rcu);
+        }
+        Ok(())
+    }
+}
+
+/// The writer's handle on one VRF's IPv6 trie (root given per call).
+pub(crate) struct Trie6<'a> {
+    pub(crate) pool: &'a [AtomicU32],
+    pub(crate) alloc: &'a mut NodeAlloc,
+}
+
+#[inline]
+fn byte(key: u128, base: u32) -> u8 {
+    key.to_be_bytes()[(base / STRIDE) as usize & 15]
+}
+
+#[inline]
+fn depth(e: u32) -> u32 {
+    (e >> 23) & 0xff
+}
+
+/// The entry `rule` turns leaf `e` into.
+#[inline]
+fn apply(e: u32, rule: Rule) -> u32 {
+    match rule {
+        Rule::Add { new } if depth(e) <= depth(new) => new,
+        Rule::Del { old_d, repl } if depth(e) == old_d => repl,
+        _ => e,
+    }
+}
+
+impl Trie6<'_> {
+    #[inline]
+    fn word(&self, i: usize) -> u32 {
+        // Only the writer stores: Relaxed reads of its own writes.
+        self.pool.get(i).map_or(0, |a| a.load(Ordering::Relaxed))
+    }
+
+    /// Run-start bitmap of the node pointer `e` points to (either format).
+    fn bitmap(&self, e: u32) -> [u32; 8] {
+        let n = (e & PTR) as usize;
+        let mut bm = [0u32; 8];
+        if e & TINY != 0 {
+            bm[0] = 1;
+            let a = self.word(n);
+            for k in 0..TINY_RUNS - 1 {
+                let st = ((a >> (9 * k)) & NO_START) as usize;
+                if st < FAN {
+                    bm[st >> 5] |= 1 << (st & 31);
+                }
+            }
+        } else {
+            for g in 0..32 {
+                let bits = (self.word(n + (g >> 1)) >> ((g & 1) * 16)) & 0xff;
+                bm[g >> 2] |= bits << ((g & 3) * 8);
+            }
+        }
+        bm
+    }
+
+    /// First word of the node's run values.
+    fn values(e: u32) -> usize {
+        (e & PTR) as usize + if e & TINY != 0 { 1 } else { HDR }
+    }
+
+    fn size(&self, e: u32) -> usize {
+        node_size(runs_of(&self.bitmap(e))).0
+    }
+
+    /// The 256 entries of the node `e` points to.
+    fn decode(&self, e: u32, ent: &mut [u32; FAN]) {
+        let bm = self.bitmap(e);
+        let vals = Self::values(e);
+        let mut run = 0usize;
+        for (i, x) in ent.iter_mut().enumerate() {
+            if bm[i >> 5] & (1 << (i & 31)) != 0 {
+                run += 1;
+            }
+            *x = self.word(vals + run - 1);
+        }
+    }
+
+    /// Nodes an update of `key/len` may allocate, and the most words any of them needs: one
+    /// per level from the root to the prefix's level (existing nodes may be rebuilt with two
+    /// more runs, new ones have three). Nodes entirely inside the prefix are only ever
+    /// changed in place.
+    pub(crate) fn needed(
+        &self,
+        root: &[AtomicU32],
+        fb: u32,
+        key: u128,
+        len: u32,
+    ) -> (usize, usize) {
+        if len <= fb {
+            return (0, 0);
+        }
+        let idx = (key >> (128 - fb)) as usize;
+        let mut e = root.get(idx).map_or(0, |a| a.load(Ordering::Relaxed));
+        let (mut count, mut size) = (0, NEW_NODE);
+        let mut base = fb;
+        while base < len {
+            count += 1;
+            if e & EXT != 0 {
+                let runs = runs_of(&self.bitmap(e)) + 2;
+                size = size.max(node_size(runs.min(FAN)).0);
+                e = step(self.pool, e, u32::from(byte(key, base)));
+            }
+            base += STRIDE;
+        }
+        (count, size)
+    }
+
+    /// Reserve what an update of `key/len` may allocate (see [`needed`](Self::needed)).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the update's own arguments plus the RCU"
+    )]
+    pub(crate) fn reserve(
+        &mut self,
+        root: &[AtomicU32],
+        fb: u32,
+        key: u128,
+        len: u32,
+        rcu: &Rcu,
+        timeout: std::time::Duration,
+        what: &'static str,
+    ) -> Result<(), FibError> {
+        let (count, size) = self.needed(root, fb, key, len);
+        self.alloc.ensure(count, size, rcu, timeout, what)
+    }
+
+    /// Apply `rule` for `key/len` below `root` (`fb` bits). The caller has reserved.
+    pub(crate) fn update(&mut self, root: &[AtomicU32], fb: u32, key: u128, len: u32, rule: Rule) {
+        let idx = (key >> (128 - fb)) as usize;
+        let (start, span) = if len <= fb {
+            let span = 1usize << (fb - len);
+            (idx & !(span - 1), span)
+        } else {
+            (idx, 1)
+        };
+        for slot in root.get(start..start + span).unwrap_or(&[]) {
+            let e = slot.load(Ordering::Relaxed);
+            let n = self.upd(e, fb, key, len, rule);
+            if n != e {
+                // Release: a new node is complete before it is reachable; a leaf is whole.
+                slot.store(n, Ordering::Release);
+            }
+        }
+    }
+
+    /// The new entry for entry `e`, whose node (if any) resolves bits `base..base + 8`.
+    fn upd(&mut self, e: u32, base: u32, key: u128, len: u32, rule: Rule) -> u32 {
+        let covered = len <= base;
+        if e & EXT == 0 {
+            if covered {
+                return apply(e, rule);
+            }
+            if matches!(rule, Rule::Del { .. }) {
+                return e; // nothing more specific below a leaf
+            }
+        }
+        let mut ent = [e; FAN];
+        let old = if e & EXT != 0 {
+            self.decode(e, &mut ent);
+            Some(e)
+        } else {
+            None
+        };
+        let end = base + STRIDE;
+        if covered {
+            for x in ent.iter_mut() {
+                *x = self.upd(*x, end, key, len, rule);
+            }
+        } else {
+            let idx = usize::from(byte(key, base));
+            let (start, span) = if len <= end {
+                let span = 1usize << (end - len);
+                (idx & !(span - 1), span)
+            } else {
+                (idx, 1)
+            };
+            for x in ent.iter_mut().skip(start).take(span) {
+                *x = self.upd(*x, end, key, len, rule);
+            }
+        }
+        self.commit(old, &ent, base, covered)
+    }
+
+    /// Store `ent` as the node `old` points to (in place when its run structure allows it),
+    /// as a new node, or as a single leaf; returns the entry that now stands for it. The node
+    /// resolves bits `base..base + 8`.
+    fn commit(&mut self, old: Option<u32>, ent: &[u32; FAN], base: u32, covered: bool) -> u32 {
+        let first = ent[0];
+        // A node becomes a leaf only if it holds a single route no longer than `base` (the
+        // parent entry's own bits): sibling routes of one length and LB that tile the node
+        // (two /41s in a /40) stay a node, so that deleting one of them finds it.
+        if first & EXT == 0 && depth(first) <= base + 1 && ent.iter().all(|&x| x == first) {
+            if let Some(o) = old {
+                let size = self.size(o);
+                self.alloc.unlink(o & PTR, size);
+            }
+            return first;
+        }
+        let (bm, runs) = bitmap_of(ent);
+        if let Some(o) = old {
+            let obm = self.bitmap(o);
+            // In place: the same runs, or (inside the prefix, where equal entries stay equal
+            // and nothing is allocated) runs that still encode the entries.
+            if obm == bm || (covered && encodes(&obm, ent)) {
+                self.store_values(o, &obm, ent);
+                return o;
+            }
+        }
+        let (size, tiny) = node_size(runs);
+        let Some(at) = self.alloc.alloc(size) else {
+            debug_assert!(false, "nodes were reserved by `reserve`");
+            return old.unwrap_or(first);
+        };
+        let base = at as usize;
+        let mut v = if tiny {
+            self.pool[base].store(starts(&bm), Ordering::Relaxed);
+            base + 1
+        } else {
+            for (w, &x) in header(&bm).iter().enumerate() {
+                self.pool[base + w].store(x, Ordering::Relaxed);
+            }
+            base + HDR
+        };
+        for (i, &x) in ent.iter().enumerate() {
+            if bm[i >> 5] & (1 << (i & 31)) != 0 {
+                // Not reachable yet: published by the caller's Release store.
+                self.pool[v].store(x, Ordering::Relaxed);
+                v += 1;
+            }
+        }
+        if let Some(o) = old {
+            let size = self.size(o);
+            self.alloc.unlink(o & PTR, size);
+        }
+        EXT | if tiny { TINY } else { 0 } | at
+    }
+
+    /// Run values of the node `e` points to (run structure `bm`) from `ent`, storing only
+    /// changed ones.
+    fn store_values(&self, e: u32, bm: &[u32; 8], ent: &[u32; FAN]) {
+        let mut v = Self::values(e);
+        for (i, &x) in ent.iter().enumerate() {
+            if bm[i >> 5] & (1 << (i & 31)) != 0 {
+                if let Some(a) = self.pool.get(v) {
+                    if a.load(Ordering::Relaxed) != x {
+                        // Release: one whole-entry store; readers see old or new, and a new
+                        // node it points to is complete.
+                        a.store(x, Ordering::Release);
+                    }
+                }
+                v += 1;
+            }
+        }
+    }
+
+    /// Retire every node reachable from `root` (the VRF is being removed).
+    pub(crate) fn retire_all(&mut self, root: &[AtomicU32]) {
+        for s in root {
+            let e = s.load(Ordering::Relaxed);
+            if e & EXT != 0 {
+                self.retire(e);
+            }
+        }
+    }
+
+    fn retire(&mut self, e: u32) {
+        let mut ent = [0u32; FAN];
+        self.decode(e, &mut ent);
+        let mut prev = 0;
+        for &c in &ent {
+            if c & EXT != 0 && c != prev {
+                self.retire(c);
+            }
+            prev = c;
+        }
+        let size = self.size(e);
+        self.alloc.unlink(e & PTR, size);
+    }
+}
