@@ -407,6 +407,47 @@ pub(crate) unsafe fn attrs_from_c(
     Ok(out)
 }
 
+/// Whether the `count` C attributes at `list` are `prev`, a list already converted for the same
+/// object type: same ids in the same order, same values. Answers only for attributes whose
+/// values are one scalar member (`s32`, `oid`, `u32`, `booldata`); anything else (or any doubt:
+/// a null list, another count) is `false`, and the caller converts.
+///
+/// # Safety
+/// `list` must point to `count` attributes (when `count > 0` and `count == prev.len()`).
+pub(crate) unsafe fn same_scalar_attrs(
+    count: u32,
+    list: *const sai_attribute_t,
+    prev: &[Attr],
+) -> bool {
+    if usize::try_from(count).ok() != Some(prev.len()) || (count > 0 && list.is_null()) {
+        return false;
+    }
+    for (i, p) in prev.iter().enumerate() {
+        // SAFETY: i < count attributes at `list` (caller contract).
+        let a = unsafe { &*list.add(i) };
+        if a.id != p.id {
+            return false;
+        }
+        // SAFETY: `p` was converted from an attribute with this id of the same object type, so
+        // the metadata names the member its variant was read from (`value_from_c`: I32 only
+        // from `s32`, Oid from `oid`, U32 from `u32`, Bool from `booldata`), the member the
+        // caller must have written; integer members accept every bit pattern.
+        let same = unsafe {
+            match p.value {
+                AttrValue::I32(x) => a.value.s32 == x,
+                AttrValue::Oid(o) => a.value.oid == o,
+                AttrValue::U32(x) => a.value.u32 == x,
+                AttrValue::Bool(b) => (a.value.booldata != 0) == b,
+                _ => false,
+            }
+        };
+        if !same {
+            return false;
+        }
+    }
+    true
+}
+
 /// [`attrs_from_c`] into `out` (cleared first; its allocation is reused).
 ///
 /// # Safety

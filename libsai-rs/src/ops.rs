@@ -5,7 +5,9 @@
 //! back. A failed call writes nothing but its outputs' documented error fields (needed counts on
 //! `SAI_STATUS_BUFFER_OVERFLOW`, per-object statuses in bulk calls).
 
-use crate::convert::{attrs_from_c, attrs_from_c_into, max_attr_count, value_to_c, OutError};
+use crate::convert::{
+    attrs_from_c, attrs_from_c_into, max_attr_count, same_scalar_attrs, value_to_c, OutError,
+};
 use crate::keys::{key_from_c, route_key_from_c};
 use sai_headers::ffi::*;
 use sai_headers::meta::{self, ObjectTypeInfo};
@@ -585,6 +587,10 @@ unsafe fn bulk_routes(
             let k = route_key_from_c(p.add(i * stride))?;
             let c = attr_count.add(i).read_unaligned();
             let l = attr_list.add(i).read_unaligned();
+            if let Some(a) = last.as_ref().filter(|a| same_scalar_attrs(c, l, a)) {
+                // The previous item's list again (ids and scalar values): no conversion.
+                return Ok((k, a.clone()));
+            }
             attrs_from_c_into(SAI_OBJECT_TYPE_ROUTE_ENTRY, c, l, &mut scratch)?;
             k
         };

@@ -168,6 +168,10 @@ pub struct Translator {
     /// (VR, VRF id) and (state, action). Consecutive routes of a bulk call share both.
     last_vrf: Option<(u64, u32)>,
     last_action: Option<(i32, u64, RouteAction)>,
+    /// Within one [`Translator::apply`] call: the address and length of the last route
+    /// attribute list read and its state (the lists of one bulk call are one shared copy, alive
+    /// for the whole batch, so an equal address is the same list).
+    last_list: Option<(usize, usize, RouteState)>,
 }
 
 fn mac_of(v: &AttrValue) -> Option<[u8; 6]> {
@@ -265,6 +269,7 @@ impl Translator {
             skipped: Skipped::default(),
             last_vrf: None,
             last_action: None,
+            last_list: None,
         }
     }
 
@@ -339,6 +344,7 @@ impl Translator {
     pub fn apply(&mut self, batch: &[Change], out: &mut Vec<Command>) {
         self.last_vrf = None;
         self.last_action = None;
+        self.last_list = None;
         out.reserve(batch.len());
         for c in batch {
             if matches!(c.key(), ObjectKey::Oid(_)) {
@@ -350,6 +356,7 @@ impl Translator {
         }
         self.last_vrf = None;
         self.last_action = None;
+        self.last_list = None;
     }
 
     /// VRF id of a VR (remembered for the next route of the batch).
@@ -897,19 +904,27 @@ impl Translator {
             self.skipped.unknown_reference += 1;
             return;
         };
-        let mut s = RouteState {
-            action: ids.pa_forward,
-            target: 0,
-        };
-        for a in attrs {
-            if a.id == ids.route_action {
-                if let Some(x) = a.value.as_i32() {
-                    s.action = x;
+        let here = (attrs.as_ptr().addr(), attrs.len());
+        let s = match self.last_list {
+            Some((p, n, s)) if (p, n) == here => s,
+            _ => {
+                let mut s = RouteState {
+                    action: ids.pa_forward,
+                    target: 0,
+                };
+                for a in attrs {
+                    if a.id == ids.route_action {
+                        if let Some(x) = a.value.as_i32() {
+                            s.action = x;
+                        }
+                    } else if a.id == ids.route_nh {
+                        s.target = a.value.as_oid().unwrap_or(0);
+                    }
                 }
-            } else if a.id == ids.route_nh {
-                s.target = a.value.as_oid().unwrap_or(0);
+                self.last_list = Some((here.0, here.1, s));
+                s
             }
-        }
+        };
         let action = self.route_action_cached(&s);
         out.push(Command::RouteAdd {
             vrf,
