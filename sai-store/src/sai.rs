@@ -447,6 +447,11 @@ impl Sai {
         if let Some((k, _)) = items.first() {
             st.store.reserve_entries(n, &NewKey::Route(*k));
         }
+        std::hint::black_box(
+            st.store.routes.warm(items.iter().filter_map(|(k, _)| {
+                crate::routes::RKey::of(k.switch_id, k.vr_id, &k.destination)
+            })),
+        );
         let mut memo = crate::ops::EntryMemo::bulk();
         let r = run_bulk(n, mode, |i| {
             let (k, a) = &items[i];
@@ -505,6 +510,17 @@ impl Sai {
     /// `remove_route_entries` with allocation-free keys (the same checks and statuses as
     /// [`Sai::bulk_remove_entries`]; the changes carry [`crate::ObjectKey::Route`]).
     pub fn bulk_remove_routes(&self, keys: &[RouteKey], mode: BulkMode) -> BulkStatus {
+        {
+            // See RouteTable::warm (a read lock: no change happens here).
+            let st = self.read();
+            std::hint::black_box(
+                st.store.routes.warm(
+                    keys.iter().filter_map(|k| {
+                        crate::routes::RKey::of(k.switch_id, k.vr_id, &k.destination)
+                    }),
+                ),
+            );
+        }
         self.bulk_remove_new(keys.iter().map(|k| NewKey::Route(*k)), mode)
     }
 
