@@ -2,7 +2,7 @@
 //!
 //! - [`Translator`] (pure): committed store changes -> ring [`Command`]s, SAI object ids ->
 //!   dense forwarder ids, ports mapped by name ([`PortMap`]), and a shadow of the desired
-//!   forwarder state that is replayed after a forwarder restart.
+//!   forwarder objects other than routes (routes are read from the store when needed).
 //! - [`Dataplane`]: the running programmer. It registers a [`ChangeSink`] and a [`StatsSource`]
 //!   on the store, sends each committed batch as one burst on the command ring (a bulk call is one
 //!   batch: one index publication while it fits in the ring, back-pressure beyond), matches
@@ -15,10 +15,17 @@
 //! (`FERROSAI_TABLE_SIZE_*`), which should not exceed the forwarder's.
 //!
 //! Restarts: a new forwarder generation (`FromForwarder::Restarted`) makes the programmer drop
-//! its in-flight bookkeeping and replay the shadow (ports, VRFs, RIFs, neighbors, next hops,
-//! groups, host interfaces, traps, routes) followed by a barrier. A new library generation makes
-//! the forwarder flush (ring-proto + fwd-daemon). While no live forwarder is attached, changes
-//! only update the shadow (nothing waits on a ring nobody reads).
+//! its in-flight bookkeeping and replay the whole state: the shadow (ports, VRFs, RIFs,
+//! neighbors, next hops, groups, host interfaces, traps), then the store's routes, then a
+//! barrier. A new library generation makes the forwarder flush (ring-proto + fwd-daemon). While
+//! no live forwarder is attached, changes only update the shadow (nothing waits on a ring nobody
+//! reads).
+//!
+//! Lock order: the store's lock, then the programmer's. The change sink runs under the store's
+//! write lock and takes the programmer's lock, so it never replays (a replay reads the store);
+//! while a replay is pending it sends nothing (the replay will read what it committed). The
+//! replay runs from the background thread and [`Dataplane::sync`], which take the store's read
+//! lock first ([`sai_store::Sai::read_routes`]).
 #![forbid(unsafe_code)]
 
 mod ids;
