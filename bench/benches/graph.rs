@@ -310,15 +310,16 @@ fn bench_graph(c: &mut Criterion) {
     }
 }
 
-/// Deterministic mode for callgrind: `GRAPH_CALLGRIND=<routes>[,<frames>]` sets up the FIB
-/// (single next hop), runs the given number of 256-packet frames (default 512) through
+/// Deterministic mode for callgrind: `GRAPH_CALLGRIND=<routes>[,<frames>[,<ecmp>]]` sets up
+/// the FIB (single next hops; with `<ecmp>` = n, every n-th LB a 2-way ECMP group), runs the given number of 256-packet frames (default 512) through
 /// `Worker::process` and exits without criterion. Count only the forwarding with
 /// `valgrind --tool=callgrind --toggle-collect='*Worker*process*' <bench binary>`.
 fn callgrind_mode(spec: &str) {
     let mut it = spec.split(',');
     let routes = it.next().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let frames: usize = it.next().and_then(|v| v.parse().ok()).unwrap_or(512);
-    let s = setup(routes, 0);
+    let ecmp: u32 = it.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+    let s = setup(routes, ecmp);
     let mut r = Runner::new(&s, NoClock, FRAME);
     for _ in 0..frames {
         r.timed_frame(&s.dsts);
