@@ -479,6 +479,93 @@ fn fwd_writers(mut f: Forwarder) -> Vec<ring_proto::StatsWriter> {
     w
 }
 
+/// Forwarders replaced while bulk calls are being programmed: none receives a route twice (the
+/// replay reads the store; the calls committed while a replay was pending send nothing
+/// themselves), and the last one holds exactly the store's routes.
+#[test]
+fn restarts_during_bulk_calls_lose_and_repeat_nothing() {
+    let seg = Segment::in_memory(&SegmentConfig::default()).unwrap();
+    let mut fake = Fake::start(&seg, usize::MAX);
+    let e = setup(&seg);
+    let sai = Arc::clone(&e.sai);
+    let sw = e.sw;
+    let vr = get_oid(&sai, sw, "SAI_SWITCH_ATTR_DEFAULT_VIRTUAL_ROUTER_ID");
+    let cpu = get_oid(&sai, sw, "SAI_SWITCH_ATTR_CPU_PORT");
+    e.dp.sync(Duration::from_secs(10)).unwrap();
+    let (batches, per) = (60u32, 1000u32);
+    let prog = {
+        let sai = Arc::clone(&sai);
+        std::thread::spawn(move || {
+            let nh = [a("SAI_ROUTE_ENTRY_ATTR_NEXT_HOP_ID", AttrValue::Oid(cpu))];
+            for b in 0..batches {
+                let items: Vec<_> = (0..per)
+                    .map(|i| {
+                        let addr = 0x3000_0000 + ((b * per + i) << 8);
+                        (route_key(sw, vr, addr, 24), nh.to_vec())
+                    })
+                    .collect();
+                let r = sai.bulk_create_entries(items, BulkMode::StopOnError);
+                assert_eq!(r.status, 0);
+                // One route of each batch is removed again: removals are replayed too.
+                sai.remove_entry(&route_key(sw, vr, 0x3000_0000 + ((b * per) << 8), 24))
+                    .unwrap();
+            }
+        })
+    };
+    // Every route is created once in the store: a forwarder that gets one twice (with no flush
+    // in between) got it from a call and from a replay.
+    let check = |cmds: Vec<Command>| {
+        let mut seen = std::collections::HashMap::new();
+        for c in cmds {
+            match c {
+                Command::RouteAdd { prefix, .. } => *seen.entry(prefix).or_insert(0) += 1,
+                Command::RouteDel { prefix, .. } => *seen.entry(prefix).or_insert(0) -= 1,
+                Command::Flush(_) => seen.clear(),
+                _ => {}
+            }
+        }
+        let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).take(5).collect();
+        assert!(twice.is_empty(), "sent twice: {twice:?}");
+        seen
+    };
+    let mut restarts = 0;
+    while !prog.is_finished() || restarts == 0 {
+        std::thread::sleep(Duration::from_millis(15));
+        let cmds = Arc::clone(&fake.cmds);
+        drop(fake.stop());
+        check(std::mem::take(&mut *cmds.lock().unwrap()));
+        fake = Fake::start(&seg, usize::MAX);
+        restarts += 1;
+    }
+    prog.join().unwrap();
+    wait_for("replay", || e.dp.counters().replays >= 1);
+    e.dp.sync(Duration::from_secs(30)).unwrap();
+    let seen = check(fake.take());
+    let want = e.dp.desired_routes();
+    assert_eq!(want.len(), (batches * (per - 1)) as usize);
+    let held: std::collections::HashSet<_> = seen
+        .iter()
+        .filter(|(p, n)| **n == 1 && !p.is_v6() && p.len() == 24)
+        .map(|(p, _)| *p)
+        .collect();
+    let want_set: std::collections::HashSet<_> = want
+        .iter()
+        .filter(|(_, p, _)| p.len() == 24)
+        .map(|(_, p, _)| *p)
+        .collect();
+    assert!(
+        held == want_set,
+        "{} held, {} wanted, {} in common ({restarts} restarts)",
+        held.len(),
+        want_set.len(),
+        held.intersection(&want_set).count()
+    );
+    eprintln!(
+        "{restarts} forwarder restarts; counters {:?}",
+        e.dp.counters()
+    );
+}
+
 /// Bulk calls are bursts; 100k routes arrive in order; a restart replays everything; link events
 /// become oper-status notifications; forwarder failures are counted.
 #[test]
