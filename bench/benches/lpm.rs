@@ -202,9 +202,12 @@ fn bench_v4(c: &mut Criterion) {
     }
 }
 
+/// A built IPv6 FIB: writer, reader, the routes.
+type V6Build = (FibWriter, FibReader, Vec<(u128, u8)>);
+
 /// The BGP-like IPv6 set of `n` routes in a default FIB, with its insert time, memory and
 /// RSS growth on stderr; `None` (and a line saying why) if an insert failed.
-fn build_v6(n: usize) -> Option<(FibWriter, FibReader, Vec<(u128, u8)>)> {
+fn build_v6(n: usize) -> Option<V6Build> {
     let routes = synth::table_like_v6(n, 42);
     let rss0 = rss_bytes();
     let (mut w, r) = Fib::new(FibConfig::default());
