@@ -20,6 +20,7 @@ mod routes;
 mod sai;
 pub mod stats;
 mod store;
+mod table4;
 mod validate;
 pub mod value;
 mod warm;

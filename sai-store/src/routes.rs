@@ -21,7 +21,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// Key of an IPv4 route on a canonical switch id: (VR id, address | length << 32 | switch
 /// index << 40).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct K4(u64, u64);
+pub(crate) struct K4(pub(crate) u64, pub(crate) u64);
 
 impl std::hash::Hash for K4 {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
@@ -55,12 +55,15 @@ impl RKey {
     pub fn of(sw: u64, vr: u64, p: &IpPrefix) -> Option<RKey> {
         let len = p.prefix_len()?;
         match p.addr {
-            IpAddr::V4(a) if sw == oid::switch_oid(oid::switch_index(sw)) => Some(RKey::V4(K4(
-                vr,
-                u64::from(u32::from(a))
-                    | (u64::from(len) << 32)
-                    | (u64::from(oid::switch_index(sw)) << 40),
-            ))),
+            // VR id 0 marks an empty entry of the IPv4 table (and never passes validation).
+            IpAddr::V4(a) if vr != 0 && sw == oid::switch_oid(oid::switch_index(sw)) => {
+                Some(RKey::V4(K4(
+                    vr,
+                    u64::from(u32::from(a))
+                        | (u64::from(len) << 32)
+                        | (u64::from(oid::switch_index(sw)) << 40),
+                )))
+            }
             IpAddr::V4(a) => Some(RKey::Any(KAny {
                 sw,
                 vr,
@@ -298,7 +301,7 @@ impl<'a> Routes<'a> {
 /// The table.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct RouteTable {
-    v4: FastMap<K4, Slot>,
+    v4: crate::table4::Table4,
     any: FastMap<KAny, Slot>,
     /// Attributes other than the action and the next hop, of routes that have any.
     extra: FastMap<RKey, Vec<StoredAttr>>,
@@ -312,18 +315,16 @@ pub(crate) enum Place<'a> {
     Vacant(Vacant<'a>),
 }
 
-/// A vacant place (one hash lookup for the check and the insert).
+/// A vacant place (one lookup for the check and the insert).
 pub(crate) enum Vacant<'a> {
-    V4(std::collections::hash_map::VacantEntry<'a, K4, Slot>),
+    V4(&'a mut crate::table4::Table4, usize, K4),
     Any(std::collections::hash_map::VacantEntry<'a, KAny, Slot>),
 }
 
 impl Vacant<'_> {
     pub fn insert(self, s: Slot) {
         match self {
-            Vacant::V4(v) => {
-                v.insert(s);
-            }
+            Vacant::V4(t, i, k) => t.insert_at(i, k, s),
             Vacant::Any(v) => {
                 v.insert(s);
             }
@@ -358,9 +359,9 @@ impl RouteTable {
     pub fn place(&mut self, k: RKey) -> (Place<'_>, &mut FastMap<RKey, Vec<StoredAttr>>) {
         use std::collections::hash_map::Entry;
         let p = match k {
-            RKey::V4(k) => match self.v4.entry(k) {
-                Entry::Occupied(_) => Place::Occupied,
-                Entry::Vacant(v) => Place::Vacant(Vacant::V4(v)),
+            RKey::V4(k) => match self.v4.place(&k) {
+                Ok(_) => Place::Occupied,
+                Err(i) => Place::Vacant(Vacant::V4(&mut self.v4, i, k)),
             },
             RKey::Any(k) => match self.any.entry(k) {
                 Entry::Occupied(_) => Place::Occupied,
@@ -376,7 +377,11 @@ impl RouteTable {
     /// that follow find the lines in the cache. The count is only a by-product: the calls
     /// check every key again (a bulk call may hold the same key twice).
     pub fn warm(&self, keys: impl Iterator<Item = RKey>) -> usize {
-        keys.filter(|k| self.contains(k)).count()
+        keys.filter(|k| match k {
+            RKey::V4(k) => self.v4.warm(k),
+            RKey::Any(_) => self.contains(k),
+        })
+        .count()
     }
 
     /// Remove a route: its slot and its side attributes (empty when it had none).
@@ -463,7 +468,7 @@ impl RouteTable {
         } else {
             need
         };
-        self.v4.reserve(target - len);
+        self.v4.reserve_total(target);
     }
 
     /// Capacity of the IPv4 map (tests).
