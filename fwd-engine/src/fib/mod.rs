@@ -823,7 +823,7 @@ struct AdjCtl {
 
 struct VrfCtl {
     v4: PrefixStore<u32>,
-    v6: PrefixStore<u128>,
+    v6: trie6::Store6,
     drop_lb: LbIndex,
 }
 
@@ -832,11 +832,50 @@ struct VrfCtl {
 const POOL4_DEEP: &str =
     "ipv4 trie groups below group entries (16-bit entries: the first 32768 of tbl8_groups)";
 
+/// A family's control-side route store, as the generic route code uses it.
+trait Routes<K> {
+    fn get(&self, key: K, len: u32) -> Option<u32>;
+    fn insert(&mut self, key: K, len: u32, lb: u32) -> Option<u32>;
+    fn remove(&mut self, key: K, len: u32) -> Option<u32>;
+    fn covering(&self, key: K, len: u32) -> Option<(u32, u32)>;
+}
+
+impl<K: Key> Routes<K> for PrefixStore<K> {
+    fn get(&self, key: K, len: u32) -> Option<u32> {
+        PrefixStore::get(self, key, len)
+    }
+    fn insert(&mut self, key: K, len: u32, lb: u32) -> Option<u32> {
+        PrefixStore::insert(self, key, len, lb)
+    }
+    fn remove(&mut self, key: K, len: u32) -> Option<u32> {
+        PrefixStore::remove(self, key, len)
+    }
+    fn covering(&self, key: K, len: u32) -> Option<(u32, u32)> {
+        PrefixStore::covering(self, key, len)
+    }
+}
+
+impl Routes<u128> for trie6::Store6 {
+    fn get(&self, key: u128, len: u32) -> Option<u32> {
+        trie6::Store6::get(self, key, len)
+    }
+    fn insert(&mut self, key: u128, len: u32, lb: u32) -> Option<u32> {
+        trie6::Store6::insert(self, key, len, lb)
+    }
+    fn remove(&mut self, key: u128, len: u32) -> Option<u32> {
+        trie6::Store6::remove(self, key, len)
+    }
+    fn covering(&self, key: u128, len: u32) -> Option<(u32, u32)> {
+        trie6::Store6::covering(self, key, len)
+    }
+}
+
 trait Family: Key {
     const POOL: &'static str;
     const ROUTES: &'static str;
-    fn store(v: &VrfCtl) -> &PrefixStore<Self>;
-    fn store_mut(v: &mut VrfCtl) -> &mut PrefixStore<Self>;
+    type Store: Routes<Self>;
+    fn store(v: &VrfCtl) -> &Self::Store;
+    fn store_mut(v: &mut VrfCtl) -> &mut Self::Store;
     fn root(t: &VrfTables) -> (&[AtomicU32], u32);
     fn pick<T>(v4: T, v6: T) -> T;
     /// Largest LB index a leaf of this family's trie holds.
@@ -857,10 +896,11 @@ trait Family: Key {
 impl Family for u32 {
     const POOL: &'static str = "ipv4 trie groups (tbl8_groups)";
     const ROUTES: &'static str = "ipv4 routes (max_routes4)";
-    fn store(v: &VrfCtl) -> &PrefixStore<Self> {
+    type Store = PrefixStore<u32>;
+    fn store(v: &VrfCtl) -> &Self::Store {
         &v.v4
     }
-    fn store_mut(v: &mut VrfCtl) -> &mut PrefixStore<Self> {
+    fn store_mut(v: &mut VrfCtl) -> &mut Self::Store {
         &mut v.v4
     }
     fn root(t: &VrfTables) -> (&[AtomicU32], u32) {
@@ -919,10 +959,11 @@ impl Family for u32 {
 impl Family for u128 {
     const POOL: &'static str = "ipv6 trie nodes (tbl8_groups6)";
     const ROUTES: &'static str = "ipv6 routes (max_routes6)";
-    fn store(v: &VrfCtl) -> &PrefixStore<Self> {
+    type Store = trie6::Store6;
+    fn store(v: &VrfCtl) -> &Self::Store {
         &v.v6
     }
-    fn store_mut(v: &mut VrfCtl) -> &mut PrefixStore<Self> {
+    fn store_mut(v: &mut VrfCtl) -> &mut Self::Store {
         &mut v.v6
     }
     fn root(t: &VrfTables) -> (&[AtomicU32], u32) {
@@ -1130,7 +1171,7 @@ impl FibWriter {
         }
         self.vrfs[v] = Some(VrfCtl {
             v4: PrefixStore::new(),
-            v6: PrefixStore::new(),
+            v6: trie6::Store6::new(),
             drop_lb,
         });
         if self.objs.vrfs.len() <= v {

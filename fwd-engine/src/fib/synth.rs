@@ -219,7 +219,16 @@ pub fn table_like_v6(n: usize, seed: u64) -> Vec<(u128, u8)> {
     if agg_lens.is_empty() {
         agg_lens.push(32);
     }
+    let mut tries = 0;
     while aggs.len() < agg_lens.len() {
+        // Short lengths have few distinct prefixes in the RIR blocks (a /12 holds 128 /19s):
+        // after repeated duplicates, take the next longer length for this one.
+        if tries > 16 {
+            let l = &mut agg_lens[aggs.len()];
+            *l = (*l + 1).min(32);
+            tries = 0;
+        }
+        tries += 1;
         let len = agg_lens[aggs.len()];
         let mut r = rng.below(rir_total);
         let &(base, blen, _) = RIR6
@@ -234,6 +243,7 @@ pub fn table_like_v6(n: usize, seed: u64) -> Vec<(u128, u8)> {
         if set.insert((p, len)) {
             aggs.push((p, len));
             out.push((p, len));
+            tries = 0;
         }
     }
     let m = u32::try_from(aggs.len()).unwrap_or(u32::MAX);

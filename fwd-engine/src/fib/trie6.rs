@@ -31,6 +31,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::rcu::Rcu;
+use super::store::{Key, PrefixStore};
 use super::trie::{Rule, EXT, IDX_MASK, STRIDE};
 use super::FibError;
 
@@ -56,12 +57,13 @@ const NEW_NODE: usize = 1 + 3;
 const LINE: u32 = 16;
 
 /// Where a node of `size` words goes at or after word `at`: a node that fits in a cache
-/// line never straddles two (one miss per level for the small nodes that most routes
-/// own), a larger one starts on a line (its header in one line).
+/// line never straddles two (one miss per level for the tiny nodes that most routes own);
+/// a larger one goes anywhere (a lookup reads one header word and one value of it, whose
+/// lines do not depend on where the node starts).
 #[inline]
 fn placed(at: u32, size: u32) -> u32 {
     let off = at % LINE;
-    if off == 0 || (size <= LINE && off + size <= LINE) {
+    if size > LINE || off + size <= LINE {
         at
     } else {
         at - off + LINE
@@ -272,7 +274,9 @@ fn node_size(runs: usize) -> (usize, bool) {
     if runs <= TINY_RUNS {
         (1 + runs, true)
     } else {
-        (HDR + runs, false)
+        // Full nodes take whole 16-byte units: fewer sizes, so freed blocks find takers
+        // (exact-size free lists).
+        ((HDR + runs + 3) & !3, false)
     }
 }
 
@@ -750,5 +754,94 @@ impl Trie6<'_> {
         }
         let size = self.size(e);
         self.alloc.unlink(e & PTR, size);
+    }
+}
+
+impl Key for u64 {
+    const BITS: u32 = 64;
+    fn masked(self, len: u32) -> Self {
+        if len == 0 {
+            0
+        } else {
+            self & (u64::MAX << (64 - len.min(64)))
+        }
+    }
+}
+
+/// The writer's IPv6 routes (control side: exact match, covering search, dumps). Prefixes up
+/// to /64 (nearly all of a real table) are kept by their upper 64 bits: a hash map slot of
+/// 16 bytes + 1 control byte instead of 32 + 1 for a `u128` key (whose alignment pads the
+/// pair), which halves the largest part of the IPv6 memory per route left after the trie.
+pub(crate) struct Store6 {
+    lo: PrefixStore<u64>,
+    hi: PrefixStore<u128>,
+}
+
+#[allow(clippy::cast_possible_truncation, reason = "the upper half of a u128")]
+fn upper(key: u128) -> u64 {
+    (key >> 64) as u64
+}
+
+impl Store6 {
+    pub(crate) fn new() -> Self {
+        Store6 {
+            lo: PrefixStore::new(),
+            hi: PrefixStore::new(),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.lo.len() + self.hi.len()
+    }
+
+    pub(crate) fn get(&self, key: u128, len: u32) -> Option<u32> {
+        if len <= 64 {
+            self.lo.get(upper(key), len)
+        } else {
+            self.hi.get(key, len)
+        }
+    }
+
+    pub(crate) fn insert(&mut self, key: u128, len: u32, lb: u32) -> Option<u32> {
+        if len <= 64 {
+            self.lo.insert(upper(key), len, lb)
+        } else {
+            self.hi.insert(key, len, lb)
+        }
+    }
+
+    pub(crate) fn remove(&mut self, key: u128, len: u32) -> Option<u32> {
+        if len <= 64 {
+            self.lo.remove(upper(key), len)
+        } else {
+            self.hi.remove(key, len)
+        }
+    }
+
+    /// The longest stored prefix strictly shorter than `len` covering `key`: (length, LB).
+    pub(crate) fn covering(&self, key: u128, len: u32) -> Option<(u32, u32)> {
+        if len > 65 {
+            if let Some(c) = self.hi.covering(key, len) {
+                return Some(c);
+            }
+        }
+        self.lo.covering(upper(key), len.min(65))
+    }
+
+    /// All routes sorted by (prefix, length).
+    pub(crate) fn sorted(&self) -> Vec<(u128, u8, u32)> {
+        let mut v: Vec<(u128, u8, u32)> = self
+            .lo
+            .sorted()
+            .into_iter()
+            .map(|(k, l, lb)| (u128::from(k) << 64, l, lb))
+            .collect();
+        v.extend(self.hi.sorted());
+        v.sort_unstable_by_key(|&(k, l, _)| (k, l));
+        v
+    }
+
+    pub(crate) fn memory_bytes(&self) -> usize {
+        self.lo.memory_bytes() + self.hi.memory_bytes()
     }
 }
