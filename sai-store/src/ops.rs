@@ -426,6 +426,7 @@ impl Store {
     /// exists, attributes, capacity); the memo also keeps what a route created with the last
     /// validated attribute list stores, and the change shares that list. Entry counts are
     /// applied by [`Store::finish_bulk`].
+    #[inline]
     pub fn create_route_memo(
         &mut self,
         key: crate::change::RouteKey,
@@ -962,6 +963,94 @@ mod tests {
                 status::INSUFFICIENT_RESOURCES,
             ]
         );
+    }
+
+    /// The route path's bulk remove: per-object statuses (absent, removed twice, a key no route
+    /// can have), both modes, and the references and table counts it gathers per call are
+    /// applied (a next-hop group used by the routes is free again, the table has its room back).
+    #[test]
+    fn bulk_route_remove_statuses_refs_and_counts() {
+        let sai = Sai::new(&Profile::new()).unwrap();
+        let id = |n: &str| md::attr_id(n).unwrap();
+        let ot = |n: &str| md::ot_id(n).unwrap();
+        let (sw, vr) = switch_with_default_vr(&sai);
+        let ecmp = md::enum_value(
+            "SAI_NEXT_HOP_GROUP_ATTR_TYPE",
+            "SAI_NEXT_HOP_GROUP_TYPE_DYNAMIC_UNORDERED_ECMP",
+        )
+        .unwrap();
+        let g_t = ot("SAI_OBJECT_TYPE_NEXT_HOP_GROUP");
+        let g = sai
+            .create(
+                g_t,
+                sw,
+                vec![Attr::new(
+                    id("SAI_NEXT_HOP_GROUP_ATTR_TYPE"),
+                    AttrValue::I32(ecmp),
+                )],
+            )
+            .unwrap();
+        let key = |i: u32, mask: u32| crate::RouteKey {
+            switch_id: sw,
+            vr_id: vr,
+            destination: IpPrefix {
+                addr: IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + (i << 8))),
+                mask: IpAddr::V4(Ipv4Addr::from(mask)),
+            },
+        };
+        let m24 = 0xffff_ff00;
+        let rt = ot("SAI_OBJECT_TYPE_ROUTE_ENTRY");
+        let free0 = sai.object_type_get_availability(sw, rt).unwrap();
+        let nh: std::sync::Arc<[Attr]> = vec![Attr::new(
+            id("SAI_ROUTE_ENTRY_ATTR_NEXT_HOP_ID"),
+            AttrValue::Oid(g),
+        )]
+        .into();
+        let items: Vec<_> = (0..40).map(|i| (key(i, m24), nh.clone())).collect();
+        let r = sai.bulk_create_routes(items, BulkMode::StopOnError);
+        assert_eq!(r.status, status::SUCCESS);
+        assert_eq!(sai.object_type_get_availability(sw, rt), Ok(free0 - 40));
+        let r = sai.bulk_remove_routes(
+            &[
+                key(0, m24),
+                key(99, m24),
+                key(1, m24),
+                key(1, m24),
+                key(2, 0xff00_ff00),
+            ],
+            BulkMode::IgnoreError,
+        );
+        assert_eq!(
+            r.statuses,
+            vec![
+                status::SUCCESS,
+                status::ITEM_NOT_FOUND,
+                status::SUCCESS,
+                status::ITEM_NOT_FOUND,
+                status::ITEM_NOT_FOUND
+            ]
+        );
+        let r = sai.bulk_remove_routes(
+            &[key(2, m24), key(0, m24), key(3, m24)],
+            BulkMode::StopOnError,
+        );
+        assert_eq!(
+            r.statuses,
+            vec![
+                status::SUCCESS,
+                status::ITEM_NOT_FOUND,
+                status::NOT_EXECUTED
+            ]
+        );
+        assert_eq!(sai.object_type_get_availability(sw, rt), Ok(free0 - 37));
+        assert_eq!(sai.remove(g_t, g), Err(status::OBJECT_IN_USE));
+        let rest: Vec<_> = (3..40).map(|i| key(i, m24)).collect();
+        assert_eq!(
+            sai.bulk_remove_routes(&rest, BulkMode::StopOnError).status,
+            status::SUCCESS
+        );
+        assert_eq!(sai.object_type_get_availability(sw, rt), Ok(free0));
+        assert_eq!(sai.remove(g_t, g), Ok(()));
     }
 
     /// Single creates remember what they validated only until an object-id object changes: a

@@ -510,18 +510,39 @@ impl Sai {
     /// `remove_route_entries` with allocation-free keys (the same checks and statuses as
     /// [`Sai::bulk_remove_entries`]; the changes carry [`crate::ObjectKey::Route`]).
     pub fn bulk_remove_routes(&self, keys: &[RouteKey], mode: BulkMode) -> BulkStatus {
-        {
-            // See RouteTable::warm (a read lock: no change happens here).
-            let st = self.read();
-            std::hint::black_box(
-                st.store.routes.warm(
-                    keys.iter().filter_map(|k| {
-                        crate::routes::RKey::of(k.switch_id, k.vr_id, &k.destination)
-                    }),
-                ),
-            );
-        }
-        self.bulk_remove_new(keys.iter().map(|k| NewKey::Route(*k)), mode)
+        let emit = self.has_sink();
+        let mut st = self.write();
+        // See RouteTable::warm.
+        std::hint::black_box(
+            st.store.routes.warm(
+                keys.iter()
+                    .filter_map(|k| crate::routes::RKey::of(k.switch_id, k.vr_id, &k.destination)),
+            ),
+        );
+        let n = keys.len();
+        let mut changes = Vec::with_capacity(if emit { n } else { 0 });
+        let mut drops = crate::store::RefBatch::default();
+        let mut removed = [0u64; 2];
+        // The checks of `remove_entry_owned` for a route: nothing refers to a route, so absent
+        // (or a key no route can have) is the only failure.
+        let r = run_bulk(n, mode, |i| {
+            let k = &keys[i];
+            let rk = crate::routes::RKey::of(k.switch_id, k.vr_id, &k.destination)
+                .ok_or(status::ITEM_NOT_FOUND)?;
+            if !st.store.remove_route_batched(&rk, &mut drops, &mut removed) {
+                return Err(status::ITEM_NOT_FOUND);
+            }
+            if emit {
+                changes.push(Change::Remove {
+                    ot: oid::OT_ROUTE_ENTRY,
+                    key: ObjectKey::Route(*k),
+                });
+            }
+            Ok(())
+        });
+        st.store.apply_drops(&mut drops, &mut removed);
+        self.emit(&changes);
+        r
     }
 
     fn bulk_remove_new(

@@ -674,6 +674,53 @@ impl Store {
         true
     }
 
+    /// [`Store::remove_route`] for a bulk call: the references it held are gathered in `drops`
+    /// (applied by [`Store::apply_drops`]) and the removal counted in `removed` (IPv4, IPv6;
+    /// applied there too), instead of one object-map and one count-map lookup per route.
+    pub fn remove_route_batched(
+        &mut self,
+        rk: &RKey,
+        drops: &mut RefBatch,
+        removed: &mut [u64; 2],
+    ) -> bool {
+        let Some((slot, extra)) = self.routes.remove(rk) else {
+            return false;
+        };
+        let nh = (slot.flags & Slot::NEXT_HOP != 0).then_some(slot.next_hop);
+        let extra_oids = extra.iter().flat_map(|a| a.value.oids());
+        for o in std::iter::once(rk.vr())
+            .chain(nh)
+            .chain(extra_oids)
+            .filter(|o| *o != 0)
+        {
+            if !drops.add(o) {
+                self.drop_ref(o);
+            }
+        }
+        removed[usize::from(rk.family() == 6)] += 1;
+        true
+    }
+
+    /// Apply what [`Store::remove_route_batched`] gathered.
+    pub fn apply_drops(&mut self, drops: &mut RefBatch, removed: &mut [u64; 2]) {
+        for (o, n) in drops.0.drain(..) {
+            if oid::raw_type(o) == oid::OT_SWITCH {
+                continue;
+            }
+            if let Some(obj) = self.objs.get_mut(&o) {
+                obj.refcount = obj.refcount.saturating_sub(n);
+            }
+        }
+        for (i, f) in [4u8, 6].into_iter().enumerate() {
+            let k = std::mem::take(&mut removed[i]);
+            if k > 0 {
+                if let Some(c) = self.entry_counts.get_mut(&(OT_ROUTE, f)) {
+                    *c = c.saturating_sub(k);
+                }
+            }
+        }
+    }
+
     /// Whether an entry exists.
     pub fn entry_exists(&self, ek: &EKey) -> bool {
         match ek {
