@@ -203,12 +203,46 @@ fn bench_v4(c: &mut Criterion) {
 }
 
 /// A built IPv6 FIB: writer, reader, the routes.
+/// The IPv6 mix `synth::table_like_v6` generated before session 4 (`LPM6_LEGACY_MIX=1`),
+/// kept here to compare with the figures measured on it: 50% /48, 20% /32-/44, 10% /44,
+/// 10% /56, 7% /64, 3% /128, uniformly random inside 4096 random /32s.
+fn legacy_v6(n: usize, seed: u64) -> Vec<(u128, u8)> {
+    let mut rng = synth::Rng::new(seed);
+    let mut out = Vec::with_capacity(n);
+    let mut set = std::collections::HashSet::with_capacity(n);
+    let allocs: Vec<u128> = (0..4096)
+        .map(|_| (0x2000_0000u128 | u128::from(rng.next_u32() & 0x1fff_ffff)) << 96)
+        .collect();
+    while out.len() < n {
+        let len: u8 = match rng.below(100) {
+            0..=49 => 48,
+            50..=69 => 32 + 4 * u8::try_from(rng.below(4)).unwrap_or(0),
+            70..=79 => 44,
+            80..=89 => 56,
+            90..=96 => 64,
+            _ => 128,
+        };
+        let a = allocs[rng.below(4096) as usize];
+        let low = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
+        let m = u128::MAX << (128 - u32::from(len));
+        let p = (a | (low & (u128::MAX >> 32))) & m;
+        if set.insert((p, len)) {
+            out.push((p, len));
+        }
+    }
+    out
+}
+
 type V6Build = (FibWriter, FibReader, Vec<(u128, u8)>);
 
 /// The BGP-like IPv6 set of `n` routes in a default FIB, with its insert time, memory and
 /// RSS growth on stderr; `None` (and a line saying why) if an insert failed.
 fn build_v6(n: usize) -> Option<V6Build> {
-    let routes = synth::table_like_v6(n, 42);
+    let routes = if std::env::var_os("LPM6_LEGACY_MIX").is_some() {
+        legacy_v6(n, 42)
+    } else {
+        synth::table_like_v6(n, 42)
+    };
     let rss0 = rss_bytes();
     let (mut w, r) = Fib::new(FibConfig::default());
     let lb = lbs(&mut w, 64);
@@ -350,7 +384,8 @@ fn main() {
     // `LPM_QUICK=1`: only the paired layout comparison at 1M routes (memory per route and
     // lookup times on stderr), without criterion.
     // `LPM6_QUICK=1`: IPv6 only, without criterion: memory, RSS growth, insert rate and the
-    // best-of lookup times for each size in `LPM6_SIZES` (default 100000,200000,1000000).
+    // best-of lookup times for each size in `LPM6_SIZES` (default 100000,200000,1000000);
+    // `LPM6_LEGACY_MIX=1`: on the route mix of the sessions before 4.
     if std::env::var_os("LPM6_QUICK").is_some() {
         let sizes = std::env::var("LPM6_SIZES").unwrap_or_else(|_| "100000,200000,1000000".into());
         for n in sizes

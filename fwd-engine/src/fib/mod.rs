@@ -1678,6 +1678,9 @@ impl FibWriter {
         Ok(existing)
     }
 
+    /// Delete `prefix/len`; addresses fall back to the covering route. Returns its LB. A
+    /// delete can need a trie node (a compressed node whose runs split, see `trie6.rs`): if
+    /// none is free it fails with `TableFull` or `ReadersStuck` and nothing changes.
     pub fn route6_del(&mut self, vrf: VrfId, prefix: u128, len: u8) -> Result<LbIndex, FibError> {
         if len != 128 {
             return self.route_del::<u128>(vrf, prefix, len);
