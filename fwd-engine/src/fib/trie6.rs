@@ -4,9 +4,10 @@
 //! A node is the run-length encoding of its 256 entries (in the 32-bit form of `trie.rs`:
 //! a pointer `EXT | [TINY] | word index`, or `leaf(lb, d)`); a pointer entry is always a
 //! run of its own. Two formats, told apart by the `TINY` bit of the pointer to the node:
-//! - tiny (at most 4 runs, `1 + runs` words): word 0 packs the starts of runs 1..=3 in 9-bit
-//!   fields (511 = no such run), the run values follow. Entry `b` is
-//!   `value[#(starts <= b)]`. A /48 alone below its /40 costs one 16-byte tiny node (the
+//! - tiny (at most 4 runs, `1 + runs` words): word 0 packs the starts of runs 1..=3 in
+//!   10-bit fields (as `512 - start`, 1 = no such run), the run values follow. Entry `b` is
+//!   `value[#(starts <= b)]`, counted for the three fields at once by one add and two
+//!   multiplies. A /48 alone below its /40 costs one 16-byte tiny node (the
 //!   covering leaf, the /48's leaf, the covering leaf again) instead of a 1 KiB group.
 //! - full (`HDR + runs` words): a 16-word header of 32 half-words, one per group of 8
 //!   entries: the number of runs started before the group (high byte) and the group's 8 bits
@@ -14,9 +15,9 @@
 //!   `value[count(b / 8) + popcount(bits(b / 8) & (2 << b % 8) - 1) - 1]`, the popcount of a
 //!   byte from a 256-byte table (the build targets baseline x86-64: no `popcnt`).
 //!
-//! A lookup step loads one header word (a tiny node's word 0), computes both indices from it
-//! and picks one: no branch, and a node of up to 16 words never straddles two cache lines
-//! (one miss per level).
+//! A single lookup branches on the format at each level; the batched lookup keeps one
+//! worklist per format (`lookup_batch`). A tiny node never straddles two cache lines (one
+//! miss per level for the nodes most routes own).
 //!
 //! Concurrency (one writer, lock-free readers, see `rcu.rs`): a node's format, run starts and
 //! counts never change once it is reachable. An update that keeps a node's run structure
@@ -46,8 +47,11 @@ const TINY: u32 = 1 << 30;
 const PTR: u32 = TINY - 1;
 /// Most runs of a tiny node.
 const TINY_RUNS: usize = 4;
-/// A tiny node's start field for "no such run" (above every entry index).
-const NO_START: u32 = 0x1ff;
+/// A tiny node's start fields: 10 bits each at bits 0, 10 and 20, `512 - start` for a run
+/// start (257..=511), `NO_START` for no such run. `b + field` reaches 512 (bit 9 of the field)
+/// exactly when `b >= start`, for the three fields at once (`tiny_step`).
+const NO_START: u32 = 1;
+const FIELDS: u32 = 1 | (1 << 10) | (1 << 20);
 /// Words `0..DUMMY_END` hold a full node of one run whose entry is 0: the batch walk reads
 /// it (branch-free) for addresses whose walk has already ended.
 const DUMMY_END: u32 = 32;
@@ -99,10 +103,9 @@ fn tiny_step(pool: &[AtomicU32], n: usize, b: u32) -> u32 {
     // The starts never change while a node is reachable: Relaxed. The node's words were
     // written before the pointer to it was published (Release) and loaded (Acquire).
     let a = node[0].load(Ordering::Relaxed);
-    let i = 1
-        + usize::from(b >= a & NO_START)
-        + usize::from(b >= (a >> 9) & NO_START)
-        + usize::from(b >= (a >> 18) & NO_START);
+    // Bit 9 of each field: b >= that start; the multiply sums the three bits into bit 20.
+    let ge = ((b & 0xff).wrapping_mul(FIELDS).wrapping_add(a) >> 9) & FIELDS;
+    let i = 1 + ((ge.wrapping_mul(FIELDS) >> 20) & 3) as usize;
     // Acquire pairs with the writer's Release store of a run value (in place) or of the
     // pointer to a new node: what it points to is visible.
     node[i].load(Ordering::Acquire)
@@ -154,20 +157,24 @@ pub(crate) fn lookup_batch(
     dst: &[u128],
     out: &mut [u32],
 ) {
+    const M: usize = BATCH - 1;
     let n = dst.len().min(out.len()).min(BATCH);
     let mut keys = [[0u8; 16]; BATCH];
+    // Entries in a local array and list positions masked to the batch: no bounds checks in
+    // the level loops (`nt`, `nf`, `mt`, `mf` never exceed the walks so far, < BATCH).
+    let mut ent = [0u32; BATCH];
     let mut lists = [[0u8; BATCH]; 4];
     let (mut nt, mut nf) = (0usize, 0usize);
-    for (i, (&d, o)) in dst.iter().zip(out.iter_mut()).take(n).enumerate() {
-        keys[i] = d.to_be_bytes();
+    for (i, &d) in dst.iter().take(n).enumerate() {
+        keys[i & M] = d.to_be_bytes();
         let e = root
             .get((d >> (128 - fb)) as usize)
             .map_or(0, |a| a.load(Ordering::Acquire));
-        *o = e;
+        ent[i & M] = e;
         #[allow(clippy::cast_possible_truncation, reason = "i < BATCH = 64")]
         let i8 = i as u8;
-        lists[0][nt] = i8;
-        lists[1][nf] = i8;
+        lists[0][nt & M] = i8;
+        lists[1][nf & M] = i8;
         let ext = (e >> 31) as usize;
         let tiny = ((e >> 30) & 1) as usize;
         nt += ext & tiny;
@@ -179,32 +186,34 @@ pub(crate) fn lookup_batch(
         let (a, b) = lists.split_at_mut(2);
         let (src, dst_l) = if cur == 0 { (a, b) } else { (b, a) };
         let (mut mt, mut mf) = (0usize, 0usize);
-        let mut next = |i: u8, e: u32, mt: &mut usize, mf: &mut usize| {
-            dst_l[0][*mt] = i;
-            dst_l[1][*mf] = i;
+        for &i in src[0].iter().take(nt) {
+            let x = usize::from(i) & M;
+            let e = tiny_step(pool, (ent[x] & PTR) as usize, u32::from(keys[x][k & 15]));
+            ent[x] = e;
+            dst_l[0][mt & M] = i;
+            dst_l[1][mf & M] = i;
             let ext = (e >> 31) as usize;
             let tiny = ((e >> 30) & 1) as usize;
-            *mt += ext & tiny;
-            *mf += ext & (tiny ^ 1);
-        };
-        for &i in &src[0][..nt] {
-            let o = &mut out[usize::from(i) & (BATCH - 1)];
-            let b = u32::from(keys[usize::from(i) & (BATCH - 1)][k]);
-            *o = tiny_step(pool, (*o & PTR) as usize, b);
-            next(i, *o, &mut mt, &mut mf);
+            mt += ext & tiny;
+            mf += ext & (tiny ^ 1);
         }
-        for &i in &src[1][..nf] {
-            let o = &mut out[usize::from(i) & (BATCH - 1)];
-            let b = u32::from(keys[usize::from(i) & (BATCH - 1)][k]);
-            *o = full_step(pool, (*o & PTR) as usize, b);
-            next(i, *o, &mut mt, &mut mf);
+        for &i in src[1].iter().take(nf) {
+            let x = usize::from(i) & M;
+            let e = full_step(pool, (ent[x] & PTR) as usize, u32::from(keys[x][k & 15]));
+            ent[x] = e;
+            dst_l[0][mt & M] = i;
+            dst_l[1][mf & M] = i;
+            let ext = (e >> 31) as usize;
+            let tiny = ((e >> 30) & 1) as usize;
+            mt += ext & tiny;
+            mf += ext & (tiny ^ 1);
         }
         (nt, nf) = (mt, mf);
         cur ^= 1;
         k += 1;
     }
-    for o in out.iter_mut().take(n) {
-        *o &= IDX_MASK;
+    for (o, e) in out.iter_mut().zip(&ent).take(n) {
+        *o = e & IDX_MASK;
     }
 }
 
@@ -256,13 +265,13 @@ fn header(bm: &[u32; 8]) -> [u32; HDR] {
 
 /// The starts word of a tiny node with run-start bitmap `bm` (at most 4 runs).
 fn starts(bm: &[u32; 8]) -> u32 {
-    let mut word = NO_START | (NO_START << 9) | (NO_START << 18);
+    let mut word = NO_START * FIELDS;
     let mut k = 0;
     for i in 1..FAN {
         if bm[i >> 5] & (1 << (i & 31)) != 0 && k < TINY_RUNS - 1 {
-            let sh = 9 * k;
-            let i = u32::try_from(i).unwrap_or(NO_START);
-            word = (word & !(NO_START << sh)) | (i << sh);
+            let sh = 10 * k;
+            let f = 512 - u32::try_from(i).unwrap_or(0);
+            word = (word & !(0x3ff << sh)) | (f << sh);
             k += 1;
         }
     }
@@ -518,8 +527,9 @@ impl Trie6<'_> {
             bm[0] = 1;
             let a = self.word(n);
             for k in 0..TINY_RUNS - 1 {
-                let st = ((a >> (9 * k)) & NO_START) as usize;
-                if st < FAN {
+                let f = (a >> (10 * k)) & 0x3ff;
+                if f > 256 {
+                    let st = (512 - f) as usize;
                     bm[st >> 5] |= 1 << (st & 31);
                 }
             }
