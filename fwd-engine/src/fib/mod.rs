@@ -984,12 +984,14 @@ impl Family for u128 {
     ) -> Result<(), FibError> {
         let _ = reserve; // deletes may rebuild (copy-on-write) nodes too: always reserve
         let shared = &*w.shared;
-        let mut t = trie6::Trie6 {
-            pool: &shared.pool6,
-            alloc: &mut w.alloc6,
-        };
+        let mut t = trie6::Trie6::new(&shared.pool6, &mut w.alloc6);
         let to = w.cfg.grace_timeout;
-        t.reserve(root, fb, key, len, &shared.rcu, to, Self::POOL)?;
+        if let Err(e) = t.reserve(root, fb, key, len, &shared.rcu, to, Self::POOL) {
+            // A full pool must not block deletes: one that allocates nothing goes ahead.
+            if !matches!(rule, Rule::Del { .. }) || t.allocates(root, fb, key, len, rule) {
+                return Err(e);
+            }
+        }
         t.update(root, fb, key, len, rule);
         w.alloc6.seal(&shared.rcu);
         Ok(())
@@ -1215,11 +1217,7 @@ impl FibWriter {
                 width: 32,
             }
             .retire_all(&t.v4_root);
-            trie6::Trie6 {
-                pool: &self.shared.pool6,
-                alloc: &mut self.alloc6,
-            }
-            .retire_all(&t.v6_root);
+            trie6::Trie6::new(&self.shared.pool6, &mut self.alloc6).retire_all(&t.v6_root);
             self.alloc4.seal(&self.shared.rcu);
             self.alloc4d.seal(&self.shared.rcu);
             self.alloc6.seal(&self.shared.rcu);

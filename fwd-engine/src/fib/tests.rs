@@ -1270,13 +1270,16 @@ fn fib_v6_rebuilt_nodes_wait_for_readers() {
     let (mut w, r, lbs) = with_lbs(small_cfg(16), 3);
     let base: u128 = 0x2001_0db8 << 96;
     w.route6_add(0, base, 32, lbs[0]).unwrap();
-    // A /48 and its neighbour in one /40 node: adding and deleting the second one changes the
-    // node's runs, so each change rebuilds it.
-    let (a, b) = (base | (1 << 80), base | (3 << 80));
+    // A /48 and two neighbours in one /40 node: adding one neighbour splits runs (the node
+    // is rebuilt); deleting it merges them (kept in place, runs unchanged); adding the other
+    // one then needs other runs (rebuilt again): two rebuilds per cycle.
+    let (a, b, c) = (base | (1 << 80), base | (3 << 80), base | (5 << 80));
     w.route6_add(0, a, 48, lbs[1]).unwrap();
     let cycle = |w: &mut FibWriter| {
-        w.route6_add(0, b, 48, lbs[2]).unwrap();
-        w.route6_del(0, b, 48).unwrap();
+        for p in [b, c] {
+            w.route6_add(0, p, 48, lbs[2]).unwrap();
+            w.route6_del(0, p, 48).unwrap();
+        }
     };
     cycle(&mut w);
     assert!(w.synchronize(Duration::from_secs(5)));
@@ -1302,4 +1305,42 @@ fn fib_v6_rebuilt_nodes_wait_for_readers() {
     }
     assert_eq!(w.alloc6.touched_words(), after, "freed nodes are reused");
     assert_eq!(r.view().lookup6(0, b | 5), lbs[0]);
+}
+
+/// A small IPv6 node pool: inserts past its end fail with `TableFull` and change nothing
+/// (lookups still match the routes accepted so far); deleting everything empties it.
+#[test]
+fn fib_v6_node_pool_full_is_an_error_and_changes_nothing() {
+    let mut cfg = small_cfg(16);
+    cfg.tbl8_groups6 = 4; // 4 KiB: 752 usable words
+    let (mut w, r, lbs) = with_lbs(cfg, 4);
+    let mut routes: HashMap<(u128, u8), LbIndex> = HashMap::new();
+    let mut rng = synth::Rng::new(99);
+    let mut full = 0;
+    for i in 0..400 {
+        let len = [32u8, 40, 48, 56, 64, 100][rng.below(6) as usize];
+        let p = ((0x2001_0db8_u128 << 96) | (u128::from(rng.next_u64()) << 32))
+            & (u128::MAX << (128 - u32::from(len)));
+        let lb = lbs[i % 4];
+        match w.route6_add(0, p, len, lb) {
+            Ok(old) => assert_eq!(old, routes.insert((p, len), lb)),
+            Err(e) => {
+                assert_eq!(e, FibError::TableFull("ipv6 trie nodes (tbl8_groups6)"));
+                full += 1;
+                assert_eq!(w.route6_exact(0, p, len), routes.get(&(p, len)).copied());
+            }
+        }
+        if i % 50 == 49 {
+            let d: Vec<u128> = routes.keys().map(|&(p, _)| p | 1).collect();
+            check6_all(&r, &w, &routes, &d);
+        }
+    }
+    assert!(full > 0, "the pool filled up");
+    let d: Vec<u128> = routes.keys().map(|&(p, _)| p | 1).collect();
+    check6_all(&r, &w, &routes, &d);
+    let keys: Vec<_> = routes.keys().copied().collect();
+    for (p, l) in keys {
+        assert_eq!(w.route6_del(0, p, l), Ok(routes[&(p, l)]));
+    }
+    assert_eq!(w.stats().groups6_in_use, 0);
 }

@@ -488,8 +488,12 @@ impl NodeAlloc {
 
 /// The writer's handle on one VRF's IPv6 trie (root given per call).
 pub(crate) struct Trie6<'a> {
-    pub(crate) pool: &'a [AtomicU32],
-    pub(crate) alloc: &'a mut NodeAlloc,
+    pool: &'a [AtomicU32],
+    alloc: &'a mut NodeAlloc,
+    /// Dry run ([`allocates`](Self::allocates)): decide everything, store nothing.
+    dry: bool,
+    /// Set by a dry run that would have allocated a node.
+    would_alloc: bool,
 }
 
 #[inline]
@@ -512,7 +516,34 @@ fn apply(e: u32, rule: Rule) -> u32 {
     }
 }
 
-impl Trie6<'_> {
+impl<'a> Trie6<'a> {
+    pub(crate) fn new(pool: &'a [AtomicU32], alloc: &'a mut NodeAlloc) -> Self {
+        Trie6 {
+            pool,
+            alloc,
+            dry: false,
+            would_alloc: false,
+        }
+    }
+
+    /// Whether applying `rule` for `key/len` would need a new node (a dry run of `update`).
+    /// A delete usually does not (runs only merge, nodes only go), so it can proceed with a
+    /// full pool; it does when equal leaves of sibling routes must split.
+    pub(crate) fn allocates(
+        &mut self,
+        root: &[AtomicU32],
+        fb: u32,
+        key: u128,
+        len: u32,
+        rule: Rule,
+    ) -> bool {
+        self.dry = true;
+        self.would_alloc = false;
+        self.update(root, fb, key, len, rule);
+        self.dry = false;
+        self.would_alloc
+    }
+
     #[inline]
     fn word(&self, i: usize) -> u32 {
         // Only the writer stores: Relaxed reads of its own writes.
@@ -625,7 +656,7 @@ impl Trie6<'_> {
         for slot in root.get(start..start + span).unwrap_or(&[]) {
             let e = slot.load(Ordering::Relaxed);
             let n = self.upd(e, fb, key, len, rule);
-            if n != e {
+            if n != e && !self.dry {
                 // Release: a new node is complete before it is reachable; a leaf is whole.
                 slot.store(n, Ordering::Release);
             }
@@ -679,6 +710,9 @@ impl Trie6<'_> {
         // parent entry's own bits): sibling routes of one length and LB that tile the node
         // (two /41s in a /40) stay a node, so that deleting one of them finds it.
         if first & EXT == 0 && depth(first) <= base + 1 && ent.iter().all(|&x| x == first) {
+            if self.dry {
+                return first;
+            }
             if let Some(o) = old {
                 let size = self.size(o);
                 self.alloc.unlink(o & PTR, size);
@@ -688,12 +722,21 @@ impl Trie6<'_> {
         let (bm, runs) = bitmap_of(ent);
         if let Some(o) = old {
             let obm = self.bitmap(o);
-            // In place: the same runs, or (inside the prefix, where equal entries stay equal
-            // and nothing is allocated) runs that still encode the entries.
-            if obm == bm || (covered && encodes(&obm, ent)) {
-                self.store_values(o, &obm, ent);
+            // In place: the same runs, or runs that still encode the entries (runs that
+            // merged: the node is not rebuilt smaller, so nothing is allocated; inside the
+            // prefix, equal entries stay equal, so nodes there are always kept in place).
+            if obm == bm || encodes(&obm, ent) {
+                if !self.dry {
+                    self.store_values(o, &obm, ent);
+                }
                 return o;
             }
+            debug_assert!(!covered, "nodes inside the prefix keep their runs");
+        }
+        if self.dry {
+            self.would_alloc = true;
+            // A pointer stands for the new node (a run of its own, as the real one).
+            return old.unwrap_or(EXT);
         }
         let (size, tiny) = node_size(runs);
         let Some(at) = self.alloc.alloc(size) else {
