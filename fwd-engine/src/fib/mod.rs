@@ -7,9 +7,10 @@
 //!   entry is one `AtomicU32`: a leaf (LB index + the length of the route that produced it) or a
 //!   pointer to a 256-entry group in the IPv4 group pool.
 //! - IPv6: a 16-bit root and 8-bit strides below (up to 14 levels) whose 256-entry nodes are
-//!   stored run-length compressed, poptrie style (`trie6.rs`: a bitmap of run starts, one word
-//!   per run, ~52 bytes for a node holding one route); /128 host routes live in a lock-free
-//!   hash table probed first (`host6.rs`).
+//!   stored run-length compressed (`trie6.rs`: up to 4 runs in 1 + runs words, 16 bytes for
+//!   a node holding one route; more in a 64-byte header of run counts and run-start bits + 4
+//!   bytes per run); /128 host routes live in a lock-free hash table probed first
+//!   (`host6.rs`).
 //! - Load balances and adjacencies live in an immutable, copy-on-write snapshot published with
 //!   `arc_swap`; a view pins one snapshot, so `lb()` and `adj()` are consistent with each other
 //!   for a whole frame.
@@ -175,8 +176,9 @@ pub struct FibConfig {
     pub max_vrfs: u32,
     /// IPv4 trie groups (256 entries, 1 KiB each) shared by all VRFs.
     pub tbl8_groups: u32,
-    /// IPv6 trie memory in KiB, shared by all VRFs (compressed nodes of 40 bytes + 4 per
-    /// run: a node holding one route in a /40 takes 52 bytes, a full one 1064).
+    /// IPv6 trie memory in KiB, shared by all VRFs (compressed nodes: 4 + 4 bytes per run
+    /// up to 4 runs, e.g. 16 bytes for a node holding one route; 64 + 4 per run beyond, 1 088
+    /// for a node of 256 distinct entries).
     pub tbl8_groups6: u32,
     pub max_routes4: usize,
     pub max_routes6: usize,
