@@ -73,11 +73,48 @@ impl Hasher for FoldHasher {
 
 type Map<K, V> = HashMap<K, V, BuildHasherDefault<FoldHasher>>;
 
+/// Hasher of the IPv4 route map's packed keys ([`route_key4`]): keeps runs of 16 consecutive
+/// prefixes of one length and VRF together (the low 4 bits of the hash are the low 4 bits of
+/// the prefix's index, the rest a folded multiply of the other bits). The map indexes its
+/// buckets with the low bits, so routes programmed in address order (a table dump, the bench's
+/// /24s) share control groups and slot lines: about one cache miss per run of 16 instead of
+/// two per route. Keys that are not neighbours hash as with [`FoldHasher`]. Correctness does
+/// not depend on the hash (only probe lengths do).
+#[derive(Clone, Copy, Debug, Default)]
+struct RouteKeyHasher(u64);
+
+impl Hasher for RouteKeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys are hashed with this hasher; any other input is folded word-wise.
+        let mut f = FoldHasher(self.0);
+        f.write(bytes);
+        self.0 = f.0;
+    }
+    fn write_u64(&mut self, k: u64) {
+        let len = (k >> 32) & 63;
+        let addr = k & 0xffff_ffff;
+        // The prefix's index among the prefixes of its length (0 for /0).
+        let n = if len == 0 || len > 32 {
+            addr
+        } else {
+            addr >> (32 - len)
+        };
+        let mut f = FoldHasher(0);
+        f.write_u64((n >> 4) ^ (k & !0xffff_ffff));
+        // The map's 7-bit tags are the top bits: the run position goes there too, so the 16
+        // keys of a run have distinct tags (a lookup compares one slot, not up to 16).
+        self.0 = ((f.0 << 4) | (n & 15)) ^ ((n & 15) << 57);
+    }
+}
+
 /// The programmed routes: IPv4 routes keyed by one word (VRF, length, address: 16-byte map
 /// slots instead of 64, for the table that holds most routes), IPv6 routes by (VRF, prefix).
 #[derive(Debug, Default)]
 struct RouteMap {
-    v4: Map<u64, RouteAction>,
+    v4: HashMap<u64, RouteAction, BuildHasherDefault<RouteKeyHasher>>,
     v6: Map<(u32, Prefix), RouteAction>,
 }
 
@@ -440,6 +477,33 @@ impl Tables {
             | Command::HostifDel(id)
             | Command::HostifOper { id, .. } => st(Status::Invalid, u64::from(id)),
         }
+    }
+
+    /// Before a burst of commands is applied: look up the route map and the FIB's prefix store
+    /// entries of its IPv4 route commands (read only, no effect on state). At 1M routes each
+    /// lookup is a cache miss or two; here they are independent, so the processor overlaps
+    /// them, and the `apply` of each command then finds its lines cached. Returns how many
+    /// routes were looked up (routes found, to keep the loads from being optimised away).
+    pub fn warm<'a>(&self, cmds: impl Iterator<Item = &'a Command>) -> usize {
+        let mut found = 0;
+        for c in cmds {
+            let (Command::RouteAdd { vrf, prefix, .. } | Command::RouteDel { vrf, prefix }) = *c
+            else {
+                continue;
+            };
+            let Some(k) = route_key4(vrf, &prefix) else {
+                continue;
+            };
+            found += usize::from(self.routes.v4.contains_key(&k));
+            if let (Some(&v), IpAddr::V4(a)) = (self.vrfs.get(&vrf), prefix.addr()) {
+                found += usize::from(
+                    self.fib
+                        .route4_exact(v, u32::from(a), prefix.len())
+                        .is_some(),
+                );
+            }
+        }
+        found
     }
 
     /// Publish staged interface changes to the workers (a copy of the whole table: only when

@@ -1,0 +1,109 @@
+//! The forwarder's route path without the ring or DPDK, for profiling: `Tables::apply` of N
+//! IPv4 /24 `RouteAdd` commands (as the program bench's bulk phase sends them), the N
+//! `RouteDel`s, then the N adds again (the bench's single-create phase runs on a FIB from which
+//! the routes were just removed). Commands are applied in bursts of 1024, as the control thread
+//! takes them from the ring, each burst first warmed by `Tables::warm` as the control thread
+//! does (`ROUTE_APPLY_NO_WARM=1`: without). Prints wall and CPU seconds (this thread's
+//! `schedstat`) per phase.
+//!
+//! `cargo build --release -p fwd-daemon --example route_apply`, then
+//! `target/release/examples/route_apply [N]` (default 1000000); for instruction counts run it
+//! under `valgrind --tool=callgrind --dump-instr=no`.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use fwd_daemon::tables::Tables;
+use fwd_engine::fib::{Fib, FibConfig};
+use fwd_engine::interface::interfaces;
+use ring_proto::{Command, Prefix, Rif, RifType, RouteAction, Status};
+
+const BURST: usize = 1024;
+
+/// Apply `cmds` in bursts; panics on a non-Ok status (this is a profile, not a check).
+fn run(t: &mut Tables, cmds: &[Command], what: &str) {
+    let t0 = Instant::now();
+    let c0 = cpu_seconds();
+    let warm = std::env::var_os("ROUTE_APPLY_NO_WARM").is_none();
+    for burst in cmds.chunks(BURST) {
+        if warm {
+            std::hint::black_box(t.warm(burst.iter()));
+        }
+        for c in burst {
+            let o = t.apply(c);
+            assert_eq!(o.status, Status::Ok, "{what}: {c:?}");
+        }
+        t.publish();
+    }
+    t.fib().reclaim();
+    println!(
+        "{what:<12} {:>8} routes {:>7.3} s, CPU {:>7.3} s",
+        cmds.len(),
+        t0.elapsed().as_secs_f64(),
+        cpu_seconds() - c0
+    );
+}
+
+/// CPU time of this thread so far (first field of `/proc/thread-self/schedstat`, ns); 0 if
+/// unavailable.
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(0.0, |ns| ns / 1e9)
+}
+
+fn main() {
+    let n: u32 = std::env::args()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let (fw, _fr) = Fib::new(FibConfig::default());
+    let (iw, _ir) = interfaces();
+    let mut t = Tables::new(fw, iw, &[("Ethernet0".into(), [2, 0, 0, 0, 1, 0])]);
+    let nb: IpAddr = "10.0.0.2".parse().expect("address");
+    let rif = Rif {
+        rif: 1,
+        rif_type: RifType::Port,
+        port: 0,
+        vlan: 0,
+        mac: [2, 0, 0, 0, 0, 0xa],
+        mtu: 1500,
+        vrf: 100,
+        v4_admin: true,
+        v6_admin: true,
+    };
+    for c in [
+        Command::VrfAdd(100),
+        Command::RifAdd(rif),
+        Command::NeighborAdd {
+            rif: 1,
+            ip: nb,
+            mac: [2, 0, 0, 0, 0, 2],
+        },
+        Command::NextHopAdd {
+            id: 1,
+            ip: nb,
+            rif: 1,
+        },
+    ] {
+        assert_eq!(t.apply(&c).status, Status::Ok, "{c:?}");
+    }
+    let p = |i: u32| Prefix::v4(0x0100_0000 + (i << 8), 24).expect("prefix");
+    let adds: Vec<Command> = (0..n)
+        .map(|i| Command::RouteAdd {
+            vrf: 100,
+            prefix: p(i),
+            action: RouteAction::NextHop(1),
+        })
+        .collect();
+    let dels: Vec<Command> = (0..n)
+        .map(|i| Command::RouteDel {
+            vrf: 100,
+            prefix: p(i),
+        })
+        .collect();
+    run(&mut t, &adds, "add");
+    run(&mut t, &dels, "delete");
+    run(&mut t, &adds, "add again");
+}
