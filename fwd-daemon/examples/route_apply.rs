@@ -1,9 +1,9 @@
 //! The forwarder's route path without the ring or DPDK, for profiling: `Tables::apply` of N
 //! IPv4 /24 `RouteAdd` commands (as the program bench's bulk phase sends them), the N
 //! `RouteDel`s, then the N adds again (the bench's single-create phase runs on a FIB from which
-//! the routes were just removed). Commands are applied in bursts of 1024, as the control thread
-//! takes them from the ring, each burst first warmed by `Tables::warm` as the control thread
-//! does (`ROUTE_APPLY_NO_WARM=1`: without). Prints wall and CPU seconds (this thread's
+//! the routes were just removed; `ROUTE_APPLY_SHUFFLE=1`: in a scrambled order instead of
+//! address order). Commands are applied in bursts of 1024, as the control thread takes them
+//! from the ring. Prints wall and CPU seconds (this thread's
 //! `schedstat`) per phase.
 //!
 //! `cargo build --release -p fwd-daemon --example route_apply`, then
@@ -24,11 +24,7 @@ const BURST: usize = 1024;
 fn run(t: &mut Tables, cmds: &[Command], what: &str) {
     let t0 = Instant::now();
     let c0 = cpu_seconds();
-    let warm = std::env::var_os("ROUTE_APPLY_NO_WARM").is_none();
     for burst in cmds.chunks(BURST) {
-        if warm {
-            std::hint::black_box(t.warm(burst.iter()));
-        }
         for c in burst {
             let o = t.apply(c);
             assert_eq!(o.status, Status::Ok, "{what}: {c:?}");
@@ -90,15 +86,28 @@ fn main() {
         assert_eq!(t.apply(&c).status, Status::Ok, "{c:?}");
     }
     let p = |i: u32| Prefix::v4(0x0100_0000 + (i << 8), 24).expect("prefix");
-    let adds: Vec<Command> = (0..n)
-        .map(|i| Command::RouteAdd {
+    // `ROUTE_APPLY_SHUFFLE=1`: the routes in a pseudo-random order (an odd multiplier modulo
+    // the next power of two, values >= n skipped) instead of address order.
+    let order: Vec<u32> = if std::env::var_os("ROUTE_APPLY_SHUFFLE").is_some() {
+        let m = n.next_power_of_two().max(1);
+        (0..m)
+            .map(|i| i.wrapping_mul(0x9e37_79b1) & (m - 1))
+            .filter(|&i| i < n)
+            .collect()
+    } else {
+        (0..n).collect()
+    };
+    let adds: Vec<Command> = order
+        .iter()
+        .map(|&i| Command::RouteAdd {
             vrf: 100,
             prefix: p(i),
             action: RouteAction::NextHop(1),
         })
         .collect();
-    let dels: Vec<Command> = (0..n)
-        .map(|i| Command::RouteDel {
+    let dels: Vec<Command> = order
+        .iter()
+        .map(|&i| Command::RouteDel {
             vrf: 100,
             prefix: p(i),
         })

@@ -216,13 +216,6 @@ impl Control {
             return 0;
         }
         let n = items.len();
-        if n > 1 {
-            let cmds = items.iter().filter_map(|it| match it {
-                FromLibrary::Command { cmd, .. } => Some(cmd),
-                _ => None,
-            });
-            std::hint::black_box(self.tables.warm(cmds));
-        }
         let mut done = std::mem::take(&mut self.done);
         done.clear();
         for it in items.drain(..) {

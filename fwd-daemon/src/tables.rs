@@ -479,33 +479,6 @@ impl Tables {
         }
     }
 
-    /// Before a burst of commands is applied: look up the route map and the FIB's prefix store
-    /// entries of its IPv4 route commands (read only, no effect on state). At 1M routes each
-    /// lookup is a cache miss or two; here they are independent, so the processor overlaps
-    /// them, and the `apply` of each command then finds its lines cached. Returns how many
-    /// routes were looked up (routes found, to keep the loads from being optimised away).
-    pub fn warm<'a>(&self, cmds: impl Iterator<Item = &'a Command>) -> usize {
-        let mut found = 0;
-        for c in cmds {
-            let (Command::RouteAdd { vrf, prefix, .. } | Command::RouteDel { vrf, prefix }) = *c
-            else {
-                continue;
-            };
-            let Some(k) = route_key4(vrf, &prefix) else {
-                continue;
-            };
-            found += usize::from(self.routes.v4.contains_key(&k));
-            if let (Some(&v), IpAddr::V4(a)) = (self.vrfs.get(&vrf), prefix.addr()) {
-                found += usize::from(
-                    self.fib
-                        .route4_exact(v, u32::from(a), prefix.len())
-                        .is_some(),
-                );
-            }
-        }
-        found
-    }
-
     /// Publish staged interface changes to the workers (a copy of the whole table: only when
     /// something changed since the last publication). Returns whether it published.
     pub fn publish(&mut self) -> bool {
