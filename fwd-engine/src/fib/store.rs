@@ -121,9 +121,8 @@ impl BuildHasher for BuildStoreHasher {
     type Hasher = PrefixHasher;
     fn build_hasher(&self) -> PrefixHasher {
         PrefixHasher {
-            h: 0,
             shift: self.shift,
-            done: false,
+            ..BuildPrefixHasher.build_hasher()
         }
     }
 }
