@@ -32,7 +32,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::rcu::Rcu;
-use super::store::{Key, PrefixStore};
+use super::store::PrefixStore;
 use super::trie::{Rule, EXT, IDX_MASK, STRIDE};
 use super::FibError;
 
@@ -810,8 +810,268 @@ impl<'a> Trie6<'a> {
     }
 }
 
-impl Key for u64 {
-    const BITS: u32 = 64;
+/// A slot of [`Routes64`]: the upper 64 bits of the prefix (two words, high first) and
+/// `(len + 1) << 24 | lb` (0 = empty slot).
+type Slot64 = [u32; 3];
+
+const LEN_SHIFT: u32 = 24;
+const LB_MASK: u32 = (1 << LEN_SHIFT) - 1;
+/// Grow when the load would exceed 9/10; the new table is 6/5 as large (load >= 3/4 after a
+/// growth), so the table holds 12 bytes per slot at a load between 3/4 and 9/10.
+const GROW_NUM: usize = 6;
+const GROW_DEN: usize = 5;
+
+/// The writer's IPv6 prefixes up to /64 in one Robin Hood open-addressing table of 12-byte
+/// slots (prefix upper half, length and LB packed): 13-16 bytes per route against 25 for a
+/// hash map per length with 16-byte (u64, u32) pairs and power-of-two capacities. Any
+/// capacity is allowed (the hash is mapped to `0..cap` by a multiply), so the table grows in
+/// steps of 1/5. Deletion shifts the following displaced slots back (no tombstones); an
+/// absent key is found absent as soon as a slot nearer its home than the probe is met.
+struct Routes64 {
+    slots: SlotBuf,
+    count: usize,
+    /// Routes of each length (lengths with none are skipped by `covering`).
+    per_len: [u32; 65],
+}
+
+/// Tables of at least this many bytes get their own anonymous mapping: a replaced table is
+/// unmapped, so the process's memory follows `memory_bytes` (a heap block of that size may
+/// stay with the allocator after it is freed: glibc raises its mmap threshold to the largest
+/// block freed).
+const MAP_MIN: usize = 64 << 10;
+
+/// The slot array of [`Routes64`]: zeroed on creation, on the heap or in its own mapping.
+enum SlotBuf {
+    Heap(Vec<Slot64>),
+    Map(memmap2::MmapMut),
+}
+
+impl SlotBuf {
+    fn zeroed(cap: usize) -> Self {
+        let bytes = cap * std::mem::size_of::<Slot64>();
+        if bytes >= MAP_MIN && !cfg!(miri) {
+            if let Ok(m) = memmap2::MmapMut::map_anon(bytes) {
+                // Page-aligned and a whole number of slots: the casts below cannot fail.
+                if bytemuck::try_cast_slice::<u8, Slot64>(&m).is_ok_and(|s| s.len() == cap) {
+                    return SlotBuf::Map(m);
+                }
+            }
+        }
+        SlotBuf::Heap(vec![[0; 3]; cap])
+    }
+
+    fn get(&self) -> &[Slot64] {
+        match self {
+            SlotBuf::Heap(v) => v,
+            SlotBuf::Map(m) => bytemuck::try_cast_slice(m).unwrap_or(&[]),
+        }
+    }
+
+    fn get_mut(&mut self) -> &mut [Slot64] {
+        match self {
+            SlotBuf::Heap(v) => v,
+            SlotBuf::Map(m) => bytemuck::try_cast_slice_mut(m).unwrap_or(&mut []),
+        }
+    }
+
+    /// Bytes held (a mapping in whole 4 KiB pages).
+    fn bytes(&self) -> usize {
+        match self {
+            SlotBuf::Heap(v) => v.capacity() * std::mem::size_of::<Slot64>(),
+            SlotBuf::Map(m) => m.len().div_ceil(4096) * 4096,
+        }
+    }
+}
+
+fn hash64(key: u64, len: u32) -> u64 {
+    let mut h = key ^ u64::from(len).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+#[allow(clippy::cast_possible_truncation, reason = "halves of a u64")]
+fn split64(key: u64) -> (u32, u32) {
+    ((key >> 32) as u32, key as u32)
+}
+
+fn slot_key(s: &Slot64) -> (u64, u32) {
+    (
+        (u64::from(s[0]) << 32) | u64::from(s[1]),
+        (s[2] >> LEN_SHIFT).wrapping_sub(1),
+    )
+}
+
+/// Home slot of `(key, len)` in a table of `cap` slots.
+fn home(key: u64, len: u32, cap: usize) -> usize {
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "the product's high half is < cap"
+    )]
+    {
+        ((u128::from(hash64(key, len)) * cap as u128) >> 64) as usize
+    }
+}
+
+/// Probe distance of the occupied slot `i` from its home.
+fn dist(slots: &[Slot64], i: usize) -> usize {
+    let cap = slots.len();
+    let (k, l) = slot_key(&slots[i]);
+    (i + cap - home(k, l, cap)) % cap
+}
+
+/// Place a slot known to be absent in a table with a free slot (Robin Hood: a probe that
+/// has come further than the resident takes its place and carries the resident on).
+fn place(slots: &mut [Slot64], mut s: Slot64) {
+    let cap = slots.len();
+    let (k, l) = slot_key(&s);
+    let mut i = home(k, l, cap);
+    let mut d = 0;
+    for _ in 0..cap {
+        if slots[i][2] == 0 {
+            slots[i] = s;
+            return;
+        }
+        let rd = dist(slots, i);
+        if rd < d {
+            std::mem::swap(&mut slots[i], &mut s);
+            d = rd;
+        }
+        i = if i + 1 == cap { 0 } else { i + 1 };
+        d += 1;
+    }
+    debug_assert!(false, "place() on a full table");
+}
+
+impl Default for Routes64 {
+    fn default() -> Self {
+        Routes64 {
+            slots: SlotBuf::Heap(Vec::new()),
+            count: 0,
+            per_len: [0; 65],
+        }
+    }
+}
+
+impl Routes64 {
+    /// Index of `(key, len)`, if stored.
+    fn find(&self, key: u64, len: u32) -> Option<usize> {
+        if self.count == 0 || !self.has_len(len) {
+            return None;
+        }
+        let slots = self.slots.get();
+        let cap = slots.len();
+        let (hi, lo) = split64(key);
+        let tag = len + 1;
+        let mut i = home(key, len, cap);
+        for d in 0..cap {
+            let s = &slots[i];
+            if s[2] == 0 {
+                return None;
+            }
+            if s[2] >> LEN_SHIFT == tag && s[0] == hi && s[1] == lo {
+                return Some(i);
+            }
+            if dist(slots, i) < d {
+                return None;
+            }
+            i = if i + 1 == cap { 0 } else { i + 1 };
+        }
+        None
+    }
+
+    fn get(&self, key: u64, len: u32) -> Option<u32> {
+        self.find(key, len)
+            .map(|i| self.slots.get()[i][2] & LB_MASK)
+    }
+
+    /// Rebuild with `cap` slots (> count).
+    fn resize(&mut self, cap: usize) {
+        let old = std::mem::replace(&mut self.slots, SlotBuf::zeroed(cap));
+        let new = self.slots.get_mut();
+        for s in old.get().iter().filter(|s| s[2] != 0) {
+            place(new, *s);
+        }
+    }
+
+    /// Insert or replace; returns the replaced LB. `lb` must fit in 24 bits.
+    fn insert(&mut self, key: u64, len: u32, lb: u32) -> Option<u32> {
+        debug_assert!(lb <= LB_MASK && len <= 64);
+        let word = ((len + 1) << LEN_SHIFT) | (lb & LB_MASK);
+        if let Some(i) = self.find(key, len) {
+            let s = &mut self.slots.get_mut()[i];
+            let old = s[2] & LB_MASK;
+            s[2] = word;
+            return Some(old);
+        }
+        let cap = self.slots.get().len();
+        if (self.count + 1) * 10 > cap * 9 {
+            self.resize((cap * GROW_NUM / GROW_DEN).max(cap + 16));
+        }
+        let (hi, lo) = split64(key);
+        place(self.slots.get_mut(), [hi, lo, word]);
+        self.count += 1;
+        self.per_len[len as usize] += 1;
+        None
+    }
+
+    fn remove(&mut self, key: u64, len: u32) -> Option<u32> {
+        let mut i = self.find(key, len)?;
+        let slots = self.slots.get_mut();
+        let lb = slots[i][2] & LB_MASK;
+        let cap = slots.len();
+        // Backward shift: pull each following displaced slot one step nearer its home.
+        loop {
+            let j = if i + 1 == cap { 0 } else { i + 1 };
+            if slots[j][2] == 0 || dist(slots, j) == 0 {
+                slots[i] = [0; 3];
+                break;
+            }
+            slots[i] = slots[j];
+            i = j;
+        }
+        self.count -= 1;
+        self.per_len[len as usize] -= 1;
+        if self.count == 0 {
+            // Memory back to the empty figure after a mass withdrawal.
+            self.slots = SlotBuf::Heap(Vec::new());
+        } else if self.count * 5 < cap * 2 && cap > 64 {
+            // Under 2/5 full: back to a load of 4/5.
+            self.resize(self.count * 5 / 4 + 1);
+        }
+        Some(lb)
+    }
+
+    fn has_len(&self, len: u32) -> bool {
+        self.per_len.get(len as usize).is_some_and(|&c| c > 0)
+    }
+
+    fn covering(&self, key: u64, len: u32) -> Option<(u32, u32)> {
+        (0..len.min(65))
+            .rev()
+            .filter(|&l| self.has_len(l))
+            .find_map(|l| self.get(key.masked(l), l).map(|lb| (l, lb)))
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (u64, u8, u32)> + '_ {
+        self.slots.get().iter().filter(|s| s[2] != 0).map(|s| {
+            let (k, l) = slot_key(s);
+            (k, u8::try_from(l).unwrap_or(u8::MAX), s[2] & LB_MASK)
+        })
+    }
+
+    fn memory_bytes(&self) -> usize {
+        self.slots.bytes()
+    }
+}
+
+trait Masked64 {
+    fn masked(self, len: u32) -> Self;
+}
+
+impl Masked64 for u64 {
     fn masked(self, len: u32) -> Self {
         if len == 0 {
             0
@@ -822,11 +1082,10 @@ impl Key for u64 {
 }
 
 /// The writer's IPv6 routes (control side: exact match, covering search, dumps). Prefixes up
-/// to /64 (nearly all of a real table) are kept by their upper 64 bits: a hash map slot of
-/// 16 bytes + 1 control byte instead of 32 + 1 for a `u128` key (whose alignment pads the
-/// pair), which halves the largest part of the IPv6 memory per route left after the trie.
+/// to /64 (nearly all of a real table) are kept by their upper 64 bits in one compact table
+/// (`Routes64`, 12-byte slots); longer ones (rare: /65-/128) in a map per length.
 pub(crate) struct Store6 {
-    lo: PrefixStore<u64>,
+    lo: Routes64,
     hi: PrefixStore<u128>,
 }
 
@@ -838,13 +1097,13 @@ fn upper(key: u128) -> u64 {
 impl Store6 {
     pub(crate) fn new() -> Self {
         Store6 {
-            lo: PrefixStore::new(),
+            lo: Routes64::default(),
             hi: PrefixStore::new(),
         }
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.lo.len() + self.hi.len()
+        self.lo.count + self.hi.len()
     }
 
     pub(crate) fn get(&self, key: u128, len: u32) -> Option<u32> {
@@ -885,8 +1144,7 @@ impl Store6 {
     pub(crate) fn sorted(&self) -> Vec<(u128, u8, u32)> {
         let mut v: Vec<(u128, u8, u32)> = self
             .lo
-            .sorted()
-            .into_iter()
+            .iter()
             .map(|(k, l, lb)| (u128::from(k) << 64, l, lb))
             .collect();
         v.extend(self.hi.sorted());
@@ -896,5 +1154,78 @@ impl Store6 {
 
     pub(crate) fn memory_bytes(&self) -> usize {
         self.lo.memory_bytes() + self.hi.memory_bytes()
+    }
+}
+
+#[cfg(test)]
+mod store_tests {
+    use super::Routes64;
+    use std::collections::BTreeMap;
+
+    /// `Routes64` against a `BTreeMap` through growth, in-place replacement, Robin Hood
+    /// displacement, backward-shift deletes and shrinking, with clustered keys (few distinct
+    /// homes per length) as well as spread ones.
+    #[test]
+    fn routes64_matches_a_map() {
+        let mut t = Routes64::default();
+        let mut m: BTreeMap<(u64, u32), u32> = BTreeMap::new();
+        let mut x = 0x1234_5678_9abc_def1u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..40_000u32 {
+            let r = next();
+            let len = u32::try_from(r % 65).unwrap_or(0);
+            // Half the keys from a small space (many collisions of the masked key).
+            let raw = if r & (1 << 40) != 0 {
+                next()
+            } else {
+                next() & 0xff00_0000_0000_0000
+            };
+            let key = if len == 0 {
+                0
+            } else {
+                raw & (u64::MAX << (64 - len))
+            };
+            let lb = u32::try_from(next() & 0xff_ffff).unwrap_or(0);
+            // Insert-heavy first, then delete-heavy down to empty.
+            let del = if round < 20_000 {
+                r % 4 == 0
+            } else {
+                r % 4 != 0
+            };
+            if del {
+                assert_eq!(t.remove(key, len), m.remove(&(key, len)));
+            } else {
+                assert_eq!(t.insert(key, len, lb), m.insert((key, len), lb));
+            }
+            assert_eq!(t.count, m.len());
+            if round % 997 == 0 {
+                for (&(k, l), &v) in &m {
+                    assert_eq!(t.get(k, l), Some(v));
+                }
+                let q = next();
+                let want = (0..65u32).rev().find_map(|l| {
+                    let k = if l == 0 {
+                        0
+                    } else {
+                        q & (u64::MAX << (64 - l))
+                    };
+                    m.get(&(k, l)).map(|&v| (l, v))
+                });
+                assert_eq!(t.covering(q, 65), want);
+                let mut all: Vec<_> = t.iter().map(|(k, l, v)| ((k, u32::from(l)), v)).collect();
+                all.sort_unstable();
+                assert_eq!(all, m.iter().map(|(&k, &v)| (k, v)).collect::<Vec<_>>());
+            }
+        }
+        for (k, l) in m.keys().copied().collect::<Vec<_>>() {
+            assert_eq!(t.remove(k, l), m.remove(&(k, l)));
+        }
+        assert_eq!(t.count, 0);
+        assert_eq!(t.memory_bytes(), 0);
     }
 }
