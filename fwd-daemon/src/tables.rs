@@ -1491,6 +1491,35 @@ mod tests {
         assert_eq!(m.len(), 4);
     }
 
+    /// The route map's hash keeps runs of 16 consecutive prefixes (same length and VRF) in
+    /// consecutive buckets with distinct 7-bit tags, and spreads the runs.
+    #[test]
+    fn route_map_hash_keeps_runs() {
+        use std::hash::BuildHasher;
+        let b = BuildHasherDefault::<RouteKeyHasher>::default();
+        let low = (1u64 << 57) - 1;
+        let mut bases = std::collections::HashSet::new();
+        for (vrf, len) in [(0u32, 24u8), (100, 24), (7, 32), (100, 16)] {
+            for r in 0..500u32 {
+                let run = r.wrapping_mul(7919) & ((1u32 << (len - 4)) - 1);
+                let hs: Vec<u64> = (0..16u32)
+                    .map(|j| {
+                        let p = Prefix::v4(((run << 4) | j) << (32 - u32::from(len)), len);
+                        b.hash_one(route_key4(vrf, &p.unwrap()).unwrap())
+                    })
+                    .collect();
+                for (j, h) in hs.iter().enumerate() {
+                    assert_eq!(h & 15, j as u64);
+                    assert_eq!(h & low & !15, hs[0] & low & !15);
+                }
+                let tags: std::collections::HashSet<u64> = hs.iter().map(|h| h >> 57).collect();
+                assert_eq!(tags.len(), 16);
+                bases.insert(hs[0] & 0xffff_fff0);
+            }
+        }
+        assert!(bases.len() > 1900, "runs collide: {}", bases.len());
+    }
+
     /// (under `valgrind --tool=callgrind` for instruction counts).
     #[test]
     #[ignore = "timing run, not a check"]

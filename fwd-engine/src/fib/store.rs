@@ -220,3 +220,57 @@ impl<K: Key> PrefixStore<K> {
             + self.maps.capacity() * std::mem::size_of::<HashMap<K, u32, BuildStoreHasher>>()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash_with<B: BuildHasher, T: Hash>(b: &B, x: T) -> u64 {
+        b.hash_one(x)
+    }
+
+    /// IPv4 keys of one length: 16 consecutive prefixes (a run) hash to 16 consecutive
+    /// buckets (low 4 bits = position, same bits above) with distinct 7-bit tags; runs spread.
+    #[test]
+    fn store_hash_keeps_runs_of_ipv4_prefixes() {
+        for len in [8u32, 16, 24, 32] {
+            let b = BuildStoreHasher { shift: 32 - len };
+            let mut bases = std::collections::HashSet::new();
+            let mut runs = std::collections::HashSet::new();
+            for r in 0..1000u32 {
+                // Run `r * 7919` of this length (wraps for short lengths).
+                let run = r.wrapping_mul(7919) & ((1u32 << (len - 4).min(31)) - 1);
+                let hs: Vec<u64> = (0..16u32)
+                    .map(|j| hash_with(&b, ((run << 4) | j).checked_shl(32 - len).unwrap_or(0)))
+                    .collect();
+                let low = (1u64 << 57) - 1;
+                for (j, h) in hs.iter().enumerate() {
+                    assert_eq!(h & 15, j as u64, "/{len} run {run}: position");
+                    assert_eq!(h & low & !15, hs[0] & low & !15, "/{len} run {run}: bucket");
+                }
+                let tags: std::collections::HashSet<u64> = hs.iter().map(|h| h >> 57).collect();
+                assert_eq!(tags.len(), 16, "/{len} run {run}: tags");
+                bases.insert(hs[0] & 0xffff_fff0);
+                runs.insert(run);
+            }
+            assert!(
+                bases.len() * 10 >= runs.len() * 9,
+                "/{len}: {} runs in {} places",
+                runs.len(),
+                bases.len()
+            );
+        }
+    }
+
+    /// Wider keys (IPv6) hash as before the IPv4 change: words folded, then the finaliser.
+    #[test]
+    fn store_hash_of_wide_keys_is_unchanged() {
+        let fold = |h: u64, v: u64| (h.rotate_left(29) ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        for k in [0u128, 1, 0x2001_0db8 << 96, u128::MAX] {
+            #[allow(clippy::cast_possible_truncation, reason = "halves of the key")]
+            let want = fmix(fold(fold(0, k as u64), (k >> 64) as u64));
+            assert_eq!(hash_with(&BuildPrefixHasher, k), want);
+            assert_eq!(hash_with(&BuildStoreHasher { shift: 64 }, k), want);
+        }
+    }
+}
