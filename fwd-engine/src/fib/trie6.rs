@@ -12,8 +12,9 @@
 //! - full (`HDR + runs` words): a 16-word header of 32 half-words, one per group of 8
 //!   entries: the number of runs started before the group (high byte) and the group's 8 bits
 //!   of the run-start bitmap (low byte); the run values follow. Entry `b` is
-//!   `value[count(b / 8) + popcount(bits(b / 8) & (2 << b % 8) - 1) - 1]`, the popcount of a
-//!   byte from a 256-byte table (the build targets baseline x86-64: no `popcnt`).
+//!   `value[count(b / 8) + popcount(bits(b / 8) & (2 << b % 8) - 1) - 1]`, the masked popcount
+//!   read from a 2 KiB table indexed by (bits, b % 8) (the build targets baseline x86-64: no
+//!   `popcnt`).
 //!
 //! A single lookup branches on the format at each level; the batched lookup keeps one
 //! worklist per format (`lookup_batch`). A tiny node never straddles two cache lines (one
@@ -74,16 +75,19 @@ fn placed(at: u32, size: u32) -> u32 {
     }
 }
 
-/// Bits set in each byte value.
+/// `POP_LE[bits << 3 | j]` = bits set among bits 0..=j of the byte `bits` (the run starts of
+/// a full node's group of 8 entries up to entry `j` of the group).
 #[allow(
     clippy::cast_possible_truncation,
-    reason = "indices < 256, counts <= 8"
+    reason = "indices < 2048, counts <= 8"
 )]
-const POP8: [u8; 256] = {
-    let mut t = [0u8; 256];
+const POP_LE: [u8; 2048] = {
+    let mut t = [0u8; 2048];
     let mut i = 0;
-    while i < 256 {
-        t[i] = (i as u32).count_ones() as u8;
+    while i < 2048 {
+        let bits = (i >> 3) as u32;
+        let upto = (2u32 << (i & 7)) - 1;
+        t[i] = (bits & upto).count_ones() as u8;
         i += 1;
     }
     t
@@ -124,9 +128,9 @@ fn full_step(pool: &[AtomicU32], n: usize, b: u32) -> u32 {
     let b = b & 0xff;
     // The header never changes while a node is reachable: Relaxed (see `tiny_step`).
     let a = node[(b >> 4) as usize].load(Ordering::Relaxed);
-    let h = (a >> ((b & 8) << 1)) & 0xffff;
-    let bits = h & 0xff & ((2u32 << (b & 7)) - 1);
-    let run = ((h >> 8) + u32::from(POP8[bits as usize])).wrapping_sub(1) & 0xff;
+    let h = a >> ((b & 8) << 1);
+    let pop = POP_LE[(((h & 0xff) << 3) | (b & 7)) as usize];
+    let run = (((h >> 8) & 0xff) + u32::from(pop)).wrapping_sub(1) & 0xff;
     // Acquire: see `tiny_step`.
     node[HDR + run as usize].load(Ordering::Acquire)
 }
@@ -186,7 +190,7 @@ pub(crate) fn lookup_batch(
         let (a, b) = lists.split_at_mut(2);
         let (src, dst_l) = if cur == 0 { (a, b) } else { (b, a) };
         let (mut mt, mut mf) = (0usize, 0usize);
-        for &i in src[0].iter().take(nt) {
+        for &i in src[0].get(..nt).unwrap_or(&[]) {
             let x = usize::from(i) & M;
             let e = tiny_step(pool, (ent[x] & PTR) as usize, u32::from(keys[x][k & 15]));
             ent[x] = e;
@@ -197,7 +201,7 @@ pub(crate) fn lookup_batch(
             mt += ext & tiny;
             mf += ext & (tiny ^ 1);
         }
-        for &i in src[1].iter().take(nf) {
+        for &i in src[1].get(..nf).unwrap_or(&[]) {
             let x = usize::from(i) & M;
             let e = full_step(pool, (ent[x] & PTR) as usize, u32::from(keys[x][k & 15]));
             ent[x] = e;
