@@ -361,8 +361,8 @@ def cmd_report(args):
                 % fmt(r.get("routes")), fmt(r.get("bytes_per_route"), 0),
                 "ferrosai-fwd %s bytes/route" % fmt(fbpr, 0) if fbpr else "-",
                 fmt(r["bytes_per_route"] / fbpr if fbpr else None),
-                "RSS growth of a process holding a sai-store with the routes (%s MB); the"
-                " translator's shadow maps in sai-dataplane are not included" % fmt(
+                "RSS growth of a process holding a sai-store with the routes (%s MB); this is"
+                " all of libsai's per-route memory (sai-dataplane keeps no copy of routes)" % fmt(
                     r.get("delta_kb", 0) / 1024, 1))
     for r in recs:
         if r.get("kind") == "missing":
