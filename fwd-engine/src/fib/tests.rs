@@ -599,6 +599,70 @@ fn fib_route_insert_rate() {
     assert_eq!(w.stats().groups4_in_use, 0);
 }
 
+/// IPv6 route update rate: consecutive /64s in 2001:db8::/32 (as the SAI bulk bench) and the
+/// DFZ-like mix, inserted then deleted (200k each in release, 5k in debug; `-- --nocapture`
+/// prints the rates: `cargo test --release -p fwd-engine fib_route6_insert_rate`).
+#[test]
+fn fib_route6_insert_rate() {
+    // FIB6_RATE_N / FIB6_RATE_MIX (`seq` or `dfz`) narrow the run for callgrind.
+    let n: u32 = std::env::var("FIB6_RATE_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if cfg!(debug_assertions) {
+            5_000
+        } else {
+            200_000
+        });
+    let mix = std::env::var("FIB6_RATE_MIX").unwrap_or_default();
+    let seq: Vec<(u128, u8)> = (0..n)
+        .map(|i| ((0x2001_0db8u128 << 96) | (u128::from(i) << 64), 64))
+        .collect();
+    let dfz = synth::table_like_v6(n as usize, 1);
+    for (name, routes) in [("consecutive /64", &seq), ("DFZ-like", &dfz)] {
+        if (mix == "seq" && routes == &dfz) || (mix == "dfz" && routes == &seq) {
+            continue;
+        }
+        let (mut w, r) = Fib::new(FibConfig::default());
+        let lbs: Vec<LbIndex> = (0..16)
+            .map(|i| {
+                let a = w
+                    .add_adjacency(Adjacency::new(i, 1500, &[0; 14]).unwrap())
+                    .unwrap();
+                w.add_lb(LbKind::Forward, &[a], i).unwrap()
+            })
+            .collect();
+        let empty = w.memory_bytes();
+        let t = Instant::now();
+        for (i, &(p, l)) in routes.iter().enumerate() {
+            w.route6_add(0, p, l, lbs[i % 16]).unwrap();
+        }
+        let dt = t.elapsed();
+        println!(
+            "{name}: inserted {n} IPv6 routes in {dt:?}: {:.0} routes/s; {:.1} bytes/route",
+            f64::from(n) / dt.as_secs_f64(),
+            (w.memory_bytes() - empty) as f64 / f64::from(n)
+        );
+        let v = r.view();
+        for (i, &(p, l)) in routes.iter().enumerate().step_by(97) {
+            let got = v.lookup6(0, p);
+            assert!(lbs.contains(&got), "{p:#x}/{l} -> {got}");
+            if name == "consecutive /64" {
+                assert_eq!(got, lbs[i % 16], "{p:#x}/{l}");
+            }
+        }
+        drop(v);
+        let t = Instant::now();
+        for &(p, l) in routes.iter() {
+            w.route6_del(0, p, l).unwrap();
+        }
+        println!("{name}: deleted {n} IPv6 routes in {:?}", t.elapsed());
+        let v = r.view();
+        for &(p, l) in routes.iter().step_by(97) {
+            assert_eq!(v.lookup6(0, p), w.drop_lb(0).unwrap(), "{p:#x}/{l} deleted");
+        }
+    }
+}
+
 #[test]
 fn fib_ipv6_host_routes() {
     let mut cfg = small_cfg(16);

@@ -678,6 +678,9 @@ impl<'a> Trie6<'a> {
                 return e; // nothing more specific below a leaf
             }
         }
+        if !covered && e & EXT != 0 {
+            return self.upd_within(e, base, key, len, rule);
+        }
         let mut ent = [e; FAN];
         let old = if e & EXT != 0 {
             self.decode(e, &mut ent);
@@ -703,6 +706,82 @@ impl<'a> Trie6<'a> {
             }
         }
         self.commit(old, &ent, base, covered)
+    }
+
+    /// [`upd`](Self::upd) of node `e` for a prefix longer than `base` (only the entries under
+    /// the prefix change): works on the node's runs, without decoding its 256 entries, when
+    /// its run structure still encodes the new entries (the common case: a pointer or the
+    /// value of one run changes); otherwise decodes it and commits as `upd` does.
+    fn upd_within(&mut self, e: u32, base: u32, key: u128, len: u32, rule: Rule) -> u32 {
+        let end = base + STRIDE;
+        let idx = usize::from(byte(key, base));
+        let (start, span) = if len <= end {
+            let span = 1usize << (end - len);
+            (idx & !(span - 1), span)
+        } else {
+            (idx, 1)
+        };
+        let obm = self.bitmap(e);
+        let bit = |i: usize| obm[i >> 5] & (1 << (i & 31)) != 0;
+        let vals = Self::values(e);
+        // Run of entry `start`: set bits in 0..=start, minus one.
+        let below: u32 = obm[..start >> 5].iter().map(|w| w.count_ones()).sum();
+        let own = obm[start >> 5] & (u32::MAX >> (31 - (start & 31)));
+        let first_run = (below + own.count_ones()) as usize - 1;
+        let mut nv = [0u32; FAN];
+        let (mut first_old, mut last_old) = (0, 0);
+        let mut run = first_run;
+        let mut changed = false;
+        for (k, v) in nv.iter_mut().enumerate().take(span) {
+            if k > 0 && bit(start + k) {
+                run += 1;
+            }
+            let x = self.word(vals + run);
+            if k == 0 {
+                first_old = x;
+            }
+            last_old = x;
+            *v = self.upd(x, end, key, len, rule);
+            changed |= *v != x;
+        }
+        if !changed {
+            return e;
+        }
+        let nv = &nv[..span];
+        // Still encoded by the old runs: every entry that does not start a run equals the one
+        // before it (entries outside the range are unchanged; a run crossing the range's
+        // edge had the edge entry's old value on both sides).
+        let mut fits = (start == 0 || bit(start) || nv[0] == first_old)
+            && (start + span == FAN || bit(start + span) || nv[span - 1] == last_old);
+        for k in 1..span {
+            fits &= bit(start + k) || nv[k] == nv[k - 1];
+        }
+        // A node may become a leaf only if the new entries are all one leaf (see `commit`).
+        let first = nv[0];
+        let may_collapse =
+            first & EXT == 0 && depth(first) <= base + 1 && nv.iter().all(|&x| x == first);
+        if fits && !may_collapse {
+            if !self.dry {
+                let mut run = first_run;
+                for (k, &x) in nv.iter().enumerate() {
+                    if k > 0 && bit(start + k) {
+                        run += 1;
+                    }
+                    if let Some(a) = self.pool.get(vals + run) {
+                        if a.load(Ordering::Relaxed) != x {
+                            // Release: one whole-entry store; readers see old or new, and a
+                            // new node it points to is complete.
+                            a.store(x, Ordering::Release);
+                        }
+                    }
+                }
+            }
+            return e;
+        }
+        let mut ent = [0u32; FAN];
+        self.decode(e, &mut ent);
+        ent[start..start + span].copy_from_slice(nv);
+        self.commit(Some(e), &ent, base, false)
     }
 
     /// Store `ent` as the node `old` points to (in place when its run structure allows it),
