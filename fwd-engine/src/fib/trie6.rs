@@ -234,21 +234,34 @@ pub(crate) fn descend(pool: &[AtomicU32], mut e: u32, mut shift: u32, key: u128)
 /// Run-start bitmap of 256 entries (canonical: maximal runs of equal entries) and run count.
 fn bitmap_of(ent: &[u32; FAN]) -> ([u32; 8], usize) {
     let mut bm = [0u32; 8];
-    let mut runs = 0;
     let mut prev = !ent[0];
-    for (i, &x) in ent.iter().enumerate() {
-        if x != prev || x & EXT != 0 {
-            bm[i >> 5] |= 1 << (i & 31);
-            runs += 1;
+    for (w, chunk) in bm.iter_mut().zip(ent.chunks_exact(32)) {
+        for (j, &x) in chunk.iter().enumerate() {
+            *w |= u32::from(x != prev || x & EXT != 0) << j;
+            prev = x;
         }
-        prev = x;
     }
-    (bm, runs)
+    (bm, runs_of(&bm))
 }
 
 /// True when `ent` is constant on every run of `bm` (then `bm` still encodes it).
 fn encodes(bm: &[u32; 8], ent: &[u32; FAN]) -> bool {
     (1..FAN).all(|i| bm[i >> 5] & (1 << (i & 31)) != 0 || ent[i] == ent[i - 1])
+}
+
+/// Indices of the set bits of `bm`, ascending (run starts).
+fn set_bits(bm: &[u32; 8]) -> impl Iterator<Item = usize> + '_ {
+    bm.iter().enumerate().flat_map(|(k, &w)| {
+        let mut w = w;
+        std::iter::from_fn(move || {
+            if w == 0 {
+                return None;
+            }
+            let i = w.trailing_zeros() as usize;
+            w &= w - 1;
+            Some((k << 5) | i)
+        })
+    })
 }
 
 fn runs_of(bm: &[u32; 8]) -> usize {
@@ -568,10 +581,11 @@ impl<'a> Trie6<'a> {
                     bm[st >> 5] |= 1 << (st & 31);
                 }
             }
-        } else {
-            for g in 0..32 {
-                let bits = (self.word(n + (g >> 1)) >> ((g & 1) * 16)) & 0xff;
-                bm[g >> 2] |= bits << ((g & 3) * 8);
+        } else if let Some(h) = self.pool.get(n..n + HDR) {
+            // Header word j: groups 2j (bits in byte 0) and 2j + 1 (byte 2).
+            for (j, a) in h.iter().enumerate() {
+                let w = a.load(Ordering::Relaxed);
+                bm[j >> 1] |= ((w & 0xff) | ((w >> 8) & 0xff00)) << ((j & 1) * 16);
             }
         }
         bm
@@ -590,12 +604,12 @@ impl<'a> Trie6<'a> {
     fn decode(&self, e: u32, ent: &mut [u32; FAN]) {
         let bm = self.bitmap(e);
         let vals = Self::values(e);
+        let mut starts = set_bits(&bm).peekable();
         let mut run = 0usize;
-        for (i, x) in ent.iter_mut().enumerate() {
-            if bm[i >> 5] & (1 << (i & 31)) != 0 {
-                run += 1;
-            }
-            *x = self.word(vals + run - 1);
+        while let Some(s) = starts.next() {
+            let end = starts.peek().copied().unwrap_or(FAN);
+            ent[s..end].fill(self.word(vals + run));
+            run += 1;
         }
     }
 
@@ -705,7 +719,7 @@ impl<'a> Trie6<'a> {
                 *x = self.upd(*x, end, key, len, rule);
             }
         }
-        self.commit(old, &ent, base, covered)
+        self.commit(old, &ent, base, covered, true)
     }
 
     /// [`upd`](Self::upd) of node `e` for a prefix longer than `base` (only the entries under
@@ -781,13 +795,23 @@ impl<'a> Trie6<'a> {
         let mut ent = [0u32; FAN];
         self.decode(e, &mut ent);
         ent[start..start + span].copy_from_slice(nv);
-        self.commit(Some(e), &ent, base, false)
+        self.commit(Some(e), &ent, base, false, fits)
     }
 
     /// Store `ent` as the node `old` points to (in place when its run structure allows it),
     /// as a new node, or as a single leaf; returns the entry that now stands for it. The node
     /// resolves bits `base..base + 8`.
-    fn commit(&mut self, old: Option<u32>, ent: &[u32; FAN], base: u32, covered: bool) -> u32 {
+    /// `may_fit` false: the caller knows the old runs do not encode `ent`.
+    fn commit(
+        &mut self,
+        old: Option<u32>,
+        ent: &[u32; FAN],
+        base: u32,
+        covered: bool,
+        may_fit: bool,
+    ) -> u32 {
+        let obm = old.map(|o| self.bitmap(o));
+        let old_size = obm.as_ref().map_or(0, |b| node_size(runs_of(b)).0);
         let first = ent[0];
         // A node becomes a leaf only if it holds a single route no longer than `base` (the
         // parent entry's own bits): sibling routes of one length and LB that tile the node
@@ -797,14 +821,12 @@ impl<'a> Trie6<'a> {
                 return first;
             }
             if let Some(o) = old {
-                let size = self.size(o);
-                self.alloc.unlink(o & PTR, size);
+                self.alloc.unlink(o & PTR, old_size);
             }
             return first;
         }
         let (bm, runs) = bitmap_of(ent);
-        if let Some(o) = old {
-            let obm = self.bitmap(o);
+        if let (Some(o), Some(obm), true) = (old, obm, may_fit) {
             // In place: the same runs, or runs that still encode the entries (runs that
             // merged: the node is not rebuilt smaller, so nothing is allocated; inside the
             // prefix, equal entries stay equal, so nodes there are always kept in place).
@@ -827,7 +849,7 @@ impl<'a> Trie6<'a> {
             return old.unwrap_or(first);
         };
         let base = at as usize;
-        let mut v = if tiny {
+        let v = if tiny {
             self.pool[base].store(starts(&bm), Ordering::Relaxed);
             base + 1
         } else {
@@ -836,16 +858,12 @@ impl<'a> Trie6<'a> {
             }
             base + HDR
         };
-        for (i, &x) in ent.iter().enumerate() {
-            if bm[i >> 5] & (1 << (i & 31)) != 0 {
-                // Not reachable yet: published by the caller's Release store.
-                self.pool[v].store(x, Ordering::Relaxed);
-                v += 1;
-            }
+        for (v, i) in (v..).zip(set_bits(&bm)) {
+            // Not reachable yet: published by the caller's Release store.
+            self.pool[v].store(ent[i], Ordering::Relaxed);
         }
         if let Some(o) = old {
-            let size = self.size(o);
-            self.alloc.unlink(o & PTR, size);
+            self.alloc.unlink(o & PTR, old_size);
         }
         EXT | if tiny { TINY } else { 0 } | at
     }
@@ -853,17 +871,14 @@ impl<'a> Trie6<'a> {
     /// Run values of the node `e` points to (run structure `bm`) from `ent`, storing only
     /// changed ones.
     fn store_values(&self, e: u32, bm: &[u32; 8], ent: &[u32; FAN]) {
-        let mut v = Self::values(e);
-        for (i, &x) in ent.iter().enumerate() {
-            if bm[i >> 5] & (1 << (i & 31)) != 0 {
-                if let Some(a) = self.pool.get(v) {
-                    if a.load(Ordering::Relaxed) != x {
-                        // Release: one whole-entry store; readers see old or new, and a new
-                        // node it points to is complete.
-                        a.store(x, Ordering::Release);
-                    }
+        for (v, i) in (Self::values(e)..).zip(set_bits(bm)) {
+            let x = ent[i];
+            if let Some(a) = self.pool.get(v) {
+                if a.load(Ordering::Relaxed) != x {
+                    // Release: one whole-entry store; readers see old or new, and a new
+                    // node it points to is complete.
+                    a.store(x, Ordering::Release);
                 }
-                v += 1;
             }
         }
     }
