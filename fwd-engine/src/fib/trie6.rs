@@ -692,8 +692,12 @@ impl<'a> Trie6<'a> {
                 return e; // nothing more specific below a leaf
             }
         }
-        if !covered && e & EXT != 0 {
-            return self.upd_within(e, base, key, len, rule);
+        if e & EXT != 0 {
+            return if covered {
+                self.upd_covered(e, base, key, len, rule)
+            } else {
+                self.upd_within(e, base, key, len, rule)
+            };
         }
         let mut ent = [e; FAN];
         let old = if e & EXT != 0 {
@@ -720,6 +724,43 @@ impl<'a> Trie6<'a> {
             }
         }
         self.commit(old, &ent, base, covered, true)
+    }
+
+    /// [`upd`](Self::upd) of node `e` entirely inside the prefix (`len <= base`): equal
+    /// entries stay equal there, so each run is updated once and its value stored in place;
+    /// only a node that becomes one leaf is handed to [`commit`](Self::commit).
+    fn upd_covered(&mut self, e: u32, base: u32, key: u128, len: u32, rule: Rule) -> u32 {
+        let bm = self.bitmap(e);
+        let runs = runs_of(&bm);
+        let vals = Self::values(e);
+        let end = base + STRIDE;
+        let mut nv = [0u32; FAN];
+        let mut changed = false;
+        for (r, v) in nv.iter_mut().enumerate().take(runs) {
+            let x = self.word(vals + r);
+            *v = self.upd(x, end, key, len, rule);
+            changed |= *v != x;
+        }
+        if !changed {
+            return e;
+        }
+        let nv = &nv[..runs];
+        let first = nv[0];
+        if first & EXT == 0 && depth(first) <= base + 1 && nv.iter().all(|&x| x == first) {
+            return self.commit(Some(e), &[first; FAN], base, true, true);
+        }
+        if !self.dry {
+            for (r, &x) in nv.iter().enumerate() {
+                if let Some(a) = self.pool.get(vals + r) {
+                    if a.load(Ordering::Relaxed) != x {
+                        // Release: one whole-entry store; readers see old or new, and a
+                        // new node it points to is complete.
+                        a.store(x, Ordering::Release);
+                    }
+                }
+            }
+        }
+        e
     }
 
     /// [`upd`](Self::upd) of node `e` for a prefix longer than `base` (only the entries under
