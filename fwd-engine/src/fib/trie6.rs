@@ -604,6 +604,21 @@ impl<'a> Trie6<'a> {
     fn decode(&self, e: u32, ent: &mut [u32; FAN]) {
         let bm = self.bitmap(e);
         let vals = Self::values(e);
+        let runs = runs_of(&bm);
+        if runs > 32 {
+            // Many short runs: one load per entry beats one fill per run.
+            let v = self.pool.get(vals..vals + runs).unwrap_or(&[]);
+            let mut run = 0usize;
+            for (&w, chunk) in bm.iter().zip(ent.chunks_exact_mut(32)) {
+                for (j, x) in chunk.iter_mut().enumerate() {
+                    run += ((w >> j) & 1) as usize;
+                    *x = v
+                        .get(run.wrapping_sub(1))
+                        .map_or(0, |a| a.load(Ordering::Relaxed));
+                }
+            }
+            return;
+        }
         let mut starts = set_bits(&bm).peekable();
         let mut run = 0usize;
         while let Some(s) = starts.next() {
