@@ -7,7 +7,7 @@ use ring_proto::{
     Command, Completion, Forwarder, FromLibrary, PortCounter, Prefix, Rif, RifType, RouteAction,
     Segment, SegmentConfig, Status,
 };
-use sai_dataplane::{Dataplane, Options, RecordingNotifier};
+use sai_dataplane::{Dataplane, Options, RecordingNotifier, SyncError};
 use sai_store::{md, Attr, AttrValue, BulkMode, EntryKey, IpPrefix, Profile, Sai, StatsMode};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -539,7 +539,15 @@ fn restarts_during_bulk_calls_lose_and_repeat_nothing() {
     }
     prog.join().unwrap();
     wait_for("replay", || e.dp.counters().replays >= 1);
-    e.dp.sync(Duration::from_secs(30)).unwrap();
+    // The background thread may not have seen the last forwarder attach yet (it saw the
+    // previous one leave): `NotConnected` until it does, then the replay and the barrier.
+    wait_for("in sync with the last forwarder", || {
+        match e.dp.sync(Duration::from_secs(30)) {
+            Ok(()) => true,
+            Err(SyncError::NotConnected) => false,
+            Err(err) => panic!("sync: {err:?}"),
+        }
+    });
     let seen = check(fake.take());
     let want = e.dp.desired_routes();
     assert_eq!(want.len(), (batches * (per - 1)) as usize);
