@@ -33,8 +33,8 @@ for a in "$@"; do
         *) echo "run.sh: unknown argument $a (usage: bench/run.sh [--quick])" >&2; exit 2 ;;
     esac
 done
-if [ $QUICK = 1 ]; then WARM=2; WIN=3; REPS=1; LATDUR=3; LATTRIAL=0.5; LPMT=20; CMD="bench/run.sh --quick"
-else WARM=3; WIN=10; REPS=3; LATDUR=10; LATTRIAL=1; LPMT=60; CMD="bench/run.sh"; fi
+if [ $QUICK = 1 ]; then WARM=2; WIN=3; REPS=1; LATDUR=3; LATTRIAL=0.5; LPMT=20; GRAPH_EXTRA=4; CMD="bench/run.sh --quick"
+else WARM=3; WIN=10; REPS=3; LATDUR=10; LATTRIAL=1; LPMT=60; GRAPH_EXTRA=8; CMD="bench/run.sh"; fi
 PKTS=16384              # distinct packets in the pcap (held in mbufs by net_pcap infinite_rx)
 TAG=fsb$$               # names of everything this run creates (EAL prefixes, rings, sockets)
 MEM=2048                # EAL memory (MB, --no-huge): pool + l3fwd's 1M-route tables
@@ -437,23 +437,40 @@ fi
 
 fi
 if want graph; then
-log "graph alone: cargo bench -p bench --bench graph"
-if (cd "$ROOT" && cargo bench -q -p bench --bench graph) > "$OUT/graph-bench.log" 2>&1; then
+log "graph alone: cargo bench -p bench --bench graph (+ $GRAPH_EXTRA runs of its [graph] lines)"
+# This VM has phases in which the same binary runs ~1.5x slower (seen on both vCPUs, with ASLR
+# off, with the other vCPU idle or busy: outside our control), so one criterion run can land in
+# one. The figure is the median of the per-run medians of 1 + GRAPH_EXTRA runs, with the range.
+if (cd "$ROOT" && cargo bench -q -p bench --bench graph &&
+    GBX=$(cargo bench -p bench --bench graph --no-run 2>&1 |
+        grep -o 'target/release/deps/graph-[0-9a-f]*' | tail -1) &&
+    for _ in $(seq "$GRAPH_EXTRA"); do "$GBX" --bench NONE; done) > "$OUT/graph-bench.log" 2>&1; then
     python3 - "$OUT/graph-bench.log" "$DB" <<'EOF'
-import json, re, sys
+import json, re, statistics, sys
 pat = re.compile(r"\[graph\] ip4_path/(\S+)/(\S+)/frame(\d+): median ([\d.]+) ns/packet \((\d+) cycles at ([\d.]+) GHz")
 # The per-node breakdown: a header line, then the `show runtime` table (clocks = ns).
 rt = re.compile(r"\[graph\] ip4_path/(\S+)/single-nh/frame256 show runtime.*frame ([\d.]+) ns/packet, in nodes ([\d.]+)")
 lines = open(sys.argv[1]).read().split("\n")
+runs = {}
+ghz = {}
+for line in lines:
+    m = pat.search(line)
+    if m and m.group(2) == "single-nh" and m.group(3) == "256":
+        runs.setdefault(m.group(1), []).append(float(m.group(4)))
+        ghz[m.group(1)] = m.group(6)
+seen_rt = set()
 with open(sys.argv[2], "a") as db:
+    for rn, ns in runs.items():
+        med = statistics.median(ns)
+        g = float(ghz[rn])
+        db.write(json.dumps({"kind": "graph", "name": "%s routes, frame 256" % rn,
+                             "ns": med, "cycles": round(med * g), "ghz": ghz[rn],
+                             "runs": len(ns), "min_cycles": round(min(ns) * g),
+                             "max_cycles": round(max(ns) * g)}) + "\n")
     for i, line in enumerate(lines):
-        m = pat.search(line)
-        if m and m.group(2) == "single-nh" and m.group(3) == "256":
-            db.write(json.dumps({"kind": "graph", "name": "%s routes, frame 256" % m.group(1),
-                                 "ns": float(m.group(4)), "cycles": int(m.group(5)),
-                                 "ghz": m.group(6)}) + "\n")
         m = rt.search(line)
-        if m:
+        if m and m.group(1) not in seen_rt:
+            seen_rt.add(m.group(1))
             nodes = []
             for t in lines[i + 1:]:
                 f = t.split()

@@ -215,10 +215,12 @@ def cmd_report(args):
         rel = ""
         if g1k and r is not g1k and g1k.get("ns"):
             rel = "; %s x the 1k-route figure" % fmt(r["ns"] / g1k["ns"])
-        row("graph alone %s, cycles/pkt (criterion median)" % r["name"], fmt(cyc, 0),
-            "goal 50 cycles", fmt(cyc / 50.0 if cyc else None),
-            "%s ns/pkt at %s GHz (ns x the clock in /proc/cpuinfo)%s" % (fmt(r.get("ns"), 1),
-                                                                         r.get("ghz"), rel))
+        row("graph alone %s, cycles/pkt (median of %s runs)" % (r["name"], r.get("runs", 1)),
+            fmt(cyc, 0), "goal 50 cycles", fmt(cyc / 50.0 if cyc else None),
+            "%s ns/pkt at %s GHz (ns x the clock in /proc/cpuinfo); runs %s-%s cycles (each run:"
+            " the median of its frames; the first run is criterion's)%s" % (
+                fmt(r.get("ns"), 1), r.get("ghz"), fmt(r.get("min_cycles"), 0),
+                fmt(r.get("max_cycles"), 0), rel))
     for r in recs:
         if r.get("kind") != "graphnodes":
             continue
@@ -236,7 +238,7 @@ def cmd_report(args):
             g = graph.get(key)
             cyc = g.get("cycles") if g else None
             row("graph alone %s, instructions/pkt (callgrind)" % r["name"], fmt(r.get("ipp"), 1),
-                ("%s cycles/pkt (criterion, this run)" % fmt(cyc, 0)) if cyc else "-",
+                ("%s cycles/pkt (median of runs, this invocation)" % fmt(cyc, 0)) if cyc else "-",
                 fmt(r["ipp"] / cyc if cyc else None),
                 "ratio = instructions per cycle (the cycles are ns x the /proc/cpuinfo clock: a"
                 " core boosting above it makes this ratio too high); Worker::process only, %s"
@@ -406,7 +408,7 @@ def cmd_report(args):
         if v and rn in g:
             tot = 1000.0 / v
             obs.append("ferrosai-%s: %.0f ns/packet of wall-clock time (1 / %.2f Mpps, includes any preemption of the worker);"
-                       " the graph alone needs %.1f ns/packet (criterion median), so about %.0f"
+                       " the graph alone needs %.1f ns/packet (median of runs), so about %.0f"
                        " ns/packet go to I/O and the worker loop%s." % (
                            rn, tot, v, g[rn], tot - g[rn],
                            " (testpmd io: %.0f ns/packet for rx + tx of the same vdevs)"
