@@ -67,9 +67,8 @@ impl Mbuf {
             }
         }
         let mut mb = Mbuf { m };
-        // SAFETY: the private area is at least META_PRIV_SIZE bytes (checked above) and suitably
-        // aligned (struct rte_mbuf is 64-byte aligned and 128 bytes long); write() initialises it
-        // without reading the old (possibly uninitialised) bytes.
+        // SAFETY: the private area is >= META_PRIV_SIZE bytes (checked above) and aligned (rte_mbuf:
+        // 64-byte aligned, 128 bytes); write() initialises it without reading the old bytes.
         unsafe { mb.meta_ptr().write(PacketMeta::rx(port)) };
         Some(mb)
     }
@@ -83,9 +82,8 @@ impl Mbuf {
     /// `m` must be a valid, non-null mbuf that the caller owns.
     #[inline(always)]
     pub(super) unsafe fn init_rx(m: *mut sys::rte_mbuf, meta: &PacketMeta) -> Option<u16> {
-        // SAFETY: m is valid and owned (caller's contract): its header may be read, and when the
-        // private area is at least META_PRIV_SIZE bytes the metadata write stays inside it
-        // (aligned: struct rte_mbuf is 64-byte aligned and 128 bytes long).
+        // SAFETY: m is valid and owned (caller's contract), so its header may be read; with a private
+        // area >= META_PRIV_SIZE the aligned metadata write (rte_mbuf: 64-aligned, 128 B) stays in it.
         unsafe {
             let h = &*m;
             if h.priv_size < META_PRIV_SIZE || h.nb_segs != 1 {
@@ -126,9 +124,8 @@ impl Mbuf {
         if n == 0 {
             return;
         }
-        // SAFETY: Mbuf is repr(transparent) over NonNull<rte_mbuf>, so the vector's buffer is an
-        // array of n valid mbuf pointers, each owned by its Mbuf; set_len(0) first forgets the
-        // Mbufs (no Drop runs), so DPDK frees each exactly once.
+        // SAFETY: Mbuf is repr(transparent) over NonNull<rte_mbuf>: the buffer is n owned, valid mbuf
+        // pointers; set_len(0) first forgets the Mbufs (no Drop), so DPDK frees each exactly once.
         unsafe {
             pkts.set_len(0);
             sys::rte_pktmbuf_free_bulk(pkts.as_mut_ptr().cast::<*mut sys::rte_mbuf>(), n);
@@ -273,9 +270,8 @@ impl PacketBuf for Mbuf {
         let copy = NonNull::new(raw)?;
         let mut c = Mbuf { m: copy };
         let used = usize::from(h.data_off) + usize::from(h.data_len);
-        // SAFETY: both mbufs come from the same pool, so they have the same buf_len >= used; the
-        // buffers are distinct allocations; the private area of the new mbuf is as large as ours
-        // (same pool), so the metadata write stays inside it.
+        // SAFETY: same pool, so both buffers have buf_len >= used and distinct allocations, and the
+        // new mbuf's private area is as large as ours, so the metadata write stays inside it.
         unsafe {
             let d = &mut *c.raw();
             std::ptr::copy_nonoverlapping(h.buf_addr.cast::<u8>(), d.buf_addr.cast::<u8>(), used);

@@ -263,9 +263,8 @@ impl LcoreRegistration {
 /// Call after pinning (EAL records the thread's affinity). Failure (no free lcore id, EAL not
 /// initialised) leaves the thread working, just without the cache.
 pub fn register_thread() -> LcoreRegistration {
-    // SAFETY: EAL is initialised before any worker starts (the daemon creates Eal first and
-    // drops it after joining the workers); the call only touches the calling thread's
-    // thread-local lcore state and EAL's lcore table under its own lock.
+    // SAFETY: EAL is initialised before any worker starts and dropped after they join; the call
+    // touches only this thread's lcore state and EAL's lcore table (under EAL's own lock).
     let rc = unsafe { rte_thread_register() };
     if rc != 0 {
         return LcoreRegistration {
