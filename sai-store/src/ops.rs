@@ -483,11 +483,8 @@ impl Store {
             return Err(status::INSUFFICIENT_RESOURCES);
         }
         // The key's switch id holds no reference; its VR and the attributes' objects do.
-        for o in std::iter::once(key.vr_id).chain(list.oids.iter().copied()) {
-            if o != 0 && !memo.refs.add(o) {
-                crate::store::add_ref_in(objs, o);
-            }
-        }
+        let oids = std::iter::once(key.vr_id).chain(list.oids.iter().copied());
+        memo.refs.add_all(objs, oids);
         let mut slot = list.slot;
         slot.seq = *next_seq;
         *next_seq += 1;

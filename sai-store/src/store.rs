@@ -312,6 +312,16 @@ impl RefBatch {
         }
         false
     }
+
+    /// Take one reference to each non-null object in `oids`: gathered here, or counted in
+    /// `objs` at once when the batch is full.
+    pub fn add_all(&mut self, objs: &mut BTreeMap<u64, Obj>, oids: impl IntoIterator<Item = u64>) {
+        for o in oids {
+            if o != 0 && !self.add(o) {
+                add_ref_in(objs, o);
+            }
+        }
+    }
 }
 
 /// Count one reference to `o` (switches are not counted).
@@ -561,11 +571,7 @@ impl Store {
             return Err(status::INSUFFICIENT_RESOURCES);
         }
         let attr_oids = attrs.iter().flat_map(|a| a.value.oids());
-        for o in key.oids().chain(attr_oids).filter(|o| *o != 0) {
-            if !refs.add(o) {
-                add_ref_in(objs, o);
-            }
-        }
+        refs.add_all(objs, key.oids().chain(attr_oids));
         let seq = *next_seq;
         *next_seq += 1;
         let ot = key.ot();
@@ -623,11 +629,7 @@ impl Store {
             return Err(status::INSUFFICIENT_RESOURCES);
         }
         let attr_oids = attrs.iter().flat_map(|a| a.value.oids());
-        for o in key.oids().chain(attr_oids).filter(|o| *o != 0) {
-            if !refs.add(o) {
-                add_ref_in(objs, o);
-            }
-        }
+        refs.add_all(objs, key.oids().chain(attr_oids));
         let seq = *next_seq;
         *next_seq += 1;
         let mut slot = Slot::new(seq);
