@@ -428,10 +428,10 @@ pub(crate) unsafe fn same_scalar_attrs(
         if a.id != p.id {
             return false;
         }
-        // SAFETY: `p` was converted from an attribute with this id of the same object type, so
-        // the metadata names the member its variant was read from (`value_from_c`: I32 only
-        // from `s32`, Oid from `oid`, U32 from `u32`, Bool from `booldata`), the member the
-        // caller must have written; integer members accept every bit pattern.
+        // `value_from_c` reads I32 only from `s32`, Oid from `oid`, U32 from `u32`, Bool from
+        // `booldata`.
+        // SAFETY: `p` came from an attribute with this id and object type, so the metadata names
+        // the member its variant was read from (above), which the caller wrote; ints take any bits.
         let same = unsafe {
             match p.value {
                 AttrValue::I32(x) => a.value.s32 == x,

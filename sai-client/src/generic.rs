@@ -580,9 +580,8 @@ fn value_from_c(m: &AttrMeta, v: &s::sai_attribute_value_t, buf: &Buf) -> Option
     use AttrValue as V;
     let t = m.value_type;
     let n = list_count(t, v).unwrap_or(0);
-    // SAFETY: each union read is of the member the metadata names for this attribute, which is the
-    // member value_to_c initialised and the library wrote; integer/array members accept any bits.
-    // List elements are read from our own buffers, within their lengths.
+    // SAFETY: each union read is of the member the metadata names, which value_to_c initialised
+    // and the library wrote (int/array members accept any bits); lists: our buffers, in bounds.
     unsafe {
         Some(match (t, buf) {
             (T::Bool, _) => V::Bool(v.booldata != 0),
@@ -1209,9 +1208,10 @@ impl Lib {
             if off % size_of::<usize>() != 0 || off + size_of::<usize>() > tsize {
                 return None;
             }
-            // SAFETY: the library returned a non-NULL pointer to its `tname` API table, which
-            // lives as long as the library; `off` is the offset of a function-pointer field inside
-            // that table (ABI layout data, bounds checked above). A NULL slot reads as None.
+            // The library returned a non-NULL pointer to its `tname` API table, which lives as long
+            // as the library. A NULL slot reads as None.
+            // SAFETY: `table` is valid (above); `off` is the offset of a fn-pointer field inside
+            // that table (ABI layout data, bounds checked above).
             unsafe { table.cast::<u8>().add(off).cast::<Option<AnyFn>>().read() }
         };
         let p = plural(&stem);
@@ -1233,8 +1233,9 @@ impl Lib {
             .methods(ot)?
             .create
             .ok_or(s::SAI_STATUS_NOT_IMPLEMENTED)?;
-        // SAFETY: the slot is create_switch of sai_switch_api_t, whose C type is
-        // sai_create_switch_fn = (sai_object_id_t*, uint32_t, const sai_attribute_t*).
+        // The slot is create_switch of sai_switch_api_t, whose C type is sai_create_switch_fn =
+        // (sai_object_id_t*, uint32_t, const sai_attribute_t*).
+        // SAFETY: CreateSwitchFn matches create_switch's C type sai_create_switch_fn (above).
         let f: raw::CreateSwitchFn =
             unsafe { std::mem::transmute::<AnyFn, raw::CreateSwitchFn>(f) };
         let c = CAttrs::new(ot, attrs)?;
@@ -1416,8 +1417,9 @@ impl Lib {
                 return Err(s::SAI_STATUS_INVALID_PARAMETER);
             }
             let ck = CKeys::new(keys)?;
-            // SAFETY: entry bulk create has the C type (uint32_t, const <entry>_t*, const
-            // uint32_t*, const sai_attribute_t**, mode, sai_status_t*).
+            // Entry bulk create has the C type (uint32_t, const <entry>_t*, const uint32_t*,
+            // const sai_attribute_t**, mode, sai_status_t*).
+            // SAFETY: BulkEntryCreateFn matches the entry bulk create C type (above).
             let f: BulkEntryCreateFn =
                 unsafe { std::mem::transmute::<AnyFn, BulkEntryCreateFn>(f) };
             // SAFETY: `n` keys, counts, lists and statuses; each list points to its count of

@@ -71,13 +71,11 @@ pub(crate) struct Core {
 
 /// Loads the library and its global entry points.
 pub(crate) fn load(path: &Path) -> Result<(Library, Core), String> {
-    // SAFETY: loading a shared library runs its initialisers; the caller names a SAI
-    // implementation (libsai.so) whose constructors have no preconditions beyond a normal
-    // process. The Library is kept alive by the caller for as long as any symbol is used.
+    // SAFETY: loading runs its initialisers; the caller names a SAI implementation (libsai.so)
+    // whose constructors need only a normal process; caller keeps Library alive while symbols used.
     let lib = unsafe { Library::new(path) }.map_err(|e| e.to_string())?;
-    // SAFETY: the symbol types are the SAI prototypes from sai.h (sai-headers generated them
-    // from the same ABI data the library implements); the values are copied out as plain fn
-    // pointers that stay valid while `lib` is loaded.
+    // SAFETY: symbol types are the sai.h prototypes (sai-headers made them from the library's ABI
+    // data); values are copied out as plain fn pointers, valid while `lib` is loaded.
     let core = unsafe {
         let initialize = *lib
             .get::<sai_api_initialize_sig>(b"sai_api_initialize\0")
@@ -237,9 +235,8 @@ pub(crate) fn query_api<T: Copy>(core: &Core, api: sai_api_t) -> Result<T, sai_s
     if table.is_null() {
         return Err(-1);
     }
-    // SAFETY: for `api`, SAI defines the table layout `T` (caller pairs them, e.g. SAI_API_PORT
-    // with sai_port_api_t); the library returned a non-NULL pointer to such a table, which
-    // lives as long as the library. Copying it is a plain read of a Copy struct.
+    // SAFETY: SAI defines table layout `T` for `api` (caller pairs them, e.g. SAI_API_PORT with
+    // sai_port_api_t); the library returned a non-NULL such table alive as long as it; Copy read.
     Ok(unsafe { *table.cast::<T>() })
 }
 
@@ -376,10 +373,9 @@ pub(crate) fn read_value(
 ) -> crate::Value {
     use crate::{Kind, Value};
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-    // SAFETY: every member of sai_attribute_value_t is plain old data (integers, arrays and
-    // {count, pointer} pairs) with no invalid bit patterns; the union was zero- or
-    // caller-initialised to at least 8 bytes before the library wrote the member named by the
-    // attribute's metadata, which `kind` names. Pointers inside are never dereferenced here.
+    // Every member of sai_attribute_value_t is POD (integers, arrays, {count, pointer} pairs).
+    // SAFETY: no member has invalid bit patterns; the union was zero-/caller-initialised to >= 8
+    // bytes before the library wrote the member `kind` names; inner pointers are not deref'd.
     unsafe {
         match kind {
             Kind::Bool => Value::Bool(v.booldata != 0),

@@ -283,8 +283,7 @@ pub fn register_thread() -> LcoreRegistration {
 impl Drop for LcoreRegistration {
     fn drop(&mut self) {
         if self.lcore.is_some() {
-            // SAFETY: this value is dropped on the thread that registered (it is not Send, and is
-            // created and dropped inside the worker's run());
+            // SAFETY: dropped on the registering thread (not Send; made/dropped in worker run());
             // EAL is still initialised (workers are joined before Eal is dropped).
             unsafe { rte_thread_unregister() };
         }
@@ -367,9 +366,8 @@ impl ThpHeap {
             return Err(fail(format!("rte_malloc_heap_create({name})"), -code));
         }
         let pages = u32::try_from(len / THP_SIZE).unwrap_or(u32::MAX);
-        // SAFETY: [addr, addr + len) is our mapping, THP_SIZE-aligned, len = pages * THP_SIZE;
-        // a null IOVA table means "unknown" (RTE_BAD_IOVA); the memory stays mapped until the
-        // heap is emptied and destroyed (Drop).
+        // SAFETY: [addr, addr+len) is our THP_SIZE-aligned mapping, len = pages * THP_SIZE; null
+        // IOVA table = unknown (RTE_BAD_IOVA); mapped until heap emptied and destroyed (Drop).
         let rc = unsafe {
             sys::rte_malloc_heap_memory_add(
                 cname.as_ptr(),
@@ -412,9 +410,8 @@ impl ThpHeap {
 
 impl Drop for ThpHeap {
     fn drop(&mut self) {
-        // SAFETY: everything allocated from the heap (the pool) has been freed by now (Mempool
-        // frees its pool before dropping the heap); remove / destroy / munmap undo new() in
-        // reverse order, once.
+        // SAFETY: all heap allocations (the pool) are freed by now (Mempool frees its pool before
+        // dropping the heap); remove / destroy / munmap undo new() in reverse order, once.
         unsafe {
             sys::rte_malloc_heap_memory_remove(self.name.as_ptr(), self.addr.as_ptr(), self.len);
             sys::rte_malloc_heap_destroy(self.name.as_ptr());
@@ -541,9 +538,8 @@ impl Mempool {
 
 impl Drop for Mempool {
     fn drop(&mut self) {
-        // SAFETY: the pool is ours; ports using it are stopped and closed before the daemon drops
-        // pools (Ports are dropped first), and outstanding Mbufs are freed by then. The heap
-        // field (if any) is dropped after this body, i.e. after the pool is gone.
+        // SAFETY: pool is ours; its ports are stopped+closed first (Ports drop first), Mbufs freed;
+        // the heap field (if any) is dropped after this body, i.e. after the pool is gone.
         unsafe { sys::rte_mempool_free(self.p.as_ptr()) }
     }
 }
@@ -942,9 +938,10 @@ impl RxQueue {
             .spare_capacity_mut()
             .as_mut_ptr()
             .cast::<*mut sys::rte_mbuf>();
-        // SAFETY: this handle is the only user of (port_id, queue) (RxQueue is unique and not
-        // Clone); `slots` points to at least `room` = `want` writable pointer-sized slots (reserved
+        // This handle is the only user of (port_id, queue) (RxQueue is unique and not Clone);
+        // `slots` points to at least `room` = `want` writable pointer-sized slots (reserved
         // above; Mbuf is repr(transparent) over a mbuf pointer).
+        // SAFETY: sole user of (port_id, queue); `slots` has >= `want` writable mbuf-pointer slots.
         let n =
             usize::from(unsafe { sys::ferro_eth_rx_burst(self.port_id, self.queue, slots, want) });
         burst_done();
@@ -970,9 +967,9 @@ impl RxQueue {
         // The rest (rare: chained or foreign mbufs), one by one through from_raw, compacting.
         let slow = kept;
         for i in slow..n {
-            // SAFETY: as above; each pointer from slot `kept` on is read once. Writing slot
-            // `kept <= i` only overwrites a pointer already read, inside the reserved capacity,
-            // and it holds a valid Mbuf (same layout as the pointer).
+            // Each pointer from slot `kept` on is read once.
+            // SAFETY: as above; writing slot `kept <= i` overwrites an already-read pointer in
+            // reserved capacity, with a valid Mbuf (same layout as the pointer).
             unsafe {
                 let m = slots.add(i).read();
                 if let Some(mb) = Mbuf::from_raw(m, self.port_index) {
@@ -1046,10 +1043,11 @@ impl TxQueue {
         }
         let total = pkts.len();
         let base = pkts.as_mut_ptr().cast::<*mut sys::rte_mbuf>();
-        // SAFETY: Mbuf is repr(transparent) over a non-null mbuf pointer, so the vector's buffer
-        // is an array of `total` owned mbuf pointers; set_len(0) forgets the Mbufs first (no
-        // Drop), handing their ownership to burst_raw, which gives every one to the PMD or frees
-        // it exactly once. The array stays valid (no reallocation) during the call.
+        // Mbuf is repr(transparent) over a non-null mbuf pointer, so the vector's buffer is an
+        // array of `total` owned mbuf pointers. The array stays valid (no reallocation) during
+        // the call.
+        // SAFETY: `total` owned mbuf ptrs; set_len(0) forgets the Mbufs (no Drop) for burst_raw,
+        // which gives each to the PMD or frees it exactly once; no reallocation during the call.
         unsafe {
             pkts.set_len(0);
             self.burst_raw(base, total)
@@ -1095,9 +1093,8 @@ impl TxQueue {
         }
         if sent < total {
             let count = total - sent;
-            // SAFETY: the PMD did not take base[sent..total]; we own them (caller's contract)
-            // and free each once. count <= total, which came from a Vec length well below
-            // u32::MAX (a tx buffer or a graph output queue).
+            // SAFETY: the PMD did not take base[sent..total]: ours (caller's contract), freed once;
+            // count <= total, a Vec length far below u32::MAX (tx buffer or graph output queue).
             unsafe {
                 sys::rte_pktmbuf_free_bulk(base.add(sent), u32::try_from(count).unwrap_or(0))
             };

@@ -174,9 +174,8 @@ impl Region {
 
     /// Maps `len` bytes of `file` shared and writable. The file must already be `len` bytes long.
     pub(crate) fn map(file: &File, len: usize) -> std::io::Result<Region> {
-        // SAFETY: the mapping is of a file under our control (/dev/shm); a concurrent truncation by
-        // another process would turn accesses into SIGBUS, which the segment code guards against by
-        // checking the file length before mapping and never shrinking segment files.
+        // SAFETY: the file is ours (/dev/shm); truncation by another process would SIGBUS: guarded
+        // by checking the file length before mapping and never shrinking segment files.
         let mut map = unsafe { memmap2::MmapOptions::new().len(len).map_mut(file)? };
         let base =
             NonNull::new(map.as_mut_ptr()).ok_or_else(|| std::io::Error::other("null mapping"))?;

@@ -442,9 +442,9 @@ impl<T: Pod> Producer<T> {
         }
         let count = free.min(want);
         for i in 0..count {
-            // SAFETY: `i < count <= free`: the slot at `tail + i` has been released by the consumer
-            // (Acquire in `refresh`) and is not read by it until we publish, so this is the only
-            // reference to it; it holds a valid `T` (zeroed at creation or written before; `Pod`).
+            // `i < count <= free`: the consumer released slot `tail + i` (Acquire in `refresh`).
+            // SAFETY: the slot is unread by the consumer until we publish, so this is the only
+            // reference; it holds a valid `T` (zeroed at creation or written before; `Pod`).
             let slot = unsafe { &mut *self.mem.slot(self.tail.wrapping_add(i)) };
             f(i as usize, slot);
         }

@@ -116,10 +116,10 @@ impl AtomicTable {
         }
         #[cfg(not(miri))]
         {
-            // SAFETY: by the `Mapped` invariant `ptr` is aligned (a page boundary is aligned
-            // for `AtomicU32`), valid for `len` entries while `self` lives, and initialised
-            // (zero-filled pages, then only atomic stores); `AtomicU32` permits shared mutation,
-            // so handing out any number of shared slices is sound.
+            // By the `Mapped` invariant `ptr` is aligned (a page boundary suits `AtomicU32`), valid
+            // for `len` entries while `self` lives, initialised (zeroed pages, then atomic stores).
+            // SAFETY: `ptr` is aligned, valid and initialised (above); `AtomicU32` permits shared
+            // mutation, so handing out any number of shared slices is sound.
             unsafe { std::slice::from_raw_parts(self.inner.ptr.as_ptr(), self.inner.len) }
         }
     }
@@ -130,10 +130,10 @@ impl AtomicTable {
     #[inline(always)]
     pub fn as_u16(&self) -> &[AtomicU16] {
         let s = self.as_slice();
-        // SAFETY: `s` is `len` initialised `AtomicU32`s (4 bytes, 4-aligned) in one allocation,
-        // so it is also `2 * len` initialised, 2-aligned `AtomicU16`s valid for as long as
-        // `s`; atomics permit shared mutation through any number of shared slices; that the
-        // two views are not mixed on the same table is the caller's contract (documented).
+        // `s` is `len` initialised `AtomicU32`s (4 bytes, 4-aligned) in one allocation, so also
+        // `2 * len` initialised, 2-aligned `AtomicU16`s valid for as long as `s`.
+        // SAFETY: valid AtomicU16 view (above); atomics permit shared mutation via shared slices;
+        // that the two views are not mixed on the same table is the caller's contract (documented).
         unsafe { std::slice::from_raw_parts(s.as_ptr().cast::<AtomicU16>(), s.len() * 2) }
     }
 
@@ -166,9 +166,9 @@ impl AtomicTable {
         {
             // `wrapping_add`: only an address is computed, nothing is dereferenced.
             let p = self.inner.ptr.as_ptr().wrapping_add(i);
-            // SAFETY: `_mm_prefetch` needs SSE, part of the x86-64 baseline that every
-            // x86_64 Rust target enables; a prefetch is only a hint: it never faults (even for
-            // an unmapped address) and does not access memory architecturally.
+            // `_mm_prefetch` needs SSE: x86-64 baseline, enabled on every x86_64 Rust target.
+            // SAFETY: SSE is present (above); a prefetch is only a hint: never faults (even for an
+            // unmapped address) and does not access memory architecturally.
             unsafe {
                 core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T1 }>(
                     p.cast_const().cast::<i8>(),
