@@ -5,7 +5,7 @@ use crate::computed;
 use crate::defaults::Builder;
 use crate::md;
 use crate::oid;
-use crate::routes::{Place, RKey, RouteIds, Slot};
+use crate::routes::{Place, RKey, Slot};
 use crate::store::{EKey, NewKey, Origin, RefBatch, Store, StoredAttr};
 use crate::value::{status, Attr, AttrValue, EntryKey, Status};
 
@@ -46,21 +46,7 @@ struct RouteList {
 
 impl RouteList {
     fn new(attrs: std::sync::Arc<[Attr]>) -> RouteList {
-        let ids = RouteIds::get();
-        let mut slot = Slot::new(0);
-        let mut side = Vec::new();
-        for a in attrs.iter() {
-            if slot.put_inline(ids, a.id, &a.value).is_none() {
-                side.push(StoredAttr {
-                    id: a.id,
-                    value: a.value.clone(),
-                    counted: true,
-                });
-            }
-        }
-        if !side.is_empty() {
-            slot.flags |= Slot::EXTRA;
-        }
+        let (slot, side) = Slot::with_attrs(0, &attrs);
         let oids = attrs
             .iter()
             .flat_map(|a| a.value.oids())

@@ -15,7 +15,7 @@ use crate::fasthash::FastMap;
 use crate::md;
 use crate::oid;
 use crate::store::StoredAttr;
-use crate::value::{AttrValue, IpPrefix};
+use crate::value::{Attr, AttrValue, IpPrefix};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Key of an IPv4 route on a canonical switch id: (VR id, address | length << 32 | switch
@@ -205,8 +205,29 @@ impl Slot {
         }
     }
 
-    /// Store `v` inline if it is the action or the next hop; returns false otherwise. The
-    /// previous inline value, if any, goes to `old`.
+    /// A route created with `attrs`: its slot (with [`Slot::EXTRA`] set when some are not
+    /// inline) and the attributes that go to the side map.
+    pub fn with_attrs(seq: u64, attrs: &[Attr]) -> (Slot, Vec<StoredAttr>) {
+        let ids = RouteIds::get();
+        let mut slot = Slot::new(seq);
+        let mut side = Vec::new();
+        for a in attrs {
+            if slot.put_inline(ids, a.id, &a.value).is_none() {
+                side.push(StoredAttr {
+                    id: a.id,
+                    value: a.value.clone(),
+                    counted: true,
+                });
+            }
+        }
+        if !side.is_empty() {
+            slot.flags |= Slot::EXTRA;
+        }
+        (slot, side)
+    }
+
+    /// Store `v` inline if it is the action or the next hop, returning the previous inline
+    /// value, if any; `None` (nothing stored) otherwise.
     #[inline]
     pub fn put_inline(
         &mut self,

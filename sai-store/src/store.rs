@@ -632,20 +632,8 @@ impl Store {
         refs.add_all(objs, key.oids().chain(attr_oids));
         let seq = *next_seq;
         *next_seq += 1;
-        let mut slot = Slot::new(seq);
-        let ids = RouteIds::get();
-        let mut side = Vec::new();
-        for a in &attrs {
-            if slot.put_inline(ids, a.id, &a.value).is_none() {
-                side.push(StoredAttr {
-                    id: a.id,
-                    value: a.value.clone(),
-                    counted: true,
-                });
-            }
-        }
+        let (slot, side) = Slot::with_attrs(seq, &attrs);
         if !side.is_empty() {
-            slot.flags |= Slot::EXTRA;
             extra.insert(rk, side);
         }
         place.insert(slot);
