@@ -811,6 +811,62 @@ fn fib_small_roots_for_other_vrfs_match_vrf0() {
     }
 }
 
+/// Setup shared by the IPv6 concurrency tests: a /32 under 2001:db8::/32 whose LB is tagged
+/// 1000, and `owners` adjacencies (adjacency `i` on sw_if_index `i`). Returns (the /32, the
+/// adjacencies).
+fn v6_owners(w: &mut FibWriter, owners: u32) -> (u128, Vec<AdjIndex>) {
+    let base: u128 = 0x2001_0db8 << 96;
+    let a = w
+        .add_adjacency(Adjacency::new(1000, 1500, &[0; 14]).unwrap())
+        .unwrap();
+    let cover = w.add_lb(LbKind::Forward, &[a], 1000).unwrap();
+    w.route6_add(0, base, 32, cover).unwrap();
+    let adjs = (0..owners)
+        .map(|i| {
+            w.add_adjacency(Adjacency::new(i, 1500, &[0; 14]).unwrap())
+                .unwrap()
+        })
+        .collect();
+    (base, adjs)
+}
+
+/// One writer op of the IPv6 concurrency tests: delete `route` (if present, checking the LB
+/// it had) or (re)add it with a fresh LB tagged `owner` over `adj`, freeing the LB replaced.
+fn churn6(
+    w: &mut FibWriter,
+    current: &mut HashMap<(u128, u8), LbIndex>,
+    adj: AdjIndex,
+    owner: u32,
+    (p, l): (u128, u8),
+    del: bool,
+) {
+    if del {
+        if let Some(lb) = current.remove(&(p, l)) {
+            assert_eq!(w.route6_del(0, p, l), Ok(lb));
+            w.remove_lb(lb).unwrap();
+        }
+    } else {
+        let lb = w.add_lb(LbKind::Forward, &[adj], owner).unwrap();
+        let old = w.route6_add(0, p, l, lb).unwrap();
+        assert_eq!(old, current.insert((p, l), lb));
+        if let Some(o) = old {
+            w.remove_lb(o).unwrap();
+        }
+    }
+}
+
+/// What the reader of an IPv6 concurrency test returns: lookups done, bad (dst, lb, tag).
+type Reader6 = std::thread::JoinHandle<(u64, Vec<(u128, u32, u32)>)>;
+
+/// Stop the reader thread of an IPv6 concurrency test; it must have done lookups, all good.
+fn stop_reader(stop: &AtomicBool, reader: Reader6) {
+    std::thread::sleep(Duration::from_millis(20));
+    stop.store(true, Ordering::Relaxed);
+    let (n, bad) = reader.join().unwrap();
+    assert!(bad.is_empty(), "bad lookups (dst, lb, tag): {bad:x?}");
+    assert!(n > 0);
+}
+
 /// IPv6 flavour of the concurrency test: /56 trie routes and /128 host routes under a /32,
 /// with LB recycling; every result must belong to the address's owner or the /32.
 #[test]
@@ -818,18 +874,7 @@ fn fib_concurrent_reader_v6_and_host_routes() {
     let mut cfg = small_cfg(16);
     cfg.max_host_routes6 = 16;
     let (mut w, r) = Fib::new(cfg);
-    let base: u128 = 0x2001_0db8 << 96;
-    let a = w
-        .add_adjacency(Adjacency::new(1000, 1500, &[0; 14]).unwrap())
-        .unwrap();
-    let cover = w.add_lb(LbKind::Forward, &[a], 1000).unwrap();
-    w.route6_add(0, base, 32, cover).unwrap();
-    let adjs: Vec<AdjIndex> = (0..16)
-        .map(|i| {
-            w.add_adjacency(Adjacency::new(i, 1500, &[0; 14]).unwrap())
-                .unwrap()
-        })
-        .collect();
+    let (base, adjs) = v6_owners(&mut w, 16);
     // Owner i: 2001:db8:0:i00::/56 and its ::1 host.
     let net = move |i: u32| base | (u128::from(i) << 72);
     let stop = Arc::new(AtomicBool::new(false));
@@ -881,25 +926,10 @@ fn fib_concurrent_reader_v6_and_host_routes() {
         } else {
             (net(i) | 1, 128)
         };
-        if rng.below(3) == 0 {
-            if let Some(lb) = current.remove(&(p, l)) {
-                assert_eq!(w.route6_del(0, p, l), Ok(lb));
-                w.remove_lb(lb).unwrap();
-            }
-        } else {
-            let lb = w.add_lb(LbKind::Forward, &[adjs[i as usize]], i).unwrap();
-            let old = w.route6_add(0, p, l, lb).unwrap();
-            assert_eq!(old, current.insert((p, l), lb));
-            if let Some(o) = old {
-                w.remove_lb(o).unwrap();
-            }
-        }
+        let del = rng.below(3) == 0;
+        churn6(&mut w, &mut current, adjs[i as usize], i, (p, l), del);
     }
-    std::thread::sleep(Duration::from_millis(20));
-    stop.store(true, Ordering::Relaxed);
-    let (n, bad) = reader.join().unwrap();
-    assert!(bad.is_empty(), "bad lookups (dst, lb, tag): {bad:x?}");
-    assert!(n > 0);
+    stop_reader(&stop, reader);
 }
 
 /// Naive IPv6 LPM over a route list: (length, LB) of the longest match.
@@ -1242,18 +1272,7 @@ fn fib_v6_sibling_routes_filling_a_node() {
 #[test]
 fn fib_concurrent_reader_v6_node_rebuilds() {
     let (mut w, r) = Fib::new(small_cfg(16));
-    let base: u128 = 0x2001_0db8 << 96;
-    let a = w
-        .add_adjacency(Adjacency::new(1000, 1500, &[0; 14]).unwrap())
-        .unwrap();
-    let cover = w.add_lb(LbKind::Forward, &[a], 1000).unwrap();
-    w.route6_add(0, base, 32, cover).unwrap();
-    let adjs: Vec<AdjIndex> = (0..64)
-        .map(|i| {
-            w.add_adjacency(Adjacency::new(i, 1500, &[0; 14]).unwrap())
-                .unwrap()
-        })
-        .collect();
+    let (base, adjs) = v6_owners(&mut w, 64);
     let p48 = move |i: u32| base | (u128::from(i) << 80);
     let p64 = move |i: u32| p48(i) | (0xab << 64);
     let stop = Arc::new(AtomicBool::new(false));
@@ -1304,25 +1323,10 @@ fn fib_concurrent_reader_v6_node_rebuilds() {
         } else {
             (p64(i), 64)
         };
-        if rng.below(2) == 0 {
-            if let Some(lb) = current.remove(&(p, l)) {
-                assert_eq!(w.route6_del(0, p, l), Ok(lb));
-                w.remove_lb(lb).unwrap();
-            }
-        } else {
-            let lb = w.add_lb(LbKind::Forward, &[adjs[i as usize]], i).unwrap();
-            let old = w.route6_add(0, p, l, lb).unwrap();
-            assert_eq!(old, current.insert((p, l), lb));
-            if let Some(o) = old {
-                w.remove_lb(o).unwrap();
-            }
-        }
+        let del = rng.below(2) == 0;
+        churn6(&mut w, &mut current, adjs[i as usize], i, (p, l), del);
     }
-    std::thread::sleep(Duration::from_millis(20));
-    stop.store(true, Ordering::Relaxed);
-    let (n, bad) = reader.join().unwrap();
-    assert!(bad.is_empty(), "bad lookups (dst, lb, tag): {bad:x?}");
-    assert!(n > 0);
+    stop_reader(&stop, reader);
 }
 
 /// Grace periods of the compressed IPv6 nodes, deterministically: while a reader holds a view,
