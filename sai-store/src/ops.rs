@@ -683,6 +683,21 @@ mod tests {
     use crate::{md, BulkMode, Profile, Sai};
     use std::net::{IpAddr, Ipv4Addr};
 
+    /// Per-object statuses of the two memo tests' eight-route batch: new, bad mask, bad action,
+    /// new, the first prefix again, unknown VR, next hop of a wrong type, new.
+    fn mixed_batch_statuses() -> Vec<crate::value::Status> {
+        vec![
+            status::SUCCESS,
+            status::INVALID_PARAMETER,
+            status::invalid_attr_value(0),
+            status::SUCCESS,
+            status::ITEM_ALREADY_EXISTS,
+            status::INVALID_PARAMETER,
+            status::invalid_attr_value(0),
+            status::SUCCESS,
+        ]
+    }
+
     /// Creates the switch; returns it and its default virtual router.
     fn switch_with_default_vr(sai: &Sai) -> (u64, u64) {
         let id = |n: &str| md::attr_id(n).unwrap();
@@ -754,19 +769,7 @@ mod tests {
             (key(vr, 0x0a00_0700, m24), act(drop)),
         ];
         let r = sai.bulk_create_entries(items.clone(), BulkMode::IgnoreError);
-        assert_eq!(
-            r.statuses,
-            vec![
-                status::SUCCESS,
-                status::INVALID_PARAMETER,
-                status::invalid_attr_value(0),
-                status::SUCCESS,
-                status::ITEM_ALREADY_EXISTS,
-                status::INVALID_PARAMETER,
-                status::invalid_attr_value(0),
-                status::SUCCESS,
-            ]
-        );
+        assert_eq!(r.statuses, mixed_batch_statuses());
         assert_eq!(r.status, status::FAILURE);
         assert_eq!(sai.object_count(), before + 3);
         // Stop on error: the second object fails, the rest is not executed, nothing else changes.
@@ -911,19 +914,7 @@ mod tests {
                 ),
             ],
         );
-        assert_eq!(
-            r[0].0.statuses,
-            vec![
-                status::SUCCESS,
-                status::INVALID_PARAMETER,
-                status::invalid_attr_value(0),
-                status::SUCCESS,
-                status::ITEM_ALREADY_EXISTS,
-                status::INVALID_PARAMETER,
-                status::invalid_attr_value(0),
-                status::SUCCESS,
-            ]
-        );
+        assert_eq!(r[0].0.statuses, mixed_batch_statuses());
         // Capacity counted down within and across calls (a table of 4 routes).
         let five: Vec<_> = (1..6u32)
             .map(|i| (0x0b00_0000 + (i << 8), m24, true, act(drop)))
