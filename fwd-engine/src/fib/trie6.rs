@@ -149,6 +149,20 @@ pub(crate) fn step(pool: &[AtomicU32], e: u32, byte: u32) -> u32 {
 /// Largest batch [`lookup_batch`] takes.
 pub(crate) const BATCH: usize = 64;
 
+/// Put walk `i`, now at entry `e`, on the list for its next level (`lists[0][nt]` if `e`
+/// points to a tiny node, `lists[1][nf]` if to a full one, neither if `e` is a leaf):
+/// branch-free, `i` is written to both lists and only the right count moves on.
+#[inline(always)]
+fn sort_walk(lists: &mut [[u8; BATCH]], i: u8, e: u32, nt: &mut usize, nf: &mut usize) {
+    const M: usize = BATCH - 1;
+    lists[0][*nt & M] = i;
+    lists[1][*nf & M] = i;
+    let ext = (e >> 31) as usize;
+    let tiny = ((e >> 30) & 1) as usize;
+    *nt += ext & tiny;
+    *nf += ext & (tiny ^ 1);
+}
+
 /// `out[i]` = the LB of `dst[i]` below `root` (`fb` bits), for up to [`BATCH`] addresses.
 /// Level by level, the walks still going are kept in two lists, one per format of the
 /// node they are at: each list runs its own branch-free step (no misprediction where the
@@ -177,12 +191,7 @@ pub(crate) fn lookup_batch(
         ent[i & M] = e;
         #[allow(clippy::cast_possible_truncation, reason = "i < BATCH = 64")]
         let i8 = i as u8;
-        lists[0][nt & M] = i8;
-        lists[1][nf & M] = i8;
-        let ext = (e >> 31) as usize;
-        let tiny = ((e >> 30) & 1) as usize;
-        nt += ext & tiny;
-        nf += ext & (tiny ^ 1);
+        sort_walk(&mut lists, i8, e, &mut nt, &mut nf);
     }
     let mut k = (fb / STRIDE) as usize;
     let mut cur = 0;
@@ -192,25 +201,13 @@ pub(crate) fn lookup_batch(
         let (mut mt, mut mf) = (0usize, 0usize);
         for &i in src[0].get(..nt).unwrap_or(&[]) {
             let x = usize::from(i) & M;
-            let e = tiny_step(pool, (ent[x] & PTR) as usize, u32::from(keys[x][k & 15]));
-            ent[x] = e;
-            dst_l[0][mt & M] = i;
-            dst_l[1][mf & M] = i;
-            let ext = (e >> 31) as usize;
-            let tiny = ((e >> 30) & 1) as usize;
-            mt += ext & tiny;
-            mf += ext & (tiny ^ 1);
+            ent[x] = tiny_step(pool, (ent[x] & PTR) as usize, u32::from(keys[x][k & 15]));
+            sort_walk(dst_l, i, ent[x], &mut mt, &mut mf);
         }
         for &i in src[1].get(..nf).unwrap_or(&[]) {
             let x = usize::from(i) & M;
-            let e = full_step(pool, (ent[x] & PTR) as usize, u32::from(keys[x][k & 15]));
-            ent[x] = e;
-            dst_l[0][mt & M] = i;
-            dst_l[1][mf & M] = i;
-            let ext = (e >> 31) as usize;
-            let tiny = ((e >> 30) & 1) as usize;
-            mt += ext & tiny;
-            mf += ext & (tiny ^ 1);
+            ent[x] = full_step(pool, (ent[x] & PTR) as usize, u32::from(keys[x][k & 15]));
+            sort_walk(dst_l, i, ent[x], &mut mt, &mut mf);
         }
         (nt, nf) = (mt, mf);
         cur ^= 1;
