@@ -40,6 +40,87 @@ fn depth(e: u32) -> u32 {
     (e >> DEPTH_SHIFT) & 0xff
 }
 
+/// Blocks (groups, nodes) unlinked from a trie and waiting for a grace period before they
+/// can be reused: the deferred-reuse half of the IPv4 and IPv6 allocators.
+pub(crate) struct Retired<T> {
+    /// Unlinked by the current operation, not yet tagged with an epoch.
+    unlinked: Vec<T>,
+    /// (epoch, blocks) waiting for a grace period; no batch is empty.
+    pending: VecDeque<(u64, Vec<T>)>,
+    pending_count: usize,
+}
+
+impl<T> Retired<T> {
+    pub(crate) fn new() -> Self {
+        Retired {
+            unlinked: Vec::new(),
+            pending: VecDeque::new(),
+            pending_count: 0,
+        }
+    }
+
+    /// A block unlinked by the current operation.
+    pub(crate) fn push(&mut self, b: T) {
+        self.unlinked.push(b);
+    }
+
+    /// Blocks unlinked and not reusable yet (tagged or not).
+    pub(crate) fn len(&self) -> usize {
+        self.pending_count + self.unlinked.len()
+    }
+
+    /// Whether tagged blocks wait for a grace period.
+    pub(crate) fn waiting(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// The tagged batches (for bookkeeping sizes).
+    pub(crate) fn batches(&self) -> impl Iterator<Item = &Vec<T>> {
+        self.pending.iter().map(|(_, v)| v)
+    }
+
+    /// Tag blocks unlinked by the last operation with a fresh epoch.
+    pub(crate) fn seal(&mut self, rcu: &Rcu) {
+        if !self.unlinked.is_empty() {
+            let e = rcu.bump();
+            self.pending_count += self.unlinked.len();
+            self.pending
+                .push_back((e, std::mem::take(&mut self.unlinked)));
+        }
+    }
+
+    /// Hand the blocks whose grace period has passed to `free`.
+    pub(crate) fn reclaim(&mut self, rcu: &Rcu, mut free: impl FnMut(Vec<T>)) {
+        while let Some((e, _)) = self.pending.front() {
+            if !rcu.passed(*e) {
+                break;
+            }
+            if let Some((_, bs)) = self.pending.pop_front() {
+                self.pending_count -= bs.len();
+                free(bs);
+            }
+        }
+    }
+
+    /// Wait (bounded by `timeout`) for the oldest tagged batch's grace period:
+    /// `TableFull(what)` if none is waiting, `ReadersStuck` if readers do not move on.
+    pub(crate) fn wait_oldest(
+        &self,
+        rcu: &Rcu,
+        timeout: std::time::Duration,
+        what: &'static str,
+    ) -> Result<(), FibError> {
+        let Some(&(e, _)) = self.pending.front() else {
+            return Err(FibError::TableFull(what));
+        };
+        if rcu.wait(e, timeout) {
+            Ok(())
+        } else {
+            Err(FibError::ReadersStuck)
+        }
+    }
+}
+
 /// Group allocator of one pool with deferred reuse.
 pub(crate) struct GroupAlloc {
     /// Groups `lo..cap` of the pool are this allocator's.
@@ -48,11 +129,7 @@ pub(crate) struct GroupAlloc {
     /// High-water mark: groups `0..next` have been touched.
     next: u32,
     free: Vec<u32>,
-    /// Unlinked by the current operation, not yet tagged with an epoch.
-    unlinked: Vec<u32>,
-    /// (epoch, groups) waiting for a grace period.
-    pending: VecDeque<(u64, Vec<u32>)>,
-    pending_count: usize,
+    retired: Retired<u32>,
 }
 
 impl GroupAlloc {
@@ -63,14 +140,12 @@ impl GroupAlloc {
             cap: hi.max(lo),
             next: lo,
             free: Vec::new(),
-            unlinked: Vec::new(),
-            pending: VecDeque::new(),
-            pending_count: 0,
+            retired: Retired::new(),
         }
     }
 
     pub(crate) fn in_use(&self) -> usize {
-        (self.next - self.lo) as usize - self.free.len() - self.pending_count - self.unlinked.len()
+        (self.next - self.lo) as usize - self.free.len() - self.retired.len()
     }
 
     pub(crate) fn touched(&self) -> usize {
@@ -84,25 +159,13 @@ impl GroupAlloc {
 
     /// Tag groups unlinked by the last operation with a fresh epoch.
     pub(crate) fn seal(&mut self, rcu: &Rcu) {
-        if !self.unlinked.is_empty() {
-            let e = rcu.bump();
-            self.pending_count += self.unlinked.len();
-            self.pending
-                .push_back((e, std::mem::take(&mut self.unlinked)));
-        }
+        self.retired.seal(rcu);
     }
 
     /// Move groups whose grace period has passed to the free list.
     pub(crate) fn reclaim(&mut self, rcu: &Rcu) {
-        while let Some((e, _)) = self.pending.front() {
-            if !rcu.passed(*e) {
-                break;
-            }
-            if let Some((_, gs)) = self.pending.pop_front() {
-                self.pending_count -= gs.len();
-                self.free.extend(gs);
-            }
-        }
+        let free = &mut self.free;
+        self.retired.reclaim(rcu, |gs| free.extend(gs));
     }
 
     /// Make sure `n` groups can be allocated without failing half-way through an update,
@@ -119,12 +182,7 @@ impl GroupAlloc {
         }
         self.reclaim(rcu);
         while self.available() < n {
-            let Some(&(e, _)) = self.pending.front() else {
-                return Err(FibError::TableFull(what));
-            };
-            if !rcu.wait(e, timeout) {
-                return Err(FibError::ReadersStuck);
-            }
+            self.retired.wait_oldest(rcu, timeout, what)?;
             self.reclaim(rcu);
         }
         Ok(())
@@ -276,9 +334,9 @@ impl Groups for Dense<'_> {
     }
     fn unlink(&mut self, g: u32, _deep: bool) {
         if g < self.deep.end() {
-            self.deep.unlinked.push(g);
+            self.deep.retired.push(g);
         } else {
-            self.top.unlinked.push(g);
+            self.top.retired.push(g);
         }
     }
     fn apply_leaves(&mut self, g: u32, range: std::ops::Range<usize>, rule: Rule) -> bool {

@@ -29,12 +29,11 @@
 //! replaced node is retired and its words are reused only after a grace period. Readers load
 //! run values and roots with Acquire, so a node is fully visible before it is used.
 
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::rcu::Rcu;
 use super::store::PrefixStore;
-use super::trie::{Rule, EXT, IDX_MASK, STRIDE};
+use super::trie::{Retired, Rule, EXT, IDX_MASK, STRIDE};
 use super::FibError;
 
 /// Header words of a full node: 32 (count, bitmap byte) half-words.
@@ -311,10 +310,8 @@ pub(crate) struct NodeAlloc {
     /// Free blocks by size in words.
     free: Vec<Vec<u32>>,
     free_words: usize,
-    /// (start, words) unlinked by the current operation, not yet tagged with an epoch.
-    unlinked: Vec<(u32, u32)>,
-    pending: VecDeque<(u64, Vec<(u32, u32)>)>,
-    pending_nodes: usize,
+    /// (start, words) of nodes unlinked, waiting for a grace period.
+    retired: Retired<(u32, u32)>,
     nodes: usize,
     words: usize,
 }
@@ -339,9 +336,7 @@ impl NodeAlloc {
             next: DUMMY_END.min(cap),
             free: vec![Vec::new(); MAX_NODE + 1],
             free_words: 0,
-            unlinked: Vec::new(),
-            pending: VecDeque::new(),
-            pending_nodes: 0,
+            retired: Retired::new(),
             nodes: 0,
             words: 0,
         }
@@ -354,7 +349,7 @@ impl NodeAlloc {
 
     /// Nodes unlinked and waiting for a grace period.
     pub(crate) fn pending_nodes(&self) -> usize {
-        self.pending_nodes + self.unlinked.len()
+        self.retired.len()
     }
 
     /// Words of the pool touched so far (committed memory).
@@ -367,9 +362,9 @@ impl NodeAlloc {
         self.free.iter().map(Vec::capacity).sum::<usize>() * 4
             + self.free.capacity() * std::mem::size_of::<Vec<u32>>()
             + self
-                .pending
-                .iter()
-                .map(|(_, v)| v.capacity() * 8)
+                .retired
+                .batches()
+                .map(|v| v.capacity() * 8)
                 .sum::<usize>()
     }
 
@@ -432,37 +427,27 @@ impl NodeAlloc {
     fn unlink(&mut self, at: u32, size: usize) {
         self.nodes -= 1;
         self.words -= size;
-        self.unlinked.push((at, u32::try_from(size).unwrap_or(0)));
+        self.retired.push((at, u32::try_from(size).unwrap_or(0)));
     }
 
     /// Tag nodes unlinked by the last operation with a fresh epoch.
     pub(crate) fn seal(&mut self, rcu: &Rcu) {
-        if !self.unlinked.is_empty() {
-            let e = rcu.bump();
-            self.pending_nodes += self.unlinked.len();
-            self.pending
-                .push_back((e, std::mem::take(&mut self.unlinked)));
-        }
+        self.retired.seal(rcu);
     }
 
     /// Free nodes whose grace period has passed; when no node is left at all, start the pool
     /// over (the high-water mark, hence `memory_bytes`, goes back to empty).
     pub(crate) fn reclaim(&mut self, rcu: &Rcu) {
-        while let Some((e, _)) = self.pending.front() {
-            if !rcu.passed(*e) {
-                break;
-            }
-            if let Some((_, ns)) = self.pending.pop_front() {
-                self.pending_nodes -= ns.len();
-                for (at, size) in ns {
-                    if let Some(f) = self.free.get_mut(size as usize) {
-                        f.push(at);
-                        self.free_words += size as usize;
-                    }
+        let (free, free_words) = (&mut self.free, &mut self.free_words);
+        self.retired.reclaim(rcu, |ns| {
+            for (at, size) in ns {
+                if let Some(f) = free.get_mut(size as usize) {
+                    f.push(at);
+                    *free_words += size as usize;
                 }
             }
-        }
-        if self.nodes == 0 && self.pending.is_empty() && self.unlinked.is_empty() {
+        });
+        if self.nodes == 0 && self.retired.len() == 0 {
             self.next = DUMMY_END.min(self.cap);
             self.free.iter_mut().for_each(|f| *f = Vec::new());
             self.free_words = 0;
@@ -481,19 +466,14 @@ impl NodeAlloc {
     ) -> Result<(), FibError> {
         // Reuse what readers have released (one epoch check): a route insert retires the
         // nodes it rebuilds, and a bulk load would otherwise only ever grow the pool.
-        if !self.pending.is_empty() {
+        if self.retired.waiting() {
             self.reclaim(rcu);
         }
         if count == 0 || self.can_alloc(count, size) {
             return Ok(());
         }
         while !self.can_alloc(count, size) {
-            let Some(&(e, _)) = self.pending.front() else {
-                return Err(FibError::TableFull(what));
-            };
-            if !rcu.wait(e, timeout) {
-                return Err(FibError::ReadersStuck);
-            }
+            self.retired.wait_oldest(rcu, timeout, what)?;
             self.reclaim(rcu);
         }
         Ok(())
