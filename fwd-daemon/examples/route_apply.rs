@@ -10,13 +10,12 @@
 //! `target/release/examples/route_apply [N]` (default 1000000); for instruction counts run it
 //! under `valgrind --tool=callgrind --dump-instr=no`.
 
-use std::net::IpAddr;
 use std::time::Instant;
 
-use fwd_daemon::tables::Tables;
+use fwd_daemon::tables::{timing_setup, Tables};
 use fwd_engine::fib::{Fib, FibConfig};
 use fwd_engine::interface::interfaces;
-use ring_proto::{Command, Prefix, Rif, RifType, RouteAction, Status};
+use ring_proto::{Command, Prefix, RouteAction, Status};
 
 const BURST: usize = 1024;
 
@@ -57,32 +56,7 @@ fn main() {
     let (fw, _fr) = Fib::new(FibConfig::default());
     let (iw, _ir) = interfaces();
     let mut t = Tables::new(fw, iw, &[("Ethernet0".into(), [2, 0, 0, 0, 1, 0])]);
-    let nb: IpAddr = "10.0.0.2".parse().expect("address");
-    let rif = Rif {
-        rif: 1,
-        rif_type: RifType::Port,
-        port: 0,
-        vlan: 0,
-        mac: [2, 0, 0, 0, 0, 0xa],
-        mtu: 1500,
-        vrf: 100,
-        v4_admin: true,
-        v6_admin: true,
-    };
-    for c in [
-        Command::VrfAdd(100),
-        Command::RifAdd(rif),
-        Command::NeighborAdd {
-            rif: 1,
-            ip: nb,
-            mac: [2, 0, 0, 0, 0, 2],
-        },
-        Command::NextHopAdd {
-            id: 1,
-            ip: nb,
-            rif: 1,
-        },
-    ] {
+    for c in timing_setup() {
         assert_eq!(t.apply(&c).status, Status::Ok, "{c:?}");
     }
     let p = |i: u32| Prefix::v4(0x0100_0000 + (i << 8), 24).expect("prefix");

@@ -1403,6 +1403,38 @@ impl Tables {
     }
 }
 
+/// The commands that set up the route-apply timing runs (example `route_apply`, test
+/// `route_burst`): VRF 100, port RIF 1 (port 0) in it, neighbour and next hop 1 at 10.0.0.2
+/// on that RIF; `RouteAdd`s to next hop 1 in VRF 100 then resolve.
+#[doc(hidden)]
+pub fn timing_setup() -> [Command; 4] {
+    let nb = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2));
+    [
+        Command::VrfAdd(100),
+        Command::RifAdd(Rif {
+            rif: 1,
+            rif_type: RifType::Port,
+            port: 0,
+            vlan: 0,
+            mac: [2, 0, 0, 0, 0, 0xa],
+            mtu: 1500,
+            vrf: 100,
+            v4_admin: true,
+            v6_admin: true,
+        }),
+        Command::NeighborAdd {
+            rif: 1,
+            ip: nb,
+            mac: [2, 0, 0, 0, 0, 2],
+        },
+        Command::NextHopAdd {
+            id: 1,
+            ip: nb,
+            rif: 1,
+        },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1531,21 +1563,7 @@ mod tests {
         let (fw, _fr) = Fib::new(FibConfig::default());
         let (iw, _ir) = interfaces();
         let mut t = Tables::new(fw, iw, &[("Ethernet0".into(), [2, 0, 0, 0, 1, 0])]);
-        let nb: IpAddr = "10.0.0.2".parse().unwrap();
-        for c in [
-            Command::VrfAdd(100),
-            Command::RifAdd(rif(1, 0, 0xa)),
-            Command::NeighborAdd {
-                rif: 1,
-                ip: nb,
-                mac: [2, 0, 0, 0, 0, 2],
-            },
-            Command::NextHopAdd {
-                id: 1,
-                ip: nb,
-                rif: 1,
-            },
-        ] {
+        for c in super::timing_setup() {
             assert_eq!(t.apply(&c).status, Status::Ok, "{c:?}");
         }
         let p = |i: u32| Prefix::v4(0x0100_0000 + (i << 8), 24).unwrap();
