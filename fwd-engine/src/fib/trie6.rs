@@ -309,11 +309,9 @@ pub(crate) struct NodeAlloc {
     next: u32,
     /// Free blocks by size in words.
     free: Vec<Vec<u32>>,
-    free_words: usize,
     /// (start, words) of nodes unlinked, waiting for a grace period.
     retired: Retired<(u32, u32)>,
     nodes: usize,
-    words: usize,
 }
 
 impl NodeAlloc {
@@ -335,10 +333,8 @@ impl NodeAlloc {
             cap,
             next: DUMMY_END.min(cap),
             free: vec![Vec::new(); MAX_NODE + 1],
-            free_words: 0,
             retired: Retired::new(),
             nodes: 0,
-            words: 0,
         }
     }
 
@@ -375,7 +371,6 @@ impl NodeAlloc {
         if size >= 2 && placed(at, size) == at {
             if let Some(f) = self.free.get_mut(size as usize) {
                 f.push(at);
-                self.free_words += size as usize;
             }
         }
     }
@@ -383,7 +378,6 @@ impl NodeAlloc {
     fn alloc(&mut self, size: usize) -> Option<u32> {
         let s32 = u32::try_from(size).ok()?;
         let at = if let Some(at) = self.free.get_mut(size).and_then(Vec::pop) {
-            self.free_words -= size;
             at
         } else if let Some(at) = Some(placed(self.next, s32))
             .filter(|&a| a.checked_add(s32).is_some_and(|end| end <= self.cap))
@@ -398,13 +392,11 @@ impl NodeAlloc {
             // larger one did); the rest stays free if a node of its size may live there.
             let big = (size + 1..=MAX_NODE).find(|&s| !self.free[s].is_empty())?;
             let at = self.free[big].pop()?;
-            self.free_words -= big;
             let rest = u32::try_from(big - size).unwrap_or(0);
             self.give(at + s32, rest);
             at
         };
         self.nodes += 1;
-        self.words += size;
         Some(at)
     }
 
@@ -426,7 +418,6 @@ impl NodeAlloc {
 
     fn unlink(&mut self, at: u32, size: usize) {
         self.nodes -= 1;
-        self.words -= size;
         self.retired.push((at, u32::try_from(size).unwrap_or(0)));
     }
 
@@ -438,19 +429,17 @@ impl NodeAlloc {
     /// Free nodes whose grace period has passed; when no node is left at all, start the pool
     /// over (the high-water mark, hence `memory_bytes`, goes back to empty).
     pub(crate) fn reclaim(&mut self, rcu: &Rcu) {
-        let (free, free_words) = (&mut self.free, &mut self.free_words);
+        let free = &mut self.free;
         self.retired.reclaim(rcu, |ns| {
             for (at, size) in ns {
                 if let Some(f) = free.get_mut(size as usize) {
                     f.push(at);
-                    *free_words += size as usize;
                 }
             }
         });
         if self.nodes == 0 && self.retired.len() == 0 {
             self.next = DUMMY_END.min(self.cap);
             self.free.iter_mut().for_each(|f| *f = Vec::new());
-            self.free_words = 0;
         }
     }
 
