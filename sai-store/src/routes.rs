@@ -326,8 +326,6 @@ pub(crate) struct RouteTable {
     any: FastMap<KAny, Slot>,
     /// Attributes other than the action and the next hop, of routes that have any.
     extra: FastMap<RKey, Vec<StoredAttr>>,
-    /// `v4` was sized for the whole route table once.
-    presized: bool,
 }
 
 /// Occupied or vacant place of a route.
@@ -469,9 +467,9 @@ impl RouteTable {
     }
 
     /// Room for `n` more routes of one family. The IPv4 map grows by doubling while it needs
-    /// room for less than an eighth of `table` (the advertised route table), then once to the
-    /// whole table (at most `max` routes, once only: after removals a map full of tombstones
-    /// can look full at its full size, and reserving the full size again would double it).
+    /// room for less than an eighth of `table` (the advertised route table), then to the whole
+    /// table (at most `max` routes) in one step; past that, to what is needed. Its capacity
+    /// never shrinks and removals leave no tombstones, so the step happens once.
     pub fn reserve(&mut self, n: usize, v6: bool, table: usize, max: usize) {
         if v6 {
             self.any.reserve(n);
@@ -483,8 +481,7 @@ impl RouteTable {
             return;
         }
         let routes = table.min(max);
-        let target = if !self.presized && need >= routes / 8 {
-            self.presized = true;
+        let target = if need >= routes / 8 {
             need.max(routes)
         } else {
             need
