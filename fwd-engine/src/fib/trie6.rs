@@ -484,6 +484,20 @@ fn byte(key: u128, base: u32) -> u8 {
     key.to_be_bytes()[(base / STRIDE) as usize & 15]
 }
 
+/// The entries (first, count) of the node at bit `base` that prefix `key/len` (`len > base`)
+/// covers: all those under it if it ends within the node, else the one its walk goes on from.
+#[inline]
+fn entries_of(key: u128, len: u32, base: u32) -> (usize, usize) {
+    let end = base + STRIDE;
+    let idx = usize::from(byte(key, base));
+    if len <= end {
+        let span = 1usize << (end - len);
+        (idx & !(span - 1), span)
+    } else {
+        (idx, 1)
+    }
+}
+
 #[inline]
 fn depth(e: u32) -> u32 {
     (e >> 23) & 0xff
@@ -693,13 +707,7 @@ impl<'a> Trie6<'a> {
                 *x = self.upd(*x, end, key, len, rule);
             }
         } else {
-            let idx = usize::from(byte(key, base));
-            let (start, span) = if len <= end {
-                let span = 1usize << (end - len);
-                (idx & !(span - 1), span)
-            } else {
-                (idx, 1)
-            };
+            let (start, span) = entries_of(key, len, base);
             for x in ent.iter_mut().skip(start).take(span) {
                 *x = self.upd(*x, end, key, len, rule);
             }
@@ -750,13 +758,7 @@ impl<'a> Trie6<'a> {
     /// value of one run changes); otherwise decodes it and commits as `upd` does.
     fn upd_within(&mut self, e: u32, base: u32, key: u128, len: u32, rule: Rule) -> u32 {
         let end = base + STRIDE;
-        let idx = usize::from(byte(key, base));
-        let (start, span) = if len <= end {
-            let span = 1usize << (end - len);
-            (idx & !(span - 1), span)
-        } else {
-            (idx, 1)
-        };
+        let (start, span) = entries_of(key, len, base);
         let obm = self.bitmap(e);
         let bit = |i: usize| obm[i >> 5] & (1 << (i & 31)) != 0;
         let vals = Self::values(e);
